@@ -1,0 +1,169 @@
+# svmvisor build. `make` builds the hypervisor and the ISO, `make run` boots it
+# in QEMU, `make test` runs every test. See README.md.
+
+BUILD   := build
+VERSION := 0.1.0$(shell git describe --always --dirty 2>/dev/null | sed 's/^/-/')
+
+CC      := gcc
+LD      := ld
+NASM    := nasm
+CLANG   := clang
+PYTHON  := /usr/bin/python3
+
+# Debian packages the build and the tests need; `make deps` (run by every
+# target) installs the missing ones as root, else prints the apt-get line.
+PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
+	xorriso mtools qemu-system-x86 ovmf seabios bochs bochsbios vgabios \
+	libcmocka-dev clang libclang-rt-14-dev python3 python3-pytest python3-pexpect
+
+# --- the hypervisor image ----------------------------------------------------
+
+KERNEL_C := \
+	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c \
+	kernel/crash.c kernel/string.c kernel/fmt.c kernel/cmdline.c \
+	boot/mb2.c mm/frame.c mm/paging.c drivers/uart.c drivers/tsc.c
+KERNEL_ASM := boot/entry.asm kernel/isr.asm
+KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o)
+
+KCFLAGS := \
+	-std=gnu11 -O2 -g \
+	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-fno-pie -fno-pic \
+	-fno-stack-protector \
+	-fno-common \
+	-fno-strict-aliasing \
+	-fno-asynchronous-unwind-tables \
+	-fno-omit-frame-pointer \
+	-fno-tree-loop-distribute-patterns \
+	-mno-red-zone \
+	-mgeneral-regs-only \
+	-mcmodel=small \
+	-I. -DSVMVISOR_VERSION='"$(VERSION)"' -MMD -MP \
+	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wundef \
+	-Wpointer-arith -Wcast-align -Wwrite-strings -Wvla -Wformat=2
+# Why each flag:
+#  -ffreestanding -nostdinc -isystem: no libc; only gcc's own stdint/stdarg headers
+#  -fno-pie -fno-pic: a static image linked at 0x200000 (Debian's gcc defaults to PIE)
+#  -fno-stack-protector: no TLS canary in a freestanding kernel
+#  -fno-common: one definition per global
+#  -fno-strict-aliasing: hardware structures are read through several types
+#  -fno-asynchronous-unwind-tables: no .eh_frame in the image
+#  -fno-omit-frame-pointer: readable stack traces in dumps and debuggers
+#  -fno-tree-loop-distribute-patterns: stops gcc turning memcpy's own loop into a memcpy call
+#  -mno-red-zone: interrupts push onto the stack below RSP at any time
+#  -mgeneral-regs-only: the host never saves SSE/AVX state, so must not use it
+#  -mcmodel=small: everything lives below 2 GiB
+#  -MMD -MP: header dependencies
+LDFLAGS := -nostdlib -static -no-pie --build-id=none -z max-page-size=0x1000 -z noexecstack
+NASMFLAGS := -f elf64 -g -F dwarf -Werror
+
+all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.asm | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) $< -o $@
+
+$(BUILD)/svmvisor.elf: $(KERNEL_OBJ) linker.ld
+	$(LD) $(LDFLAGS) -T linker.ld -o $@ $(KERNEL_OBJ)
+	grub-file --is-x86-multiboot2 $@
+
+# --- the ISO: GRUB for BIOS and UEFI in one image ------------------------------
+
+$(BUILD)/svmvisor.iso: $(BUILD)/svmvisor.elf iso/grub.cfg
+	rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	cp iso/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	cp $(BUILD)/svmvisor.elf $(BUILD)/iso/boot/svmvisor.elf
+	grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+QEMU_RUN := qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 4 -m 512M \
+	-cdrom $(BUILD)/svmvisor.iso -boot d -display none -vga none -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+run: all
+	@echo "svmvisor in QEMU: serial on this terminal; quit with Ctrl-A x"
+	$(QEMU_RUN) -serial mon:stdio
+
+# --- tests ---------------------------------------------------------------------
+
+HOST_CFLAGS := -std=gnu11 -g -O1 -I. -Wall -Wextra -Werror -Wno-format-zero-length \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+# Each pure module and the sources its tests link.
+SRCS_mb2     := boot/mb2.c
+SRCS_frame   := mm/frame.c
+SRCS_fmt     := kernel/fmt.c
+SRCS_cmdline := kernel/cmdline.c kernel/fmt.c
+
+UNIT_TESTS := mb2 frame fmt cmdline
+FUZZERS    := mb2 frame fmt cmdline
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_SECONDS ?= 120
+
+.SECONDEXPANSION:
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(SRCS_$$*) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $< $(SRCS_$*) -lcmocka -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(SRCS_$$*) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(SRCS_$*) -o $@
+
+unit: $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
+	@set -e; for t in $^; do echo "== $$t"; ./$$t; done
+
+# A short run of every fuzzer over its seed corpus and fresh inputs.
+fuzz-smoke: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+	@set -e; for f in $(FUZZERS); do \
+		mkdir -p $(BUILD)/corpus/$$f; \
+		seeds=$$( [ -d tests/fuzz/corpus/$$f ] && echo tests/fuzz/corpus/$$f ); \
+		echo "== fuzz_$$f ($(FUZZ_SMOKE_SECONDS) s)"; \
+		./$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SMOKE_SECONDS) -print_final_stats=0 \
+			$(BUILD)/corpus/$$f $$seeds 2>$(BUILD)/fuzz/fuzz_$$f.log \
+			|| { tail -n 40 $(BUILD)/fuzz/fuzz_$$f.log; exit 1; }; \
+	done
+
+# Long fuzzing sessions: `make fuzz FUZZ_SECONDS=600`.
+fuzz: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+	@set -e; for f in $(FUZZERS); do \
+		mkdir -p $(BUILD)/corpus/$$f; \
+		seeds=$$( [ -d tests/fuzz/corpus/$$f ] && echo tests/fuzz/corpus/$$f ); \
+		echo "== fuzz_$$f ($(FUZZ_SECONDS) s)"; \
+		./$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/$$f $$seeds; \
+	done
+
+integration: all
+	$(PYTHON) -m pytest -v -rs tests/integration $(PYTEST_ARGS)
+
+test: unit fuzz-smoke integration
+
+# --- set-up --------------------------------------------------------------------
+
+deps: $(BUILD)/.deps
+
+$(BUILD)/.deps: Makefile
+	@missing=$$(for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing missing Debian packages: $$missing"; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || exit 1; \
+		else \
+			echo "svmvisor needs these Debian packages; install them with:"; \
+			echo "  sudo apt-get install -y $$missing"; \
+			exit 1; \
+		fi; \
+	fi
+	@mkdir -p $(BUILD) && touch $@
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all run unit fuzz fuzz-smoke integration test deps clean
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,58 @@
+/* Per-CPU data: descriptor tables, IST stacks, identity. Reached through
+ * GS base (struct cpu starts with a pointer to itself). Guest GS is only ever
+ * live inside VMRUN, never while host code runs. */
+#pragma once
+#include <stdint.h>
+#include "kernel/x86.h"
+
+#define MAX_CPUS       256
+#define IST_STACK_SIZE 8192
+
+/* IST slots, Intel SDM / APM Vol.2 4.6.4: 1-based indices into the TSS. */
+#define IST_NMI 1
+#define IST_DF  2
+#define IST_MC  3
+
+/* Selectors in every CPU's GDT. */
+#define SEL_CODE64 0x08
+#define SEL_DATA   0x10
+#define SEL_TSS    0x18
+
+/* 64-bit TSS, APM Vol.2 12.2.5 figure 12-8. */
+struct tss64 {
+	uint32_t reserved_0x00;
+	uint64_t rsp[3];	/* 0x04 */
+	uint64_t reserved_0x1c;
+	uint64_t ist[7];	/* 0x24: IST1..IST7; IST n is ist[n - 1] */
+	uint64_t reserved_0x5c;
+	uint16_t reserved_0x64;
+	uint16_t iopb;		/* 0x66 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss64) == 0x68, "APM Vol.2 12.2.5: TSS is 104 bytes");
+_Static_assert(__builtin_offsetof(struct tss64, ist) == 0x24, "APM Vol.2 12.2.5: IST1 at 0x24");
+_Static_assert(__builtin_offsetof(struct tss64, iopb) == 0x66, "APM Vol.2 12.2.5: I/O map base");
+
+struct cpu {
+	struct cpu *self;	/* must stay first: this_cpu() reads %gs:0 */
+	uint32_t id;		/* dense index, 0 = boot CPU */
+	uint32_t apic_id;
+	uint64_t gdt[5];	/* null, code64, data, TSS (two slots) */
+	struct tss64 tss;
+	uint8_t ist_stack[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+};
+
+/* Loads this CPU's GDT, TSS, the shared IDT and GS base. */
+void cpu_init(struct cpu *c, uint32_t id);
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+/* Safe before cpu_init() too: GS base is 0 then and reads as CPU 0. */
+uint32_t cpu_id(void);
+
+extern struct cpu boot_cpu;

@@ -1,0 +1,6 @@
+/* crash= debug option: raise a chosen exception on purpose. */
+#pragma once
+#include "kernel/cmdline.h"
+
+void crash_now(enum crash_kind k);
+const char *crash_kind_name(enum crash_kind k);

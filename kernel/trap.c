@@ -1,0 +1,93 @@
+/* The IDT and the common trap handler. Every exception is fatal to the CPU
+ * that takes it for now: a full register dump, then that CPU halts. */
+#include "kernel/trap.h"
+#include "kernel/cpu.h"
+#include "kernel/log.h"
+#include "kernel/panic.h"
+
+/* 64-bit interrupt gate, APM Vol.2 4.8.4 figure 4-24. */
+struct idt_gate {
+	uint16_t offset_lo;	/* 0x00 */
+	uint16_t selector;	/* 0x02 */
+	uint8_t ist;		/* 0x04: bits 2:0 */
+	uint8_t type_attr;	/* 0x05: P, DPL, type */
+	uint16_t offset_mid;	/* 0x06 */
+	uint32_t offset_hi;	/* 0x08 */
+	uint32_t reserved_0x0c;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 16, "APM Vol.2 4.8.4: 16-byte gates");
+
+#define GATE_INTERRUPT 0x8e	/* P=1, DPL=0, 64-bit interrupt gate: IF cleared on entry */
+
+#define VEC_NMI 2
+#define VEC_DF  8
+#define VEC_PF  14
+#define VEC_MC  18
+
+extern const uint64_t isr_table[256];
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+static const char *const names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved 15", "#MF x87 floating point", "#AC alignment check",
+	"#MC machine check", "#XF SIMD floating point", "#VE", "#CP control protection",
+	"reserved 22", "reserved 23", "reserved 24", "reserved 25", "reserved 26",
+	"reserved 27", "#HV hypervisor injection", "#VC VMM communication",
+	"#SX security", "reserved 31",
+};
+
+const char *exception_name(unsigned vector)
+{
+	return vector < 32 ? names[vector] : "external interrupt";
+}
+
+void idt_init(void)
+{
+	for (int v = 0; v < 256; v++) {
+		uint64_t a = isr_table[v];
+		struct idt_gate *g = &idt[v];
+
+		g->offset_lo = a & 0xffff;
+		g->selector = SEL_CODE64;
+		g->ist = v == VEC_NMI ? IST_NMI : v == VEC_DF ? IST_DF : v == VEC_MC ? IST_MC : 0;
+		g->type_attr = GATE_INTERRUPT;
+		g->offset_mid = (a >> 16) & 0xffff;
+		g->offset_hi = a >> 32;
+	}
+}
+
+void idt_load(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	__asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+void trap_entry(struct trap_frame *f)
+{
+	static volatile int depth[MAX_CPUS];
+	uint32_t cpu = cpu_id();
+
+	/* A fault while reporting a fault: stop quietly rather than recurse. */
+	if (++depth[cpu % MAX_CPUS] > 1)
+		cpu_halt_forever();
+	if (f->vector == VEC_NMI || f->vector == VEC_DF || f->vector == VEC_MC)
+		log_force_unlock();
+
+	log_error("EXCEPTION %s (vector %lu) on cpu%u, error code %#lx",
+		  exception_name(f->vector), f->vector, cpu, f->error);
+	if (f->vector == VEC_PF)
+		log_error("  page fault at %#lx: %s, %s, %s mode%s", read_cr2(),
+			  f->error & 1 ? "protection violation" : "page not present",
+			  f->error & 2 ? "write" : "read", f->error & 4 ? "user" : "supervisor",
+			  f->error & 16 ? ", instruction fetch" : "");
+	dump_registers(f);
+	log_error("cpu%u halted", cpu);
+	power_stop(EXIT_PANIC);
+}

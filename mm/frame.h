@@ -1,0 +1,80 @@
+/* Physical frame allocator. Pure: no hardware access, host-tested.
+ *
+ * Free memory is the union of the boot memory map's available ranges minus
+ * the union of everything else in it (reserved wins over available when they
+ * overlap) and minus the caller's reserved ranges, trimmed inward to whole
+ * 4 KiB frames. Each remaining contiguous range is a zone with a bitmap
+ * (1 bit per frame, set = used). The bitmaps live in memory the allocator
+ * takes from the first zone large enough to hold them. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "boot/bootinfo.h"
+
+#define FRAME_SIZE      4096ull
+#define FRAME_SHIFT     12
+#define FRAME_MAX_ZONES 128	/* contiguous free ranges kept; the rest is left unused and counted */
+#define FRAME_NONE      0ull	/* frame 0 is never free: the low 1 MiB is always reserved */
+#define FRAME_MAX_RESERVED 128	/* caller's reserved ranges frame_init accepts */
+
+struct frame_range {
+	uint64_t base, end;	/* [base, end) */
+};
+
+struct frame_zone {
+	uint64_t base, end;	/* frame-aligned [base, end) */
+	uint64_t *bitmap;	/* (end - base) / 4 KiB bits, set = used */
+	uint64_t free;		/* free frames in this zone */
+	uint64_t hint;		/* frame index where the next single-frame search starts */
+};
+
+struct frame_alloc {
+	uint32_t nr_zones;
+	struct frame_zone zone[FRAME_MAX_ZONES];
+	uint64_t total;		/* frames managed (free + used), bitmap pages excluded */
+	uint64_t dropped_bytes;	/* available memory not managed: zone overflow, partial frames */
+	uint32_t bad_entries;	/* map entries ignored (zero length, wrapping) */
+	uint64_t meta_base, meta_bytes;	/* where the bitmaps live */
+	/* frame_init's sort space: map entries, reserved ranges and the low 1 MiB
+	 * (kept here, not on the 16 KiB kernel stack). */
+	struct frame_range scratch[BOOT_MAX_MMAP + FRAME_MAX_RESERVED + 1];
+};
+
+enum frame_status {
+	FRAME_OK = 0,
+	FRAME_ERR_NO_MEMORY,	/* no free memory at all, or no room for the bitmaps */
+	FRAME_ERR_INVALID,	/* bad argument: unaligned, zero, not a power of two */
+	FRAME_ERR_NOT_OWNED,	/* address outside every zone */
+	FRAME_ERR_DOUBLE_FREE,	/* frame already free */
+};
+
+/* Translates a physical address of the bitmap area into a pointer the caller
+ * can write. The hypervisor is identity-mapped; tests hand out host memory. */
+typedef void *(*frame_phys_to_ptr)(uint64_t phys, uint64_t bytes, void *ctx);
+
+/* Builds the zones from the memory map and the reserved ranges, places the
+ * bitmaps (their frames are carved out of the zones, so not managed), and
+ * marks every frame free. FRAME_ERR_INVALID when nr_map > BOOT_MAX_MMAP,
+ * nr_reserved > FRAME_MAX_RESERVED or a reserved range ends before it starts. */
+enum frame_status frame_init(struct frame_alloc *fa,
+			     const struct boot_mem_range *map, size_t nr_map,
+			     const struct frame_range *reserved, size_t nr_reserved,
+			     frame_phys_to_ptr to_ptr, void *ctx);
+
+/* One 4 KiB frame, or FRAME_NONE. */
+uint64_t frame_alloc(struct frame_alloc *fa);
+
+/* nr contiguous frames whose base is aligned to align bytes (a power of two,
+ * at least 4 KiB: 2 MiB and 1 GiB runs back large NPT pages), or FRAME_NONE. */
+uint64_t frame_alloc_run(struct frame_alloc *fa, uint64_t nr, uint64_t align);
+
+enum frame_status frame_free(struct frame_alloc *fa, uint64_t phys);
+enum frame_status frame_free_run(struct frame_alloc *fa, uint64_t phys, uint64_t nr);
+
+/* Is this frame managed and currently in use? */
+bool frame_is_used(const struct frame_alloc *fa, uint64_t phys);
+
+uint64_t frame_free_count(const struct frame_alloc *fa);	/* frames */
+uint64_t frame_total_count(const struct frame_alloc *fa);	/* frames */
+const char *frame_strerror(enum frame_status s);

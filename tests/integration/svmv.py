@@ -1,0 +1,152 @@
+"""Helpers for the integration tests: build an ISO with a given GRUB menu
+entry, boot it in QEMU (SeaBIOS or OVMF) or Bochs, and return the serial
+console text and the emulator's exit status."""
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+import pexpect
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+ELF = os.path.join(BUILD, "svmvisor.elf")
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+
+# QEMU's isa-debug-exit turns the hypervisor's code v into status (v << 1) | 1
+# (kernel/panic.h: EXIT_OK 0, EXIT_PANIC 1).
+QEMU_EXIT_OK = 1
+QEMU_EXIT_PANIC = 3
+
+GRUB_CFG = """serial --unit=0 --speed=115200
+terminal_input serial console
+terminal_output serial console
+set timeout=0
+set default=0
+menuentry "svmvisor test" {{
+	multiboot2 /boot/svmvisor.elf {cmdline}
+{modules}	boot
+}}
+"""
+
+
+@dataclass
+class Module:
+    name: str       # file name on the ISO, under /boot/
+    data: bytes
+    cmdline: str = ""
+
+
+def build_iso(cmdline, modules=()):
+    """An ISO whose only menu entry boots svmvisor with cmdline and modules.
+    Cached under build/test-iso by content, so repeated runs reuse it."""
+    with open(ELF, "rb") as f:
+        elf = f.read()
+    key = hashlib.sha256(elf + cmdline.encode())
+    for m in modules:
+        key.update(m.name.encode() + m.data + m.cmdline.encode())
+    out = os.path.join(BUILD, "test-iso", key.hexdigest()[:16] + ".iso")
+    if os.path.exists(out):
+        return out
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=BUILD) as tree:
+        os.makedirs(os.path.join(tree, "boot", "grub"))
+        shutil.copy(ELF, os.path.join(tree, "boot", "svmvisor.elf"))
+        lines = ""
+        for m in modules:
+            with open(os.path.join(tree, "boot", m.name), "wb") as f:
+                f.write(m.data)
+            lines += f"\tmodule2 /boot/{m.name} {m.cmdline}\n"
+        with open(os.path.join(tree, "boot", "grub", "grub.cfg"), "w") as f:
+            f.write(GRUB_CFG.format(cmdline=cmdline, modules=lines))
+        subprocess.run(["grub-mkrescue", "-o", out + ".tmp", tree], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.replace(out + ".tmp", out)
+    return out
+
+
+@dataclass
+class Run:
+    status: int     # emulator exit status; None if it had to be killed
+    console: str    # serial output, '\r' removed
+    timed_out: bool
+
+    def lines(self, needle):
+        return [l for l in self.console.splitlines() if needle in l]
+
+
+def qemu(iso, firmware="bios", smp=2, mem="512M", cpu="max", timeout=60,
+         extra=(), serial=True):
+    """Boots iso in QEMU (TCG) and waits for it to end (the hypervisor ends
+    it through isa-debug-exit when booted with testexit=on)."""
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg",
+           "-cpu", cpu, "-smp", str(smp), "-m", mem,
+           "-cdrom", iso, "-boot", "d", "-display", "none", "-vga", "none",
+           "-monitor", "none", "-no-reboot",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    cmd += ["-serial", "stdio"] if serial else ["-serial", "none"]
+    tmp = tempfile.TemporaryDirectory(dir=BUILD)
+    if firmware == "uefi":
+        vars_fd = os.path.join(tmp.name, "vars.fd")
+        shutil.copy(OVMF_VARS, vars_fd)
+        cmd += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+                "-drive", f"if=pflash,format=raw,unit=1,file={vars_fd}"]
+    cmd += list(extra)
+    child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
+                          timeout=timeout)
+    timed_out = False
+    try:
+        child.expect(pexpect.EOF)
+    except pexpect.TIMEOUT:
+        timed_out = True
+    out = (child.before or "")
+    child.close(force=True)
+    tmp.cleanup()
+    return Run(None if timed_out else child.exitstatus, out.replace("\r", ""), timed_out)
+
+
+BOCHSRC = """display_library: rfb, options="timeout=0"
+romimage: file={rom}{rom_addr}
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+cpu: model=ryzen, count={cpus}, ips=4000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+memory: guest={mem}, host={mem}
+pci: enabled=1, chipset=i440fx
+ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
+ata0-master: type=cdrom, path={iso}, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev={serial}
+port_e9_hack: enabled=1
+clock: sync=none, time0=utc
+log: {log}
+panic: action=fatal
+"""
+
+
+def bochs(iso, cpus=1, mem=256, timeout=180):
+    """Boots iso in Bochs (model ryzen) and waits for it to end. Bochs always
+    exits with status 1: the serial file is what counts."""
+    tmp = tempfile.mkdtemp(dir=BUILD, prefix="bochs-")
+    serial = os.path.join(tmp, "serial.txt")
+    rc = os.path.join(tmp, "bochsrc")
+    cont = os.path.join(tmp, "cont.rc")
+    with open(rc, "w") as f:
+        f.write(BOCHSRC.format(rom="/usr/share/bochs/BIOS-bochs-latest", rom_addr="",
+                               cpus=cpus, mem=mem, iso=iso, serial=serial,
+                               log=os.path.join(tmp, "bochs.log")))
+    with open(cont, "w") as f:
+        f.write("c\n")
+    timed_out = False
+    try:
+        p = subprocess.run(["bochs", "-q", "-f", rc, "-rc", cont], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=timeout, cwd=tmp)
+        status = p.returncode
+    except subprocess.TimeoutExpired:
+        timed_out, status = True, None
+    with open(serial, "rb") as f:
+        out = f.read().decode("utf-8", "replace")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return Run(status, out.replace("\r", ""), timed_out)
