@@ -32,12 +32,12 @@
 #define MB2_TAG_EFI64_IH      20
 #define MB2_TAG_LOAD_BASE     21
 
-/* Fixed header of the information block, spec 3.6.1. */
+/* Fixed header of the information block, spec 3.6.2. */
 struct mb2_info {
 	uint32_t total_size;	/* 0x00: including this header and the end tag */
 	uint32_t reserved;	/* 0x04 */
 } __attribute__((packed));
-_Static_assert(sizeof(struct mb2_info) == 8, "Multiboot2 3.6.1");
+_Static_assert(sizeof(struct mb2_info) == 8, "Multiboot2 3.6.2");
 
 /* Every tag starts so and is padded to 8 bytes, spec 3.6.2. */
 struct mb2_tag {
