@@ -40,6 +40,9 @@ enum crash_kind {
 	CRASH_DF,	/* #PF with an unusable stack: a real double fault */
 };
 
+/* The crash= value that selects k ("ud", "pf-write", ...). */
+const char *crash_kind_name(enum crash_kind k);
+
 struct hv_options {
 	enum log_level loglevel;	/* loglevel=error|warn|info|debug|0..3, default info */
 	uint16_t serial_port;		/* serial=com1..com4|0xNNNN|off, default com1 (0x3f8); 0 = off */

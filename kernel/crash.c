@@ -42,15 +42,3 @@ void crash_now(enum crash_kind k)
 	}
 	log_error("crash=%s: the CPU did not fault", crash_kind_name(k));
 }
-
-const char *crash_kind_name(enum crash_kind k)
-{
-	static const char *const n[] = {
-		[CRASH_NONE] = "none", [CRASH_DE] = "de", [CRASH_BP] = "bp",
-		[CRASH_UD] = "ud", [CRASH_GP] = "gp", [CRASH_PF] = "pf",
-		[CRASH_PF_WRITE_TEXT] = "pf-write", [CRASH_PF_EXEC_DATA] = "pf-exec",
-		[CRASH_NMI] = "nmi", [CRASH_DF] = "df",
-	};
-
-	return (unsigned)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
-}

@@ -3,4 +3,3 @@
 #include "kernel/cmdline.h"
 
 void crash_now(enum crash_kind k);
-const char *crash_kind_name(enum crash_kind k);

@@ -1,0 +1,306 @@
+/* Hypervisor command line (docs/boot-options.md). Pure: built into the
+ * kernel, the host unit test and a fuzzer. Every loop is bounded by the
+ * NUL of the line or by an explicit length. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/cmdline.h"
+#include "kernel/fmt.h"
+#include "kernel/lib.h"
+
+#define WARN_MSG_MAX	160	/* one warning line */
+#define WARN_SPAN_MAX	32	/* longest key or value quoted in a warning */
+
+/* Newlines count too: a line read from a file may still carry one. */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Syntax: key, key=value or key="value with spaces". Only a quote right
+ * after '=' opens a quoted value; the token ends at the closing quote, so
+ * k="a"b yields k=a and then a bare key b. */
+bool cmdline_next(const char **pos, struct cmdline_token *tok)
+{
+	const char *p = *pos;
+
+	while (is_space(*p))
+		p++;
+	if (*p == '\0') {
+		*pos = p;
+		return false;
+	}
+	tok->key = p;
+	while (*p != '\0' && *p != '=' && !is_space(*p))
+		p++;
+	tok->key_len = (size_t)(p - tok->key);
+	tok->val = NULL;
+	tok->val_len = 0;
+	if (*p == '=') {
+		p++;
+		if (*p == '"') {
+			tok->val = ++p;
+			while (*p != '\0' && *p != '"')
+				p++;
+			tok->val_len = (size_t)(p - tok->val);
+			if (*p == '"')
+				p++;
+		} else {
+			tok->val = p;
+			while (*p != '\0' && !is_space(*p))
+				p++;
+			tok->val_len = (size_t)(p - tok->val);
+		}
+	}
+	*pos = p;
+	return true;
+}
+
+static int digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 99;
+}
+
+/* *out is written only on success. */
+bool cmdline_parse_u64(const char *s, size_t len, bool allow_suffix, uint64_t *out)
+{
+	unsigned base = 10, shift = 0;
+	uint64_t v = 0;
+
+	if (!s)
+		return false;
+	if (allow_suffix && len > 0) {
+		switch (s[len - 1]) {
+		case 'K': case 'k': shift = 10; break;
+		case 'M': case 'm': shift = 20; break;
+		case 'G': case 'g': shift = 30; break;
+		}
+		if (shift)
+			len--;
+	}
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		len -= 2;
+	}
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)digit_value(s[i]);
+
+		if (d >= base || v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	if (v > (UINT64_MAX >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+/* True if the span s[0..n) is exactly the NUL-terminated word. */
+static bool span_eq(const char *s, size_t n, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (word[i] == '\0' || word[i] != s[i])
+			return false;
+	return word[i] == '\0';
+}
+
+static bool set_loglevel(struct hv_options *o, const char *v, size_t n)
+{
+	static const char *const names[] = {
+		[LOG_ERROR] = "error", [LOG_WARN] = "warn",
+		[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+	};
+	uint64_t num;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (span_eq(v, n, names[i])) {
+			o->loglevel = (enum log_level)i;
+			return true;
+		}
+	}
+	if (cmdline_parse_u64(v, n, false, &num) && num <= LOG_DEBUG) {
+		o->loglevel = (enum log_level)num;
+		return true;
+	}
+	return false;
+}
+
+static bool set_serial(struct hv_options *o, const char *v, size_t n)
+{
+	static const struct { const char *name; uint16_t port; } ports[] = {
+		{ "com1", 0x3f8 }, { "com2", 0x2f8 },
+		{ "com3", 0x3e8 }, { "com4", 0x2e8 },
+		{ "off", 0 },
+	};
+	uint64_t num;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ports); i++) {
+		if (span_eq(v, n, ports[i].name)) {
+			o->serial_port = ports[i].port;
+			return true;
+		}
+	}
+	if (cmdline_parse_u64(v, n, false, &num) && num >= 1 && num <= 0xffff) {
+		o->serial_port = (uint16_t)num;
+		return true;
+	}
+	return false;
+}
+
+/* The 16550 divisor is 115200 / baud, so only exact divisors work. */
+static bool set_baud(struct hv_options *o, const char *v, size_t n)
+{
+	uint64_t num;
+
+	if (!cmdline_parse_u64(v, n, false, &num) || num == 0 ||
+	    num > 115200 || 115200 % num != 0)
+		return false;
+	o->baud = (uint32_t)num;
+	return true;
+}
+
+static bool parse_bool(const char *v, size_t n, bool *out)
+{
+	if (span_eq(v, n, "on") || span_eq(v, n, "1") || span_eq(v, n, "yes")) {
+		*out = true;
+		return true;
+	}
+	if (span_eq(v, n, "off") || span_eq(v, n, "0") || span_eq(v, n, "no")) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+static bool set_debugcon(struct hv_options *o, const char *v, size_t n)
+{
+	return parse_bool(v, n, &o->debugcon);
+}
+
+static bool set_testexit(struct hv_options *o, const char *v, size_t n)
+{
+	return parse_bool(v, n, &o->testexit);
+}
+
+static const char *const crash_names[] = {
+	[CRASH_NONE] = "none", [CRASH_DE] = "de", [CRASH_BP] = "bp",
+	[CRASH_UD] = "ud", [CRASH_GP] = "gp", [CRASH_PF] = "pf",
+	[CRASH_PF_WRITE_TEXT] = "pf-write",
+	[CRASH_PF_EXEC_DATA] = "pf-exec",
+	[CRASH_NMI] = "nmi", [CRASH_DF] = "df",
+};
+
+const char *crash_kind_name(enum crash_kind k)
+{
+	return (unsigned)k < ARRAY_SIZE(crash_names) ? crash_names[k] : "?";
+}
+
+static bool set_crash(struct hv_options *o, const char *v, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(crash_names); i++) {
+		if (span_eq(v, n, crash_names[i])) {
+			o->crash = (enum crash_kind)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct hv_option {
+	const char *name;
+	const char *want;	/* accepted values, quoted in warnings */
+	bool (*set)(struct hv_options *o, const char *v, size_t n);
+};
+
+static const struct hv_option hv_option_table[] = {
+	{ "loglevel", "error|warn|info|debug|0-3", set_loglevel },
+	{ "serial", "com1|com2|com3|com4|off|port 1-0xffff", set_serial },
+	{ "baud", "a divisor of 115200", set_baud },
+	{ "debugcon", "on|off", set_debugcon },
+	{ "testexit", "on|off", set_testexit },
+	{ "crash", "de|bp|ud|gp|pf|pf-write|pf-exec|nmi|df|none", set_crash },
+};
+
+void hv_options_default(struct hv_options *o)
+{
+	o->loglevel = LOG_INFO;
+	o->serial_port = 0x3f8;
+	o->baud = 115200;
+	o->debugcon = false;
+	o->testexit = false;
+	o->crash = CRASH_NONE;
+}
+
+/* Length and ellipsis for quoting a user span of n bytes in a warning. */
+static int quote_len(size_t n)
+{
+	return n > WARN_SPAN_MAX ? WARN_SPAN_MAX : (int)n;
+}
+
+static const char *quote_more(size_t n)
+{
+	return n > WARN_SPAN_MAX ? "..." : "";
+}
+
+static const struct hv_option *hv_option_find(const char *key, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hv_option_table); i++)
+		if (span_eq(key, n, hv_option_table[i].name))
+			return &hv_option_table[i];
+	return NULL;
+}
+
+int hv_options_parse(struct hv_options *o, const char *line,
+		     cmdline_warn_fn warn, void *ctx)
+{
+	struct cmdline_token t;
+	const char *pos = line;
+	bool first = true;
+	int warnings = 0;
+
+	if (!line)
+		return 0;
+	while (cmdline_next(&pos, &t)) {
+		const struct hv_option *opt;
+		char msg[WARN_MSG_MAX];
+
+		/* GRUB passes the kernel path as the first word. */
+		if (first && !t.val && t.key[0] == '/') {
+			first = false;
+			continue;
+		}
+		first = false;
+		opt = hv_option_find(t.key, t.key_len);
+		if (t.key_len == 0) {
+			fmt_snprintf(msg, sizeof(msg), "empty option name in \"=%.*s%s\"",
+				     quote_len(t.val_len), t.val, quote_more(t.val_len));
+		} else if (!opt) {
+			fmt_snprintf(msg, sizeof(msg), "unknown option \"%.*s%s\"",
+				     quote_len(t.key_len), t.key, quote_more(t.key_len));
+		} else if (!t.val) {
+			fmt_snprintf(msg, sizeof(msg), "missing value for %s= (want %s)",
+				     opt->name, opt->want);
+		} else if (!opt->set(o, t.val, t.val_len)) {
+			fmt_snprintf(msg, sizeof(msg), "bad value \"%.*s%s\" for %s= (want %s)",
+				     quote_len(t.val_len), t.val, quote_more(t.val_len),
+				     opt->name, opt->want);
+		} else {
+			continue;
+		}
+		warnings++;
+		if (warn)
+			warn(msg, ctx);
+	}
+	return warnings;
+}
