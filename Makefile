@@ -21,8 +21,10 @@ PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
 KERNEL_C := \
 	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c \
 	kernel/crash.c kernel/string.c kernel/fmt.c kernel/cmdline.c \
-	boot/mb2.c mm/frame.c mm/paging.c drivers/uart.c drivers/tsc.c
-KERNEL_ASM := boot/entry.asm kernel/isr.asm
+	kernel/smp.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
+	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
+	svm/svm.c
+KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o)
 
 KCFLAGS := \
@@ -98,9 +100,10 @@ SRCS_mb2     := boot/mb2.c
 SRCS_frame   := mm/frame.c
 SRCS_fmt     := kernel/fmt.c
 SRCS_cmdline := kernel/cmdline.c kernel/fmt.c
+SRCS_acpi    := drivers/acpi.c
 
-UNIT_TESTS := mb2 frame fmt cmdline
-FUZZERS    := mb2 frame fmt cmdline
+UNIT_TESTS := mb2 frame fmt cmdline acpi
+FUZZERS    := mb2 frame fmt cmdline acpi
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 

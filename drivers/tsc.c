@@ -10,8 +10,26 @@
 #define CALIBRATE_MS  10
 #define SPIN_LIMIT    (1ull << 32)	/* TSC cycles: a dead PIT must not hang us */
 
+#define PMTIMER_HZ    3579545u
+#define HPET_CAP      0x000	/* bits 63:32: period in femtoseconds */
+#define HPET_CONFIG   0x010	/* bit 0: ENABLE_CNF */
+#define HPET_COUNTER  0x0f0
+#define FS_PER_MS     1000000000000ull
+
 static uint64_t khz;
 static uint64_t tsc_base;
+static const char *reference = "nothing";
+
+static bool calibrated(uint64_t cycles, const char *what)
+{
+	if (cycles / CALIBRATE_MS == 0)
+		return false;
+	if (!khz)
+		tsc_base = rdtsc();
+	khz = cycles / CALIBRATE_MS;
+	reference = what;
+	return true;
+}
 
 bool tsc_calibrate(void)
 {
@@ -26,11 +44,53 @@ bool tsc_calibrate(void)
 	do
 		t1 = rdtsc();
 	while (!(inb(PORT_B) & 0x20) && t1 - t0 < SPIN_LIMIT);
-	if (t1 - t0 >= SPIN_LIMIT || t1 == t0)
+	if (t1 - t0 >= SPIN_LIMIT)
 		return false;
-	khz = (t1 - t0) / CALIBRATE_MS;
-	tsc_base = t0;
-	return khz != 0;
+	return calibrated(t1 - t0, "PIT");
+}
+
+/* ACPI 6.5, 4.8.3.3: a free-running 24- or 32-bit counter at 3.579545 MHz. */
+bool tsc_calibrate_pmtimer(uint16_t port, bool bits32)
+{
+	uint32_t mask = bits32 ? 0xffffffffu : 0xffffffu;
+	uint32_t want = PMTIMER_HZ / (1000 / CALIBRATE_MS), start, now;
+	uint64_t t0, t1;
+
+	start = inl(port) & mask;
+	t0 = rdtsc();
+	do {
+		now = inl(port) & mask;
+		t1 = rdtsc();
+	} while (((now - start) & mask) < want && t1 - t0 < SPIN_LIMIT);
+	if (t1 - t0 >= SPIN_LIMIT)
+		return false;
+	return calibrated(t1 - t0, "ACPI PM timer");
+}
+
+/* IA-PC HPET 1.0a, 2.3: the main counter ticks every CAP[63:32] fs. */
+bool tsc_calibrate_hpet(uint64_t base)
+{
+	volatile uint64_t *hpet = (volatile uint64_t *)base;
+	uint64_t period_fs = hpet[HPET_CAP / 8] >> 32;
+	uint64_t want, start, t0, t1;
+
+	if (!period_fs || period_fs > 100000000ull)	/* spec: at most 100 ns */
+		return false;
+	hpet[HPET_CONFIG / 8] |= 1;
+	want = CALIBRATE_MS * FS_PER_MS / period_fs;
+	start = hpet[HPET_COUNTER / 8];
+	t0 = rdtsc();
+	do
+		t1 = rdtsc();
+	while (hpet[HPET_COUNTER / 8] - start < want && t1 - t0 < SPIN_LIMIT);
+	if (t1 - t0 >= SPIN_LIMIT)
+		return false;
+	return calibrated(t1 - t0, "HPET");
+}
+
+const char *tsc_reference(void)
+{
+	return reference;
 }
 
 uint64_t tsc_khz(void)

@@ -217,6 +217,32 @@ static bool set_crash(struct hv_options *o, const char *v, size_t n)
 	return false;
 }
 
+static bool set_crash_cpu(struct hv_options *o, const char *v, size_t n)
+{
+	uint64_t num;
+
+	if (!cmdline_parse_u64(v, n, false, &num) || num > 0xffff)
+		return false;
+	o->crash_cpu = (uint32_t)num;
+	return true;
+}
+
+static bool set_timebase(struct hv_options *o, const char *v, size_t n)
+{
+	static const char *const names[] = {
+		[TIMEBASE_AUTO] = "auto", [TIMEBASE_PIT] = "pit",
+		[TIMEBASE_PMTIMER] = "pmtimer", [TIMEBASE_HPET] = "hpet",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (span_eq(v, n, names[i])) {
+			o->timebase = (enum timebase)i;
+			return true;
+		}
+	}
+	return false;
+}
+
 struct hv_option {
 	const char *name;
 	const char *want;	/* accepted values, quoted in warnings */
@@ -229,6 +255,8 @@ static const struct hv_option hv_option_table[] = {
 	{ "baud", "a divisor of 115200", set_baud },
 	{ "debugcon", "on|off", set_debugcon },
 	{ "testexit", "on|off", set_testexit },
+	{ "crashcpu", "a CPU number 0-65535", set_crash_cpu },
+	{ "timebase", "auto|pit|pmtimer|hpet", set_timebase },
 	{ "crash", "de|bp|ud|gp|pf|pf-write|pf-exec|nmi|df|none", set_crash },
 };
 
@@ -240,6 +268,8 @@ void hv_options_default(struct hv_options *o)
 	o->debugcon = false;
 	o->testexit = false;
 	o->crash = CRASH_NONE;
+	o->crash_cpu = 0;
+	o->timebase = TIMEBASE_AUTO;
 }
 
 /* Length and ellipsis for quoting a user span of n bytes in a warning. */

@@ -43,13 +43,18 @@ enum crash_kind {
 /* The crash= value that selects k ("ud", "pf-write", ...). */
 const char *crash_kind_name(enum crash_kind k);
 
+/* Reference clock for the TSC calibration. */
+enum timebase { TIMEBASE_AUTO, TIMEBASE_PIT, TIMEBASE_PMTIMER, TIMEBASE_HPET };
+
 struct hv_options {
 	enum log_level loglevel;	/* loglevel=error|warn|info|debug|0..3, default info */
 	uint16_t serial_port;		/* serial=com1..com4|0xNNNN|off, default com1 (0x3f8); 0 = off */
 	uint32_t baud;			/* baud=N, default 115200; must divide 115200 evenly */
 	bool debugcon;			/* debugcon=on|off, default off: mirror the log to port 0xe9 */
 	bool testexit;			/* testexit=on|off, default off: end QEMU/Bochs when done */
-	enum crash_kind crash;		/* crash=de|bp|ud|gp|pf|pf-write|pf-exec|nmi|df */
+	enum crash_kind crash;		/* crash=de|bp|ud|gp|pf|pf-write|pf-exec|nmi|df|none */
+	enum timebase timebase;		/* timebase=auto|pit|pmtimer|hpet, default auto */
+	uint32_t crash_cpu;		/* crashcpu=N, default 0: which CPU raises crash= */
 };
 
 /* Called for each problem: the option is ignored and its default stays.

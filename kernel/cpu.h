@@ -36,6 +36,10 @@ struct cpu {
 	struct cpu *self;	/* must stay first: this_cpu() reads %gs:0 */
 	uint32_t id;		/* dense index, 0 = boot CPU */
 	uint32_t apic_id;
+	volatile bool online;	/* set by the CPU itself once initialised */
+	bool svm_on;		/* EFER.SVME set, host-save page programmed */
+	uint64_t hsave_pa;	/* VM_HSAVE_PA */
+	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */
 	uint64_t gdt[5];	/* null, code64, data, TSS (two slots) */
 	struct tss64 tss;
 	uint8_t ist_stack[3][IST_STACK_SIZE] __attribute__((aligned(16)));

@@ -2,6 +2,7 @@
  * hypervisor: descriptor tables, boot information, console, memory. */
 #include "boot/bootinfo.h"
 #include "boot/mb2.h"
+#include "drivers/pic.h"
 #include "drivers/tsc.h"
 #include "drivers/uart.h"
 #include "kernel/cmdline.h"
@@ -10,23 +11,18 @@
 #include "kernel/lib.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
+#include "kernel/smp.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
-#include "mm/frame.h"
-#include "mm/paging.h"
+#include "mm/memory.h"
 
 #ifndef SVMVISOR_VERSION
 #define SVMVISOR_VERSION "unknown"
 #endif
 
-#define LOW_MEMORY_END 0x100000ull	/* real-mode memory, BIOS data, option ROMs */
-
-extern char __image_start[], __image_end[];
 
 static struct boot_info boot_info;
 static struct hv_options options;
-static struct frame_alloc frames;
-static struct paging_stats paging;
 
 void kmain(uint32_t magic, uint32_t mbi);
 
@@ -108,62 +104,6 @@ static void module_banner(const struct boot_info *bi)
 	}
 }
 
-static void *phys_to_ptr(uint64_t phys, uint64_t bytes, void *ctx)
-{
-	(void)bytes;
-	(void)ctx;
-	return (void *)phys;	/* identity-mapped */
-}
-
-static void memory_init(const struct boot_info *bi)
-{
-	struct frame_range reserved[3 + BOOT_MAX_MODULES];
-	size_t n = 0;
-	uint64_t top = 4ull << 30;
-	unsigned phys_bits = 36;
-	enum frame_status st;
-
-	reserved[n++] = (struct frame_range){ 0, LOW_MEMORY_END };
-	reserved[n++] = (struct frame_range){ (uint64_t)__image_start, (uint64_t)__image_end };
-	reserved[n++] = (struct frame_range){ bi->mbi_start, bi->mbi_end };
-	for (uint32_t i = 0; i < bi->nr_modules; i++)
-		reserved[n++] = (struct frame_range){ bi->modules[i].start, bi->modules[i].end };
-
-	st = frame_init(&frames, bi->mmap, bi->nr_mmap, reserved, n, phys_to_ptr, NULL);
-	if (st != FRAME_OK)
-		panic("frame allocator: %s", frame_strerror(st));
-	if (frames.bad_entries)
-		log_warn("memory map: %u entries ignored (zero length or wrapping)", frames.bad_entries);
-	if (frames.dropped_bytes)
-		log_debug("memory map: %lu KiB of available memory left unused", frames.dropped_bytes >> 10);
-
-	/* Identity-map the low 4 GiB (RAM and the chipset's MMIO: LAPIC, IOAPIC,
-	 * HPET) and all RAM above, within the physical address width. Reserved
-	 * ranges above 4 GiB (64-bit BARs, the HyperTransport hole) stay out. */
-	if (cpuid(0x80000000, 0).eax >= 0x80000008)
-		phys_bits = cpuid(0x80000008, 0).eax & 0xff;
-	for (uint32_t i = 0; i < bi->nr_mmap; i++) {
-		const struct boot_mem_range *m = &bi->mmap[i];
-		uint64_t end = m->base + m->len;
-		bool ram = m->type == BOOT_MEM_AVAILABLE || m->type == BOOT_MEM_ACPI ||
-			   m->type == BOOT_MEM_NVS;
-
-		if (ram && end > m->base && end > top)
-			top = end;
-	}
-	if (phys_bits < 64 && top > (1ull << phys_bits))
-		top = 1ull << phys_bits;
-	top = ALIGN_UP(top, 1ull << 30);
-	paging_init(&frames, top, &paging);
-	log_info("paging: identity map to %#lx: %lu x 1G, %lu x 2M, %lu x 4K pages, %lu tables, NX %s",
-		 paging.top, paging.pages_1g, paging.pages_2m, paging.pages_4k, paging.tables,
-		 paging.nx ? "on" : "off (CPU lacks it)");
-	log_info("memory: %lu MiB managed, %lu MiB free, %lu KiB used by the hypervisor",
-		 frame_total_count(&frames) >> 8, frame_free_count(&frames) >> 8,
-		 (frame_total_count(&frames) - frame_free_count(&frames)) * 4 +
-			 frames.meta_bytes / 1024 + ((uint64_t)__image_end - (uint64_t)__image_start) / 1024);
-}
-
 void kmain(uint32_t magic, uint32_t mbi)
 {
 	struct mb2_error err = { 0 };
@@ -188,10 +128,8 @@ void kmain(uint32_t magic, uint32_t mbi)
 	if (port && !options.serial_port)
 		log_warn("serial: no UART at %#x; the log goes to the ring buffer%s", port,
 			 options.debugcon ? " and port 0xe9" : " only");
-	if (tsc_calibrate())
-		log_info("tsc: %lu kHz (calibrated against the PIT)", tsc_khz());
-	else
-		log_warn("tsc: the PIT did not count; timestamps stay at 0");
+	if (options.timebase <= TIMEBASE_PIT && !tsc_calibrate())
+		log_warn("tsc: the PIT did not count; trying ACPI timers later");
 
 	log_info("svmvisor %s, a type-1 hypervisor for AMD SVM", SVMVISOR_VERSION);
 	if (bad)
@@ -208,11 +146,14 @@ void kmain(uint32_t magic, uint32_t mbi)
 	if (boot_info.efi_system_table)
 		log_info("efi: %u-bit system table at %#lx, memory map %u bytes", boot_info.efi_bits,
 			 boot_info.efi_system_table, boot_info.efi_mmap_size);
+	smp_early_init(&boot_info);
 	memory_init(&boot_info);
+	pic_disable();
+	smp_init(&boot_info, &options);
 
-	if (options.crash != CRASH_NONE)
+	if (options.crash != CRASH_NONE && options.crash_cpu == 0)
 		crash_now(options.crash);
 
 	log_info("boot complete: no guests to run yet");
-	power_stop(EXIT_OK);
+	power_stop(trap_cpus_failed() ? EXIT_PANIC : EXIT_OK);
 }

@@ -1,6 +1,8 @@
 /* The IDT and the common trap handler. Every exception is fatal to the CPU
  * that takes it for now: a full register dump, then that CPU halts. */
 #include "kernel/trap.h"
+#include "drivers/lapic.h"
+#include "drivers/pic.h"
 #include "kernel/cpu.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
@@ -26,6 +28,8 @@ _Static_assert(sizeof(struct idt_gate) == 16, "APM Vol.2 4.8.4: 16-byte gates");
 
 extern const uint64_t isr_table[256];
 static struct idt_gate idt[256] __attribute__((aligned(16)));
+static irq_handler irq_handlers[256];
+static uint32_t cpus_failed;
 
 static const char *const names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -69,10 +73,39 @@ void idt_load(void)
 	__asm__ volatile("lidt %0" ::"m"(idtr));
 }
 
+void irq_set_handler(unsigned vector, irq_handler h)
+{
+	irq_handlers[vector & 0xff] = h;
+}
+
+uint32_t trap_cpus_failed(void)
+{
+	return __atomic_load_n(&cpus_failed, __ATOMIC_SEQ_CST);
+}
+
+static void interrupt(struct trap_frame *f)
+{
+	if (irq_handlers[f->vector]) {
+		irq_handlers[f->vector](f);
+		return;
+	}
+	/* 8259 spurious IRQ7/15 (the PICs are masked) and the LAPIC's spurious
+	 * vector take no EOI. */
+	if (f->vector == VEC_SPURIOUS || (f->vector >= PIC_VECTOR_BASE && f->vector < PIC_VECTOR_BASE + 16))
+		return;
+	log_warn("unexpected interrupt on vector %#lx", f->vector);
+	lapic_eoi();
+}
+
 void trap_entry(struct trap_frame *f)
 {
 	static volatile int depth[MAX_CPUS];
 	uint32_t cpu = cpu_id();
+
+	if (f->vector >= 32) {
+		interrupt(f);
+		return;
+	}
 
 	/* A fault while reporting a fault: stop quietly rather than recurse. */
 	if (++depth[cpu % MAX_CPUS] > 1)
@@ -89,5 +122,9 @@ void trap_entry(struct trap_frame *f)
 			  f->error & 16 ? ", instruction fetch" : "");
 	dump_registers(f);
 	log_error("cpu%u halted", cpu);
-	power_stop(EXIT_PANIC);
+	/* The boot CPU ends the run; an AP just leaves service. */
+	if (cpu == 0)
+		power_stop(EXIT_PANIC);
+	__atomic_add_fetch(&cpus_failed, 1, __ATOMIC_SEQ_CST);
+	cpu_halt_forever();
 }

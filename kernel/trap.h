@@ -15,7 +15,13 @@ struct trap_frame {
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "must match isr_common in kernel/isr.asm");
 _Static_assert(__builtin_offsetof(struct trap_frame, vector) == 15 * 8, "isr.asm pops vector+error past 15 GPRs");
 
+typedef void (*irq_handler)(struct trap_frame *f);
+
 void idt_init(void);
+/* Runs h for interrupts on vector (>= 32); h sends the EOI. */
+void irq_set_handler(unsigned vector, irq_handler h);
+/* CPUs that died of an exception in the hypervisor. */
+uint32_t trap_cpus_failed(void);
 void idt_load(void);
 void trap_entry(struct trap_frame *f);
 const char *exception_name(unsigned vector);

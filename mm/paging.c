@@ -6,13 +6,14 @@
  *
  * Layout (linker.ld gives the image boundaries):
  *   [0, 4K)                     absent: NULL dereferences fault
- *   [4K, image)                 RW, NX
+ *   [4K, image)                 RW, NX, but for the AP trampoline page: R, X
  *   [image, __text_end)         R, X   (hypervisor text)
  *   [__text_end, __rodata_end)  R, NX
  *   [__rodata_end, image end)   RW, NX (data, bss, boot stacks)
  *   [image end, top)            RW, NX (all other RAM and MMIO)
  * Caching comes from the firmware's MTRRs (MMIO ranges are UC there). */
 #include "mm/paging.h"
+#include "kernel/layout.h"
 #include "kernel/lib.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
@@ -98,7 +99,9 @@ void paging_init(struct frame_alloc *fa, uint64_t top, struct paging_stats *st)
 	st->top = top;
 	pml4 = table_new();
 
-	map_range(FRAME_SIZE, image, PTE_P | PTE_W | nx);
+	map_range(FRAME_SIZE, TRAMPOLINE_PHYS, PTE_P | PTE_W | nx);
+	map_range(TRAMPOLINE_PHYS, TRAMPOLINE_PHYS + FRAME_SIZE, PTE_P);
+	map_range(TRAMPOLINE_PHYS + FRAME_SIZE, image, PTE_P | PTE_W | nx);
 	map_range(image, text_end, PTE_P);
 	map_range(text_end, rodata_end, PTE_P | nx);
 	map_range(rodata_end, image_end, PTE_P | PTE_W | nx);

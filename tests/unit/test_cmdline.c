@@ -218,6 +218,8 @@ static void assert_default(const struct hv_options *o)
 	assert_false(o->debugcon);
 	assert_false(o->testexit);
 	assert_int_equal(o->crash, CRASH_NONE);
+	assert_int_equal(o->crash_cpu, 0);
+	assert_int_equal(o->timebase, TIMEBASE_AUTO);
 }
 
 static void test_defaults(void **state)
@@ -403,6 +405,46 @@ static void test_crash(void **state)
 	assert_int_equal(o.crash, CRASH_NONE);
 }
 
+static void test_crash_cpu(void **state)
+{
+	static const char *const bad[] = { "", "-1", "x", "65536", "1K", "0x", "99999999999999999999" };
+	struct hv_options o;
+	char line[64];
+
+	(void)state;
+	assert_int_equal(parse(&o, "crashcpu=3"), 0);
+	assert_int_equal(o.crash_cpu, 3);
+	assert_int_equal(parse(&o, "crashcpu=0xffff"), 0);
+	assert_int_equal(o.crash_cpu, 0xffff);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "crashcpu=\"%s\"", bad[i]);
+		assert_int_equal(parse(&o, line), 1);
+		assert_default(&o);
+	}
+	parse(&o, "crashcpu=65536");
+	assert_string_equal(warns.msg[0], "bad value \"65536\" for crashcpu= (want a CPU number 0-65535)");
+}
+
+static void test_timebase(void **state)
+{
+	static const struct { const char *v; enum timebase want; } good[] = {
+		{ "auto", TIMEBASE_AUTO }, { "pit", TIMEBASE_PIT },
+		{ "pmtimer", TIMEBASE_PMTIMER }, { "hpet", TIMEBASE_HPET },
+	};
+	struct hv_options o;
+	char line[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(line, sizeof(line), "timebase=%s", good[i].v);
+		assert_int_equal(parse(&o, line), 0);
+		assert_int_equal(o.timebase, good[i].want);
+	}
+	assert_int_equal(parse(&o, "timebase=tsc"), 1);
+	assert_default(&o);
+	assert_string_equal(warns.msg[0], "bad value \"tsc\" for timebase= (want auto|pit|pmtimer|hpet)");
+}
+
 static void test_unknown_and_empty(void **state)
 {
 	struct hv_options o;
@@ -566,6 +608,8 @@ int main(void)
 		cmocka_unit_test(test_baud),
 		cmocka_unit_test(test_bools),
 		cmocka_unit_test(test_crash),
+		cmocka_unit_test(test_crash_cpu),
+		cmocka_unit_test(test_timebase),
 		cmocka_unit_test(test_unknown_and_empty),
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_repeat_and_mixed),

@@ -1,0 +1,17 @@
+/* Finding the CPUs (ACPI MADT), starting the APs (INIT-SIPI-SIPI through
+ * boot/trampoline.asm) and turning SVM on everywhere. */
+#pragma once
+#include <stdint.h>
+#include "boot/bootinfo.h"
+#include "kernel/cmdline.h"
+
+/* Copies the AP trampoline below 1 MiB; must run while the boot page tables
+ * (writable everywhere) are live. Also keeps the BIOS data area, which the
+ * final page tables do not map (page 0). */
+void smp_early_init(const struct boot_info *bi);
+
+/* Parses ACPI, starts every AP, enables SVM on every core and reports. */
+void smp_init(const struct boot_info *bi, const struct hv_options *o);
+
+uint32_t smp_cpus_online(void);
+uint32_t smp_cpus_svm(void);

@@ -1,0 +1,18 @@
+/* Machine memory: the frame allocator over all free RAM, behind a lock so
+ * every CPU can use it, and the host page tables. */
+#pragma once
+#include <stdint.h>
+#include "boot/bootinfo.h"
+#include "mm/frame.h"
+#include "mm/paging.h"
+
+/* Builds the allocator from the boot memory map and switches to the final
+ * host page tables. Panics when there is no usable memory. */
+void memory_init(const struct boot_info *bi);
+
+/* A zeroed 4 KiB frame, or 0. */
+uint64_t memory_alloc_zeroed_frame(void);
+/* nr zeroed frames aligned to align bytes, or 0. */
+uint64_t memory_alloc_zeroed_run(uint64_t nr, uint64_t align);
+
+uint64_t memory_free_frames(void);
