@@ -21,7 +21,7 @@ PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
 KERNEL_C := \
 	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c \
 	kernel/crash.c kernel/string.c kernel/fmt.c kernel/cmdline.c \
-	kernel/smp.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
+	kernel/smp.c kernel/monitor.c kernel/mon_line.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
 	svm/svm.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm
@@ -101,9 +101,10 @@ SRCS_frame   := mm/frame.c
 SRCS_fmt     := kernel/fmt.c
 SRCS_cmdline := kernel/cmdline.c kernel/fmt.c
 SRCS_acpi    := drivers/acpi.c
+SRCS_mon_line := kernel/mon_line.c
 
-UNIT_TESTS := mb2 frame fmt cmdline acpi
-FUZZERS    := mb2 frame fmt cmdline acpi
+UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line
+FUZZERS    := mb2 frame fmt cmdline acpi mon_line
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 
@@ -123,7 +124,7 @@ unit: $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 fuzz-smoke: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 	@set -e; for f in $(FUZZERS); do \
 		mkdir -p $(BUILD)/corpus/$$f; \
-		seeds=$$( [ -d tests/fuzz/corpus/$$f ] && echo tests/fuzz/corpus/$$f ); \
+		seeds=; if [ -d tests/fuzz/corpus/$$f ]; then seeds=tests/fuzz/corpus/$$f; fi; \
 		echo "== fuzz_$$f ($(FUZZ_SMOKE_SECONDS) s)"; \
 		./$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SMOKE_SECONDS) -print_final_stats=0 \
 			$(BUILD)/corpus/$$f $$seeds 2>$(BUILD)/fuzz/fuzz_$$f.log \
@@ -134,7 +135,7 @@ fuzz-smoke: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 fuzz: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 	@set -e; for f in $(FUZZERS); do \
 		mkdir -p $(BUILD)/corpus/$$f; \
-		seeds=$$( [ -d tests/fuzz/corpus/$$f ] && echo tests/fuzz/corpus/$$f ); \
+		seeds=; if [ -d tests/fuzz/corpus/$$f ]; then seeds=tests/fuzz/corpus/$$f; fi; \
 		echo "== fuzz_$$f ($(FUZZ_SECONDS) s)"; \
 		./$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/$$f $$seeds; \
 	done

@@ -37,6 +37,7 @@ struct cpu {
 	uint32_t id;		/* dense index, 0 = boot CPU */
 	uint32_t apic_id;
 	volatile bool online;	/* set by the CPU itself once initialised */
+	volatile bool dead;	/* halted by an exception in the hypervisor */
 	bool svm_on;		/* EFER.SVME set, host-save page programmed */
 	uint64_t hsave_pa;	/* VM_HSAVE_PA */
 	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */

@@ -10,6 +10,7 @@
 #include "kernel/crash.h"
 #include "kernel/lib.h"
 #include "kernel/log.h"
+#include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
 #include "kernel/trap.h"
@@ -155,5 +156,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 		crash_now(options.crash);
 
 	log_info("boot complete: no guests to run yet");
-	power_stop(trap_cpus_failed() ? EXIT_PANIC : EXIT_OK);
+	if (options.testexit || !options.serial_port)
+		power_stop(trap_cpus_failed() ? EXIT_PANIC : EXIT_OK);
+	monitor_run(options.serial_port);
 }

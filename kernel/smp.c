@@ -32,6 +32,8 @@ static uint8_t bios_page0[BIOS_PAGE0_KEEP];
 static bool trampoline_ok;
 static const struct hv_options *opts;
 static volatile uint32_t nr_online = 1, nr_svm;
+static struct cpu *cpu_table[MAX_CPUS] = { &boot_cpu };
+static uint32_t nr_cpus = 1;
 
 static bool range_is_ram(const struct boot_info *bi, uint64_t base, uint64_t end)
 {
@@ -256,7 +258,7 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 			c->id = next_id;
 			c->apic_id = a->apic_id;
 			if (start_ap(c))
-				next_id++;
+				cpu_table[nr_cpus++] = c, next_id++;
 			else
 				log_warn("smp: CPU with APIC ID %u did not answer INIT-SIPI-SIPI: left out",
 					 a->apic_id);
@@ -267,6 +269,16 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 		log_error("svm: no core can run guests; the serial console stays up for diagnostics");
 	if (o->crash != CRASH_NONE && o->crash_cpu != 0)
 		delay_us(100000);	/* let the AP's report out before the boot ends */
+}
+
+uint32_t smp_cpu_count(void)
+{
+	return nr_cpus;
+}
+
+struct cpu *smp_cpu(uint32_t id)
+{
+	return id < nr_cpus ? cpu_table[id] : NULL;
 }
 
 uint32_t smp_cpus_online(void)

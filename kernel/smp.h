@@ -13,5 +13,8 @@ void smp_early_init(const struct boot_info *bi);
 /* Parses ACPI, starts every AP, enables SVM on every core and reports. */
 void smp_init(const struct boot_info *bi, const struct hv_options *o);
 
+/* The CPUs brought up, by dense index (0 = boot CPU). */
+uint32_t smp_cpu_count(void);
+struct cpu *smp_cpu(uint32_t id);
 uint32_t smp_cpus_online(void);
 uint32_t smp_cpus_svm(void);

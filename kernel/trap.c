@@ -125,6 +125,7 @@ void trap_entry(struct trap_frame *f)
 	/* The boot CPU ends the run; an AP just leaves service. */
 	if (cpu == 0)
 		power_stop(EXIT_PANIC);
+	this_cpu()->dead = true;
 	__atomic_add_fetch(&cpus_failed, 1, __ATOMIC_SEQ_CST);
 	cpu_halt_forever();
 }

@@ -18,11 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MEM_SIZE  0x100000u
 #define BASE      0xe0000u	/* the BIOS area acpi_find_rsdp() scans */
-#define MAX_READS 256		/* more than the parser can make: see check_info() */
 
 static uint8_t mem[MEM_SIZE];
-static void *reads[MAX_READS];
-static int nr_reads;
+static void **reads;		/* one per entry of a 1 MiB RSDT: grown on demand */
+static size_t nr_reads, max_reads;
 
 static const void *fake_read(uint64_t phys, uint64_t len, void *ctx)
 {
@@ -32,7 +31,12 @@ static const void *fake_read(uint64_t phys, uint64_t len, void *ctx)
 	CHECK(len > 0);
 	if (phys >= MEM_SIZE || len > MEM_SIZE - phys)
 		return NULL;
-	CHECK(nr_reads < MAX_READS);
+	if (nr_reads == max_reads) {
+		max_reads = max_reads ? 2 * max_reads : 64;
+		reads = realloc(reads, max_reads * sizeof(*reads));
+		if (!reads)
+			abort();
+	}
 	copy = malloc(len);
 	if (!copy)
 		abort();

@@ -78,16 +78,17 @@ class Run:
         return [l for l in self.console.splitlines() if needle in l]
 
 
-def qemu(iso, firmware="bios", smp=2, mem="512M", cpu="max", timeout=60,
-         extra=(), serial=True):
-    """Boots iso in QEMU (TCG) and waits for it to end (the hypervisor ends
-    it through isa-debug-exit when booted with testexit=on)."""
+def qemu_spawn(iso, firmware="bios", smp=2, mem="512M", cpu="max", timeout=60,
+               extra=(), serial=True):
+    """Starts QEMU (TCG) on iso with COM1 on a pexpect child."""
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg",
            "-cpu", cpu, "-smp", str(smp), "-m", mem,
            "-cdrom", iso, "-boot", "d", "-display", "none", "-vga", "none",
            "-monitor", "none", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-    cmd += ["-serial", "stdio"] if serial else ["-serial", "none"]
+    # signal=off: bytes like Ctrl-C are data for the guest, not signals to QEMU.
+    cmd += (["-chardev", "stdio,id=com1,signal=off", "-serial", "chardev:com1"]
+            if serial else ["-serial", "none"])
     tmp = tempfile.TemporaryDirectory(dir=BUILD)
     if firmware == "uefi":
         vars_fd = os.path.join(tmp.name, "vars.fd")
@@ -97,6 +98,14 @@ def qemu(iso, firmware="bios", smp=2, mem="512M", cpu="max", timeout=60,
     cmd += list(extra)
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=timeout)
+    child.tmpdir = tmp
+    return child
+
+
+def qemu(iso, timeout=60, **kw):
+    """Boots iso in QEMU and waits for it to end (the hypervisor ends it
+    through isa-debug-exit when booted with testexit=on)."""
+    child = qemu_spawn(iso, timeout=timeout, **kw)
     timed_out = False
     try:
         child.expect(pexpect.EOF)
@@ -104,7 +113,7 @@ def qemu(iso, firmware="bios", smp=2, mem="512M", cpu="max", timeout=60,
         timed_out = True
     out = (child.before or "")
     child.close(force=True)
-    tmp.cleanup()
+    child.tmpdir.cleanup()
     return Run(None if timed_out else child.exitstatus, out.replace("\r", ""), timed_out)
 
 

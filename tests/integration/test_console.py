@@ -1,0 +1,56 @@
+"""The serial console stays live after boot, with or without SVM."""
+import pexpect
+
+from svmv import build_iso, qemu_spawn
+
+PROMPT = "svmvisor> "
+
+
+def command(child, line, expect):
+    child.send(line + "\r")
+    child.expect_exact(expect)
+    child.expect_exact(PROMPT)
+
+
+def test_live_console_without_svm():
+    child = qemu_spawn(build_iso(""), smp=2, cpu="qemu64,-svm", timeout=30)
+    try:
+        child.expect_exact("svm: no core can run guests; the serial console stays up for diagnostics")
+        child.expect_exact(PROMPT)
+        command(child, "help", "cpus")
+        command(child, "version", "svmvisor 0.1.0")
+        command(child, "cpus", "    1     1  idle     off")
+        command(child, "features", "svm: not advertised by this CPU")
+        command(child, "log 3", "boot complete")
+        command(child, "frob", 'error: unknown command "frob"; try help')
+        # 64 KiB of garbage: overlong lines, control bytes, escape sequences.
+        junk = (bytes(range(0, 256)) * 256).replace(b"\r", b"").replace(b"\n", b"")
+        for i in range(0, len(junk), 512):
+            child.send(junk[i:i + 512].decode("latin-1"))
+            try:    # keep reading, so neither side blocks on a full pty
+                child.read_nonblocking(65536, timeout=0.01)
+            except pexpect.TIMEOUT:
+                pass
+        child.send("\x15\r")        # Ctrl-U: drop whatever the junk left
+        child.expect_exact(PROMPT)
+        command(child, "mem", "free:")
+        command(child, "x" * 300, "error: line longer than 128 characters, ignored")
+        child.send("reboot\r")
+        child.expect_exact("rebooting")
+        child.expect(pexpect.EOF)   # -no-reboot: QEMU exits on the reset
+    finally:
+        child.close(force=True)
+        child.tmpdir.cleanup()
+
+
+def test_console_with_svm_lists_cores():
+    child = qemu_spawn(build_iso(""), smp=4, timeout=30)
+    try:
+        child.expect_exact(PROMPT)
+        child.send("cpus\r")
+        for cpu in range(4):
+            child.expect(rf"\s+{cpu}\s+{cpu}\s+idle\s+on\s+0x[0-9a-f]+")
+        child.expect_exact(PROMPT)
+    finally:
+        child.close(force=True)
+        child.tmpdir.cleanup()
