@@ -65,7 +65,7 @@ $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.asm | $(BUILD)/.deps
+$(BUILD)/obj/%.o: %.asm boot/x86.inc | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(NASM) $(NASMFLAGS) $< -o $@
 

@@ -12,14 +12,7 @@ MB2_LOADER_MAGIC equ 0x36d76289         ; EAX at entry, Multiboot2 3.2
 COM1            equ 0x3f8
 BOOT_STACK_SIZE equ 16384
 
-CR0_PE          equ 1 << 0
-CR0_WP          equ 1 << 16
-CR0_NW          equ 1 << 29
-CR0_CD          equ 1 << 30
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xc0000080
-EFER_LME        equ 1 << 8
+%include "boot/x86.inc"
 
 PTE_P           equ 1 << 0
 PTE_W           equ 1 << 1

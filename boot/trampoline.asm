@@ -9,13 +9,7 @@
 TRAMPOLINE_PHYS equ 0x8000              ; kernel/layout.h
 %define T(x) ((x) - trampoline_start + TRAMPOLINE_PHYS)
 
-CR0_PE  equ 1 << 0
-CR0_WP  equ 1 << 16
-CR0_NW  equ 1 << 29
-CR0_CD  equ 1 << 30
-CR0_PG  equ 1 << 31
-CR4_PAE equ 1 << 5
-MSR_EFER equ 0xc0000080
+%include "boot/x86.inc"
 
 extern ap_boot_cr3, ap_boot_efer, ap_boot_stack, ap_boot_cpu, ap_entry
 
