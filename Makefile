@@ -23,8 +23,9 @@ KERNEL_C := \
 	kernel/crash.c kernel/string.c kernel/fmt.c kernel/cmdline.c \
 	kernel/smp.c kernel/monitor.c kernel/mon_line.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
-	svm/svm.c
-KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm
+	kernel/vms.c kernel/vmopts.c mm/npt.c drivers/virt/vio.c \
+	svm/svm.c svm/vm.c svm/vcpu.c
+KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o)
 
 KCFLAGS := \
@@ -59,7 +60,14 @@ KCFLAGS := \
 LDFLAGS := -nostdlib -static -no-pie --build-id=none -z max-page-size=0x1000 -z noexecstack
 NASMFLAGS := -f elf64 -g -F dwarf -Werror
 
-all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso
+GUESTS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(wildcard guests/*.asm))
+
+all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso $(GUESTS)
+
+# Test guests: flat binaries assembled on their own (guests/*.asm).
+$(BUILD)/guests/%.bin: guests/%.asm | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -Werror $< -o $@
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)

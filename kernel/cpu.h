@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include "kernel/x86.h"
 
+struct vcpu;
+
 #define MAX_CPUS       256
 #define IST_STACK_SIZE 8192
 
@@ -40,6 +42,8 @@ struct cpu {
 	volatile bool dead;	/* halted by an exception in the hypervisor */
 	bool svm_on;		/* EFER.SVME set, host-save page programmed */
 	uint64_t hsave_pa;	/* VM_HSAVE_PA */
+	uint64_t host_vmcb_pa;	/* host FS/GS/TR/... kept by VMSAVE around VMRUN */
+	struct vcpu *volatile vcpu;	/* assigned vCPU: the idle loop runs it */
 	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */
 	uint64_t gdt[5];	/* null, code64, data, TSS (two slots) */
 	struct tss64 tss;

@@ -14,6 +14,7 @@
 #include "kernel/panic.h"
 #include "kernel/smp.h"
 #include "kernel/trap.h"
+#include "kernel/vms.h"
 #include "kernel/x86.h"
 #include "mm/memory.h"
 
@@ -155,8 +156,14 @@ void kmain(uint32_t magic, uint32_t mbi)
 	if (options.crash != CRASH_NONE && options.crash_cpu == 0)
 		crash_now(options.crash);
 
-	log_info("boot complete: no guests to run yet");
-	if (options.testexit || !options.serial_port)
-		power_stop(trap_cpus_failed() ? EXIT_PANIC : EXIT_OK);
+	vms_start(&boot_info);
+	log_info("boot complete: %u VMs", vms_count());
+	if (options.testexit) {
+		unsigned failed = vms_wait_all();
+
+		power_stop(trap_cpus_failed() ? EXIT_PANIC : failed ? EXIT_VM_FAILED : EXIT_OK);
+	}
+	if (!options.serial_port)
+		cpu_halt_forever();
 	monitor_run(options.serial_port);
 }

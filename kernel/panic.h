@@ -7,6 +7,7 @@
  * process status (v << 1) | 1. */
 #define EXIT_OK    0	/* hypervisor finished its work: QEMU status 1 */
 #define EXIT_PANIC 1	/* panic or fatal exception: QEMU status 3 */
+#define EXIT_VM_FAILED 2	/* a VM did not end with result 0: QEMU status 5 */
 
 __attribute__((noreturn, format(printf, 3, 4)))
 void panic_at(const char *file, int line, const char *fmt, ...);

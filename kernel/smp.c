@@ -15,6 +15,7 @@
 #include "kernel/x86.h"
 #include "mm/memory.h"
 #include "svm/svm.h"
+#include "svm/vcpu.h"
 
 #define AP_STACK_SIZE   (16 * 1024)
 #define AP_START_US     200000	/* an AP not in C by then is left out */
@@ -69,14 +70,15 @@ static const void *acpi_read(uint64_t phys, uint64_t len, void *ctx)
 
 static void svm_on_this_cpu(struct cpu *c)
 {
-	uint64_t hsave = 0;
-	const char *why = svm_enable_cpu(&hsave);
+	uint64_t hsave = 0, host_vmcb = 0;
+	const char *why = svm_enable_cpu(&hsave, &host_vmcb);
 
 	if (why) {
 		log_warn("cpu%u: out of service for guests: %s", c->id, why);
 		return;
 	}
 	c->hsave_pa = hsave;
+	c->host_vmcb_pa = host_vmcb;
 	c->svm_on = true;
 	__atomic_add_fetch(&nr_svm, 1, __ATOMIC_SEQ_CST);
 }
@@ -112,10 +114,29 @@ static void cpu_online(struct cpu *c)
 			 timer ? "ok" : "SILENT");
 }
 
+static void kick(struct trap_frame *f)
+{
+	(void)f;
+	lapic_eoi();	/* only wakes the core (or forces a VM exit) */
+}
+
+/* An AP's life after start-up: run the vCPU it is given, else sleep. STI's
+ * one-instruction shadow covers HLT, so a kick after the check still wakes. */
 static void idle(void)
 {
-	for (;;)
+	struct cpu *c = this_cpu();
+
+	for (;;) {
+		struct vcpu *v = c->vcpu;
+
+		if (v) {
+			vcpu_run(v);
+			vcpu_report_exits(v);
+			c->vcpu = NULL;
+			continue;
+		}
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
 }
 
 void ap_entry(struct cpu *c)
@@ -226,6 +247,7 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 	bsp->online = true;
 	svm_report();
 	irq_set_handler(VEC_LAPIC_TIMER, timer_tick);
+	irq_set_handler(VEC_IPI_KICK, kick);
 	log_info("lapic: %s mode, boot CPU APIC ID %u, timer %u ticks/ms", lapic_x2apic() ? "x2APIC" : "xAPIC",
 		 bsp->apic_id, lapic_timer_calibrate());
 	svm_on_this_cpu(bsp);

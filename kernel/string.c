@@ -1,14 +1,15 @@
 /* The few string routines the kernel needs; gcc may also emit calls to the
  * mem* functions for struct copies. Kernel only: host builds use libc. */
+#include <stdint.h>
 #include "kernel/lib.h"
 
+/* REP MOVSB/STOSB: fast on every AMD64 CPU with ERMS, and few instructions
+ * under emulation (Bochs counts instructions as time). */
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-	unsigned char *d = dst;
-	const unsigned char *s = src;
+	void *d = dst;
 
-	while (n--)
-		*d++ = *s++;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
 
@@ -29,10 +30,16 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	unsigned char *d = dst;
+	void *d = dst;
 
-	while (n--)
-		*d++ = (unsigned char)c;
+	if (!(((uintptr_t)dst | n) & 7)) {	/* whole quadwords: 8x fewer iterations */
+		uint64_t q = 0x0101010101010101ull * (uint8_t)c;
+
+		n /= 8;
+		__asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(q) : "memory");
+	} else {
+		__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	}
 	return dst;
 }
 

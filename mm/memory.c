@@ -87,6 +87,17 @@ uint64_t memory_alloc_zeroed_frame(void)
 	return memory_alloc_zeroed_run(1, FRAME_SIZE);
 }
 
+void memory_free_run(uint64_t pa, uint64_t nr)
+{
+	enum frame_status st;
+
+	spin_lock(&frames_lock);
+	st = frame_free_run(&frames, pa, nr);
+	spin_unlock(&frames_lock);
+	if (st != FRAME_OK)
+		panic("freeing %lu frames at %#lx: %s", nr, pa, frame_strerror(st));
+}
+
 uint64_t memory_free_frames(void)
 {
 	return frame_free_count(&frames);

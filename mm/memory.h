@@ -15,4 +15,7 @@ uint64_t memory_alloc_zeroed_frame(void);
 /* nr zeroed frames aligned to align bytes, or 0. */
 uint64_t memory_alloc_zeroed_run(uint64_t nr, uint64_t align);
 
+/* Returns nr frames at pa; a bad free is a bug and panics. */
+void memory_free_run(uint64_t pa, uint64_t nr);
+
 uint64_t memory_free_frames(void);

@@ -24,9 +24,9 @@ void svm_detect(void)
 	}
 }
 
-const char *svm_enable_cpu(uint64_t *hsave_pa)
+const char *svm_enable_cpu(uint64_t *hsave_pa, uint64_t *host_vmcb_pa)
 {
-	uint64_t page;
+	uint64_t page, host;
 
 	if (!(cpuid(0x80000001, 0).ecx & CPUID_80000001_ECX_SVM))
 		return "no SVM (CPUID 0x80000001 ECX bit 2 clear)";
@@ -39,13 +39,15 @@ const char *svm_enable_cpu(uint64_t *hsave_pa)
 	if (!(cpuid(0x8000000a, 0).edx & SVM_FEAT_NPT))
 		return "no nested paging (CPUID 0x8000000A EDX bit 0): svmvisor requires NPT";
 	page = memory_alloc_zeroed_frame();
-	if (!page)
+	host = memory_alloc_zeroed_frame();
+	if (!page || !host)
 		return "no memory for the host-save page";
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	/* APM Vol.2 15.30.4: VM_HSAVE_PA must be set before the first VMRUN; the
 	 * CPU keeps host state there (QEMU and hardware do; Bochs ignores it). */
 	wrmsr(MSR_VM_HSAVE_PA, page);
 	*hsave_pa = page;
+	*host_vmcb_pa = host;	/* VMSAVE/VMLOAD of host hidden state around VMRUN */
 	return NULL;
 }
 

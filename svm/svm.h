@@ -39,7 +39,11 @@ void svm_detect(void);
 
 /* Turns SVM on for the calling CPU: VM_CR check, EFER.SVME, a host-save
  * page. Returns NULL on success, else why this core cannot run guests. */
-const char *svm_enable_cpu(uint64_t *hsave_pa);
+const char *svm_enable_cpu(uint64_t *hsave_pa, uint64_t *host_vmcb_pa);
+
+/* VMSAVE of the calling CPU's FS, GS, TR, LDTR, STAR..., SYSENTER state into
+ * the page at vmcb_pa (svm/vmrun.asm). */
+void svm_vmsave(uint64_t vmcb_pa);
 
 /* One log line per feature: present or not, and what svmvisor does. */
 void svm_report(void);

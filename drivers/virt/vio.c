@@ -1,0 +1,55 @@
+/* Port routing for guests: a polled 16550 at COM1 (its output goes to the
+ * host console, one line at a time, prefixed with the VM's name), the debug
+ * exit port, and all ones for everything else. */
+#include "drivers/virt/vio.h"
+#include "kernel/lib.h"
+#include "kernel/log.h"
+#include "svm/vm.h"
+
+/* 16550 registers the guest's polled driver uses, PC16550D table 2 */
+#define UART_THR 0
+#define UART_LSR 5
+#define UART_SCR 7
+#define LSR_THRE_TEMT 0x60	/* transmitter always empty: output is instant */
+
+static void con_flush(struct vm *vm)
+{
+	log_info("[%s] %.*s", vm->name, (int)vm->con_len, vm->con);
+	vm->con_len = 0;
+}
+
+static void con_putc(struct vm *vm, char c)
+{
+	if (c == '\r')
+		return;
+	if (c == '\n') {
+		con_flush(vm);
+		return;
+	}
+	if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+		c = '.';	/* a guest cannot send escape sequences to our terminal */
+	vm->con[vm->con_len++] = c;
+	if (vm->con_len == sizeof(vm->con))
+		con_flush(vm);
+}
+
+uint32_t vio_in(struct vm *vm, uint16_t port, unsigned size)
+{
+	(void)vm;
+	if (size == 1 && port == VIO_COM1 + UART_LSR)
+		return LSR_THRE_TEMT;
+	if (size == 1 && port >= VIO_COM1 && port < VIO_COM1 + 8)
+		return 0;	/* no input yet, no interrupts, modem lines idle */
+	return 0xffffffffu;
+}
+
+void vio_out(struct vm *vm, struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+{
+	if (port == VIO_COM1 + UART_THR && size == 1) {
+		con_putc(vm, (char)val);
+	} else if (port == VIO_DEBUG_EXIT) {
+		if (vm->con_len)
+			con_flush(vm);
+		vm_stop(vm, v, (int)(val & 0xff), "debug exit with code %u", val & 0xff);
+	}
+}

@@ -1,0 +1,374 @@
+/* The run loop and the exit handlers. Every exit code has a defined outcome:
+ * handled, reflected into the guest, or the VM stopped with a report. */
+#include <stdarg.h>
+#include "svm/vcpu.h"
+#include "kernel/cpu.h"
+#include "kernel/fmt.h"
+#include "kernel/lib.h"
+#include "kernel/log.h"
+#include "kernel/x86.h"
+#include "svm/svm.h"
+#include "svm/vm.h"
+#include "drivers/virt/vio.h"
+
+void svm_world_switch(struct guest_regs *regs, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa);
+
+#define GUEST_PAT 0x0007040600070406ull	/* power-on PAT: WB, WT, UC-, UC; Bochs checks it */
+
+/* Segment attributes, packed as APM Vol.2 B-2: descriptor bits 47:40 in 7:0,
+ * bits 55:52 in 11:8. P and S set; CPL == SS.DPL == 0. */
+#define ATTR_CODE32 0x0c9b	/* G, D, P, S, execute/read, accessed */
+#define ATTR_DATA32 0x0c93	/* G, B, P, S, read/write, accessed */
+#define ATTR_CODE16 0x009b
+#define ATTR_DATA16 0x0093
+#define ATTR_LDT    0x0082
+#define ATTR_TSS32  0x008b	/* busy 32-bit TSS */
+
+#define EXC_DB 1
+#define EXC_DF 8
+#define EXC_UD 6
+#define EXC_GP 13
+#define EXC_AC 17
+
+static void seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t limit, uint64_t base)
+{
+	s->selector = sel;
+	s->attrib = attrib;
+	s->limit = limit;
+	s->base = base;
+}
+
+void vcpu_init(struct vcpu *v, enum vcpu_mode mode, uint64_t rip)
+{
+	struct vmcb_control *c = &v->vmcb->control;
+	struct vmcb_save *s = &v->vmcb->save;
+	struct vm *vm = v->vm;
+
+	memset(v->vmcb, 0, sizeof(*v->vmcb));
+	memset(&v->regs, 0, sizeof(v->regs));
+
+	/* Default deny (DESIGN): every port and MSR, the SVM instructions
+	 * (VMRUN must be intercepted, APM Vol.2 15.5.1), #DB and #AC always
+	 * (CVE-2015-5307, CVE-2015-8104), #DF because Bochs never delivers
+	 * SHUTDOWN, #MC so the host sees machine checks. */
+	c->intercept_exceptions = 1u << EXC_DB | 1u << EXC_AC | 1u << EXC_DF | 1u << 18;
+	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
+			     INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_INVLPGA |
+			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_TASK_SWITCH |
+			     INTERCEPT_SHUTDOWN;
+	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
+			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
+			     INTERCEPT_RDTSCP | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
+			     INTERCEPT_XSETBV;
+	c->iopm_base_pa = vm->iopm_pa;
+	c->msrpm_base_pa = vm->msrpm_pa;
+	/* One vCPU per core and one ASID per core: ASID 1 is this guest's
+	 * alone on this core; its first run flushes whatever an earlier
+	 * guest left in the TLB. */
+	c->guest_asid = 1;
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	c->v_intr = V_INTR_MASKING;	/* physical interrupts follow the host's IF */
+	c->np_enable = NP_ENABLE;
+	c->n_cr3 = vm->ncr3;
+	c->vmcb_clean = 0;	/* no clean bits: every field is reloaded */
+
+	if (mode == VCPU_MODE_PROT32) {
+		seg(&s->cs, 0x08, ATTR_CODE32, 0xffffffff, 0);
+		seg(&s->ds, 0x10, ATTR_DATA32, 0xffffffff, 0);
+		s->cr0 = CR0_PE | (1ull << 4);	/* ET */
+	} else {	/* real mode, CS = 0: the caller keeps rip below 64 KiB */
+		seg(&s->cs, 0, ATTR_CODE16, 0xffff, 0);
+		seg(&s->ds, 0, ATTR_DATA16, 0xffff, 0);
+		s->cr0 = 1ull << 4;
+	}
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	seg(&s->gdtr, 0, 0, 0xffff, 0);
+	seg(&s->idtr, 0, 0, 0x3ff, 0);
+	seg(&s->ldtr, 0, ATTR_LDT, 0xffff, 0);
+	seg(&s->tr, 0, ATTR_TSS32, 0xffff, 0);
+	s->cpl = 0;
+	s->efer = EFER_SVME;	/* APM Vol.2 15.5.1: VMRUN requires guest EFER.SVME */
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->rflags = 0x2;
+	s->rip = rip;
+	s->g_pat = GUEST_PAT;
+}
+
+static void inject(struct vcpu *v, unsigned vector, uint64_t type, bool ev, uint32_t error)
+{
+	v->vmcb->control.eventinj = vector | type | EVENT_VALID | (ev ? EVENT_EV : 0) |
+				    (uint64_t)error << 32;
+}
+
+static void inject_exception(struct vcpu *v, unsigned vector)
+{
+	/* APM Vol.2 8.2: these push an error code; the rest must not have EV. */
+	bool ev = vector == EXC_DF || (vector >= 10 && vector <= 14) || vector == EXC_AC;
+
+	inject(v, vector, EVENT_TYPE_EXCEPT, ev, 0);
+}
+
+/* Moves RIP past the exiting instruction of len bytes: NRIP when the CPU
+ * saves it, else the caller's length (these instructions have no prefixes
+ * that matter to their length in the guests we run today). */
+static void skip(struct vcpu *v, unsigned len)
+{
+	struct vmcb *vmcb = v->vmcb;
+
+	if ((svm_caps.features & SVM_FEAT_NRIPS) && vmcb->control.nrip)
+		vmcb->save.rip = vmcb->control.nrip;
+	else
+		vmcb->save.rip += len;
+}
+
+static void handle_cpuid(struct vcpu *v)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)v->regs.rcx;
+	struct cpuid_regs r = cpuid(leaf, sub);
+
+	switch (leaf) {
+	case 1:
+		r.ecx &= ~(1u << 5);	/* no VMX */
+		r.ecx |= 1u << 31;	/* hypervisor present */
+		break;
+	case 0x80000001:
+		r.ecx &= ~CPUID_80000001_ECX_SVM;	/* SVM hidden from the guest */
+		break;
+	case 0x8000000a:
+		r = (struct cpuid_regs){ 0 };
+		break;
+	case 0x40000000:	/* hypervisor leaf: max leaf and signature */
+		r.eax = 0x40000000;
+		memcpy(&r.ebx, "svmv", 4);
+		memcpy(&r.ecx, "isor", 4);
+		memcpy(&r.edx, "    ", 4);
+		break;
+	default:
+		if (leaf > 0x40000000 && leaf < 0x40000100)
+			r = (struct cpuid_regs){ 0 };
+	}
+	s->rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	skip(v, 2);
+}
+
+static void handle_ioio(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->vmcb;
+	uint64_t info = vmcb->control.exitinfo1;
+	unsigned size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1;
+	uint64_t mask = size == 4 ? 0xffffffffull : size == 2 ? 0xffff : 0xff;
+
+	if (info & IOIO_STR) {
+		vm_stop(v->vm, v, -1, "string I/O (INS/OUTS) on port %#x is not emulated", IOIO_PORT(info));
+		return;
+	}
+	if (info & IOIO_IN) {
+		uint32_t val = vio_in(v->vm, IOIO_PORT(info), size);
+
+		vmcb->save.rax = (vmcb->save.rax & ~mask) | (val & mask);
+	} else {
+		vio_out(v->vm, v, IOIO_PORT(info), size, (uint32_t)(vmcb->save.rax & mask));
+	}
+	vmcb->save.rip = vmcb->control.exitinfo2;	/* APM Vol.2 15.10.2: next RIP */
+}
+
+static void handle_hlt(struct vcpu *v)
+{
+	/* No virtual interrupt sources exist yet: a halted vCPU never wakes. */
+	vm_stop(v->vm, v, -1, "HLT with no interrupt source that could wake it (RFLAGS.IF=%lu)",
+		(v->vmcb->save.rflags >> 9) & 1);
+}
+
+/* Hypercalls: RAX = function, arguments in RBX, RCX; result in RAX.
+ * docs/hypercalls.md. */
+#define HC_CONSOLE_WRITE 1	/* RBX = GPA, RCX = length (<= 4096) */
+#define HC_EXIT          2	/* RBX = result code */
+#define HC_ERR_INVALID   (~0ull)
+
+static void handle_vmmcall(struct vcpu *v)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+	uint64_t fn = s->rax;
+
+	skip(v, 3);
+	switch (fn) {
+	case HC_CONSOLE_WRITE: {
+		const char *p = vm_gpa_ptr(v->vm, v->regs.rbx, v->regs.rcx);
+
+		if (!p || v->regs.rcx > 4096) {
+			s->rax = HC_ERR_INVALID;
+			return;
+		}
+		for (uint64_t i = 0; i < v->regs.rcx; i++)
+			vio_out(v->vm, v, 0x3f8, 1, (uint8_t)p[i]);
+		s->rax = 0;
+		return;
+	}
+	case HC_EXIT:
+		vm_stop(v->vm, v, (int)(v->regs.rbx & 0xff), "exit hypercall with code %lu", v->regs.rbx & 0xff);
+		return;
+	default:
+		s->rax = HC_ERR_INVALID;
+	}
+}
+
+static void handle_msr(struct vcpu *v)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+	uint32_t msr = (uint32_t)v->regs.rcx;
+	bool write = v->vmcb->control.exitinfo1 & 1;
+	uint64_t val = (s->rax & 0xffffffff) | v->regs.rdx << 32;
+
+	switch (msr) {
+	case MSR_EFER:
+		if (write) {
+			/* The guest sees its own EFER; the real one keeps SVME. */
+			if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) {
+				inject_exception(v, EXC_GP);
+				return;
+			}
+			s->efer = val | EFER_SVME;
+		} else {
+			val = s->efer & ~EFER_SVME;
+		}
+		break;
+	case 0x10:	/* TSC */
+		if (write) {
+			inject_exception(v, EXC_GP);
+			return;
+		}
+		val = rdtsc();
+		break;
+	case 0x277:	/* PAT */
+		if (write)
+			s->g_pat = val;
+		else
+			val = s->g_pat;
+		break;
+	default:
+		inject_exception(v, EXC_GP);
+		return;
+	}
+	if (!write) {
+		s->rax = val & 0xffffffff;
+		v->regs.rdx = val >> 32;
+	}
+	skip(v, 2);
+}
+
+static void handle_ud(struct vcpu *v)
+{
+	inject_exception(v, EXC_UD);	/* SVM instructions do not exist for guests */
+}
+
+static void handle_reflect(struct vcpu *v)
+{
+	inject_exception(v, (unsigned)(v->vmcb->control.exitcode - VMEXIT_EXCP_BASE));
+}
+
+static void handle_df(struct vcpu *v)
+{
+	vm_stop(v->vm, v, -1, "double fault in the guest (a triple fault follows)");
+}
+
+static void handle_shutdown(struct vcpu *v)
+{
+	vm_stop(v->vm, v, -1, "triple fault (shutdown)");
+}
+
+static void handle_nothing(struct vcpu *v)
+{
+	(void)v;	/* INTR, NMI, SMI: the host takes them once GIF is back */
+}
+
+static void handle_invd(struct vcpu *v)
+{
+	skip(v, 2);	/* INVD would lose dirty host lines: run as a no-op */
+}
+
+typedef void (*exit_handler)(struct vcpu *v);
+
+static const exit_handler handlers[NR_EXIT_STATS] = {
+	[VMEXIT_EXCP_BASE + EXC_DB] = handle_reflect,
+	[VMEXIT_EXCP_BASE + EXC_AC] = handle_reflect,
+	[VMEXIT_EXCP_BASE + EXC_DF] = handle_df,
+	[VMEXIT_INTR] = handle_nothing,
+	[VMEXIT_NMI] = handle_nothing,
+	[VMEXIT_SMI] = handle_nothing,
+	[VMEXIT_CPUID] = handle_cpuid,
+	[VMEXIT_INVD] = handle_invd,
+	[VMEXIT_HLT] = handle_hlt,
+	[VMEXIT_IOIO] = handle_ioio,
+	[VMEXIT_MSR] = handle_msr,
+	[VMEXIT_SHUTDOWN] = handle_shutdown,
+	[VMEXIT_VMRUN] = handle_ud,
+	[VMEXIT_VMMCALL] = handle_vmmcall,
+	[VMEXIT_VMLOAD] = handle_ud,
+	[VMEXIT_VMSAVE] = handle_ud,
+	[VMEXIT_STGI] = handle_ud,
+	[VMEXIT_CLGI] = handle_ud,
+	[VMEXIT_SKINIT] = handle_ud,
+	[VMEXIT_INVLPGA] = handle_ud,
+	[VMEXIT_RDTSCP] = handle_ud,
+	[VMEXIT_MONITOR] = handle_ud,
+	[VMEXIT_MWAIT] = handle_ud,
+	[VMEXIT_XSETBV] = handle_ud,
+};
+
+static void dispatch(struct vcpu *v)
+{
+	struct vmcb_control *c = &v->vmcb->control;
+	uint32_t code = (uint32_t)c->exitcode;	/* QEMU writes INVALID as 0x00000000ffffffff */
+
+	v->exits++;
+	if (code == VMEXIT_INVALID) {
+		vm_stop(v->vm, v, -1, "VMRUN failed a consistency check (VMEXIT_INVALID)");
+		return;
+	}
+	if (code == VMEXIT_NPF) {
+		v->npf_exits++;
+		vm_stop(v->vm, v, -1, "nested page fault at GPA %#lx (%s%s), outside the VM's %lu MiB",
+			c->exitinfo2, c->exitinfo1 & 2 ? "write" : "read",
+			c->exitinfo1 & 16 ? ", instruction fetch" : "", v->vm->mem >> 20);
+		return;
+	}
+	if (code < NR_EXIT_STATS && handlers[code]) {
+		v->exit_count[code]++;
+		handlers[code](v);
+		return;
+	}
+	vm_stop(v->vm, v, -1, "unhandled exit code %#x (EXITINFO1 %#lx, EXITINFO2 %#lx)", code,
+		c->exitinfo1, c->exitinfo2);
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct cpu *cpu = this_cpu();
+	struct vmcb_control *c = &v->vmcb->control;
+
+	svm_vmsave(cpu->host_vmcb_pa);
+	while (v->vm->state == VM_RUNNING) {
+		irq_disable();
+		svm_world_switch(&v->regs, (uint64_t)v->vmcb, cpu->host_vmcb_pa);
+		c->tlb_control = TLB_CONTROL_NOTHING;
+		/* An exit during event delivery: deliver the event again
+		 * (APM Vol.2 15.7.2), unless a handler injects its own. */
+		c->eventinj = c->exitintinfo & EVENT_VALID ? c->exitintinfo : 0;
+		dispatch(v);
+		irq_enable();	/* take the interrupt that caused an INTR exit */
+	}
+}
+
+void vcpu_report_exits(const struct vcpu *v)
+{
+	log_info("vm %s: vcpu%u: %lu exits (%lu NPF)", v->vm->name, v->index, v->exits, v->npf_exits);
+	for (unsigned i = 0; i < NR_EXIT_STATS; i++)
+		if (v->exit_count[i])
+			log_info("vm %s: vcpu%u:   exit %#05x x %lu", v->vm->name, v->index, i,
+				 v->exit_count[i]);
+}

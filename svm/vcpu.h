@@ -1,0 +1,46 @@
+/* A virtual CPU: its VMCB, its GPRs, and the run loop on its physical core.
+ * Only svm/ touches the VMCB. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "svm/vmcb.h"
+
+struct vm;
+
+/* Guest GPRs the VMCB does not hold (RAX and RSP live in the save area).
+ * Layout shared with svm/vmrun.asm. */
+struct guest_regs {
+	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+_Static_assert(__builtin_offsetof(struct guest_regs, rdi) == 0x20, "svm/vmrun.asm GR_RDI");
+_Static_assert(__builtin_offsetof(struct guest_regs, r15) == 0x68, "svm/vmrun.asm GR_R15");
+
+#define NR_EXIT_STATS 0x100	/* exit codes counted individually; NPF and INVALID apart */
+
+struct vcpu {
+	struct vm *vm;
+	uint32_t index;		/* within the VM */
+	uint32_t core;		/* physical CPU it is pinned to */
+	struct vmcb *vmcb;	/* identity-mapped: pointer == physical address */
+	struct guest_regs regs;
+	uint32_t asid;
+	uint64_t asid_generation;
+	bool stop;		/* set by a handler: leave the run loop */
+	uint64_t exits;
+	uint64_t exit_count[NR_EXIT_STATS];
+	uint64_t npf_exits;
+};
+
+/* Entry modes of a guest's first instruction. */
+enum vcpu_mode { VCPU_MODE_PROT32, VCPU_MODE_REAL };
+
+/* Sets up the VMCB: intercepts (default deny), IOPM/MSRPM, NPT root, and the
+ * register state of a guest about to run its first instruction at rip. */
+void vcpu_init(struct vcpu *v, enum vcpu_mode mode, uint64_t rip);
+
+/* Runs v on the calling CPU until the VM stops. */
+void vcpu_run(struct vcpu *v);
+
+/* One line per exit code seen, for reports. */
+void vcpu_report_exits(const struct vcpu *v);

@@ -1,0 +1,91 @@
+/* VM life cycle: guest RAM (one aligned run of frames, zeroed, owned by
+ * this VM only) behind nested page tables, deny-all I/O and MSR maps, and
+ * the stop path that reports why. */
+#include <stdarg.h>
+#include "svm/vm.h"
+#include "kernel/fmt.h"
+#include "kernel/lib.h"
+#include "kernel/log.h"
+#include "kernel/x86.h"
+#include "mm/memory.h"
+#include "mm/npt.h"
+
+#define IOPM_PAGES  3	/* APM Vol.2 15.10.1: 12 KiB, one bit per port */
+#define MSRPM_PAGES 2	/* APM Vol.2 15.11: 8 KiB */
+
+static uint64_t npt_alloc(void *ctx)
+{
+	(void)ctx;
+	return memory_alloc_zeroed_frame();
+}
+
+static void npt_free(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	memory_free_run(phys, 1);
+}
+
+static void *npt_ptr(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return (void *)phys;
+}
+
+static uint64_t alloc_all_ones(unsigned pages)
+{
+	uint64_t pa = memory_alloc_zeroed_run(pages, FRAME_SIZE);
+
+	if (pa)
+		memset((void *)pa, 0xff, pages * FRAME_SIZE);
+	return pa;
+}
+
+const char *vm_setup_memory(struct vm *vm)
+{
+	static const struct npt_mem mem = { npt_alloc, npt_free, npt_ptr, NULL };
+	uint64_t frames = vm->mem / FRAME_SIZE;
+	uint64_t align = vm->mem >= (1ull << 30) ? (1ull << 30) : (2ull << 20);
+	bool pg1g = cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_PG1G;
+
+	/* The largest alignment that fits, so NPT can use large pages. */
+	vm->ram_hpa = memory_alloc_zeroed_run(frames, align);
+	if (!vm->ram_hpa && align > FRAME_SIZE)
+		vm->ram_hpa = memory_alloc_zeroed_run(frames, FRAME_SIZE);
+	if (!vm->ram_hpa)
+		return "not enough free host memory for its RAM";
+	vm->iopm_pa = alloc_all_ones(IOPM_PAGES);
+	vm->msrpm_pa = alloc_all_ones(MSRPM_PAGES);
+	if (!vm->iopm_pa || !vm->msrpm_pa)
+		return "no memory for its I/O and MSR permission maps";
+	if (npt_init(&vm->npt, &mem, pg1g) != NPT_OK ||
+	    npt_map(&vm->npt, 0, vm->ram_hpa, vm->mem, NPT_W | NPT_X) != NPT_OK)
+		return "no memory for its nested page tables";
+	vm->ncr3 = vm->npt.root;
+	return NULL;
+}
+
+void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= vm->mem || len > vm->mem - gpa)
+		return NULL;
+	return (void *)(vm->ram_hpa + gpa);
+}
+
+void vm_stop(struct vm *vm, struct vcpu *v, int result, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vm->state == VM_STOPPED)
+		return;
+	va_start(ap, fmt);
+	fmt_vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
+	va_end(ap);
+	vm->result = result;
+	vm->state = VM_STOPPED;
+	if (v)
+		log_info("vm %s: stopped: %s (vcpu%u on cpu%u, exit %#lx, RIP %#lx)", vm->name,
+			 vm->reason, v->index, v->core, v->vmcb->control.exitcode,
+			 v->vmcb->save.rip);
+	else
+		log_info("vm %s: stopped: %s", vm->name, vm->reason);
+}

@@ -1,0 +1,212 @@
+/* The VMCB, after AMD64 APM Vol.2 Appendix B (tables B-1 control area, B-2
+ * state save area). Packed fixed-width fields, offsets in comments, gaps
+ * named reserved_0xNN; every offset C or assembly uses is asserted. */
+#pragma once
+#include <stdint.h>
+
+/* Intercept word 3 (offset 0x0c), APM Vol.2 B-1 */
+#define INTERCEPT_INTR        (1u << 0)
+#define INTERCEPT_NMI         (1u << 1)
+#define INTERCEPT_SMI         (1u << 2)
+#define INTERCEPT_INIT        (1u << 3)
+#define INTERCEPT_VINTR       (1u << 4)
+#define INTERCEPT_RDTSC       (1u << 14)
+#define INTERCEPT_CPUID       (1u << 18)
+#define INTERCEPT_INVD        (1u << 22)
+#define INTERCEPT_PAUSE       (1u << 23)
+#define INTERCEPT_HLT         (1u << 24)
+#define INTERCEPT_INVLPGA     (1u << 26)
+#define INTERCEPT_IOIO_PROT   (1u << 27)
+#define INTERCEPT_MSR_PROT    (1u << 28)
+#define INTERCEPT_TASK_SWITCH (1u << 29)
+#define INTERCEPT_SHUTDOWN    (1u << 31)
+/* Intercept word 4 (offset 0x10) */
+#define INTERCEPT_VMRUN       (1u << 0)
+#define INTERCEPT_VMMCALL     (1u << 1)
+#define INTERCEPT_VMLOAD      (1u << 2)
+#define INTERCEPT_VMSAVE      (1u << 3)
+#define INTERCEPT_STGI        (1u << 4)
+#define INTERCEPT_CLGI        (1u << 5)
+#define INTERCEPT_SKINIT      (1u << 6)
+#define INTERCEPT_RDTSCP      (1u << 7)
+#define INTERCEPT_WBINVD      (1u << 9)
+#define INTERCEPT_MONITOR     (1u << 10)
+#define INTERCEPT_MWAIT       (1u << 11)
+#define INTERCEPT_XSETBV      (1u << 13)
+
+/* TLB_CONTROL (offset 0x5c), APM Vol.2 15.16.2 */
+#define TLB_CONTROL_NOTHING     0
+#define TLB_CONTROL_FLUSH_ALL   1
+#define TLB_CONTROL_FLUSH_ASID  3
+
+/* V_INTR (offset 0x60), APM Vol.2 15.21.1 */
+#define V_INTR_MASKING (1ull << 24)
+
+/* NP_ENABLE (offset 0x90) */
+#define NP_ENABLE (1ull << 0)
+
+/* EVENTINJ and EXITINTINFO, APM Vol.2 15.20 */
+#define EVENT_VECTOR_MASK 0xffull
+#define EVENT_TYPE_INTR   (0ull << 8)
+#define EVENT_TYPE_NMI    (2ull << 8)
+#define EVENT_TYPE_EXCEPT (3ull << 8)
+#define EVENT_TYPE_SOFT   (4ull << 8)
+#define EVENT_TYPE_MASK   (7ull << 8)
+#define EVENT_EV          (1ull << 11)	/* error code valid */
+#define EVENT_VALID       (1ull << 31)
+
+/* Exit codes, APM Vol.2 Appendix C */
+#define VMEXIT_EXCP_BASE   0x40
+#define VMEXIT_INTR        0x60
+#define VMEXIT_NMI         0x61
+#define VMEXIT_SMI         0x62
+#define VMEXIT_INIT        0x63
+#define VMEXIT_VINTR       0x64
+#define VMEXIT_RDTSC       0x6e
+#define VMEXIT_CPUID       0x72
+#define VMEXIT_INVD        0x76
+#define VMEXIT_PAUSE       0x77
+#define VMEXIT_HLT         0x78
+#define VMEXIT_INVLPGA     0x7a
+#define VMEXIT_IOIO        0x7b
+#define VMEXIT_MSR         0x7c
+#define VMEXIT_TASK_SWITCH 0x7d
+#define VMEXIT_SHUTDOWN    0x7f
+#define VMEXIT_VMRUN       0x80
+#define VMEXIT_VMMCALL     0x81
+#define VMEXIT_VMLOAD      0x82
+#define VMEXIT_VMSAVE      0x83
+#define VMEXIT_STGI        0x84
+#define VMEXIT_CLGI        0x85
+#define VMEXIT_SKINIT      0x86
+#define VMEXIT_RDTSCP      0x87
+#define VMEXIT_WBINVD      0x89
+#define VMEXIT_MONITOR     0x8a
+#define VMEXIT_MWAIT       0x8b
+#define VMEXIT_XSETBV      0x8d
+#define VMEXIT_NPF         0x400
+#define VMEXIT_INVALID     0xffffffffu	/* compare the low 32 bits: QEMU writes 0x00000000ffffffff */
+
+/* IOIO EXITINFO1, APM Vol.2 15.10.2 */
+#define IOIO_IN   (1u << 0)
+#define IOIO_STR  (1u << 2)
+#define IOIO_REP  (1u << 3)
+#define IOIO_SZ8  (1u << 4)
+#define IOIO_SZ16 (1u << 5)
+#define IOIO_SZ32 (1u << 6)
+#define IOIO_PORT(info) ((uint16_t)((info) >> 16))
+
+struct vmcb_seg {
+	uint16_t selector;	/* 0x0 */
+	uint16_t attrib;	/* 0x2: descriptor bits 47:40 and 55:52, packed */
+	uint32_t limit;		/* 0x4 */
+	uint64_t base;		/* 0x8 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct vmcb_seg) == 16, "APM Vol.2 B-2: segment is 16 bytes");
+
+struct vmcb_control {
+	uint16_t intercept_cr_read;	/* 0x000 */
+	uint16_t intercept_cr_write;	/* 0x002 */
+	uint16_t intercept_dr_read;	/* 0x004 */
+	uint16_t intercept_dr_write;	/* 0x006 */
+	uint32_t intercept_exceptions;	/* 0x008 */
+	uint32_t intercept_misc1;	/* 0x00c */
+	uint32_t intercept_misc2;	/* 0x010 */
+	uint32_t intercept_misc3;	/* 0x014 */
+	uint8_t reserved_0x018[0x03c - 0x018];
+	uint16_t pause_filter_threshold;	/* 0x03c */
+	uint16_t pause_filter_count;	/* 0x03e */
+	uint64_t iopm_base_pa;		/* 0x040 */
+	uint64_t msrpm_base_pa;		/* 0x048 */
+	uint64_t tsc_offset;		/* 0x050 */
+	uint32_t guest_asid;		/* 0x058 */
+	uint8_t tlb_control;		/* 0x05c */
+	uint8_t reserved_0x05d[3];
+	uint64_t v_intr;		/* 0x060 */
+	uint64_t interrupt_shadow;	/* 0x068 */
+	uint64_t exitcode;		/* 0x070 */
+	uint64_t exitinfo1;		/* 0x078 */
+	uint64_t exitinfo2;		/* 0x080 */
+	uint64_t exitintinfo;		/* 0x088 */
+	uint64_t np_enable;		/* 0x090 */
+	uint64_t avic_apic_bar;		/* 0x098 */
+	uint64_t ghcb_pa;		/* 0x0a0 */
+	uint64_t eventinj;		/* 0x0a8 */
+	uint64_t n_cr3;			/* 0x0b0 */
+	uint64_t lbr_virt_enable;	/* 0x0b8 */
+	uint32_t vmcb_clean;		/* 0x0c0 */
+	uint32_t reserved_0x0c4;
+	uint64_t nrip;			/* 0x0c8 */
+	uint8_t insn_len;		/* 0x0d0 */
+	uint8_t insn_bytes[15];		/* 0x0d1 */
+	uint8_t reserved_0x0e0[0x400 - 0x0e0];
+} __attribute__((packed));
+_Static_assert(sizeof(struct vmcb_control) == 0x400, "APM Vol.2 B-1: control area is 0x400 bytes");
+_Static_assert(__builtin_offsetof(struct vmcb_control, iopm_base_pa) == 0x040, "APM Vol.2 B-1");
+_Static_assert(__builtin_offsetof(struct vmcb_control, guest_asid) == 0x058, "APM Vol.2 B-1");
+_Static_assert(__builtin_offsetof(struct vmcb_control, exitcode) == 0x070, "APM Vol.2 B-1");
+_Static_assert(__builtin_offsetof(struct vmcb_control, exitintinfo) == 0x088, "APM Vol.2 B-1");
+_Static_assert(__builtin_offsetof(struct vmcb_control, eventinj) == 0x0a8, "APM Vol.2 B-1");
+_Static_assert(__builtin_offsetof(struct vmcb_control, n_cr3) == 0x0b0, "APM Vol.2 B-1");
+_Static_assert(__builtin_offsetof(struct vmcb_control, nrip) == 0x0c8, "APM Vol.2 B-1");
+
+struct vmcb_save {
+	struct vmcb_seg es;		/* 0x400 */
+	struct vmcb_seg cs;		/* 0x410 */
+	struct vmcb_seg ss;		/* 0x420 */
+	struct vmcb_seg ds;		/* 0x430 */
+	struct vmcb_seg fs;		/* 0x440 */
+	struct vmcb_seg gs;		/* 0x450 */
+	struct vmcb_seg gdtr;		/* 0x460 */
+	struct vmcb_seg ldtr;		/* 0x470 */
+	struct vmcb_seg idtr;		/* 0x480 */
+	struct vmcb_seg tr;		/* 0x490 */
+	uint8_t reserved_0x4a0[0x4cb - 0x4a0];
+	uint8_t cpl;			/* 0x4cb */
+	uint32_t reserved_0x4cc;
+	uint64_t efer;			/* 0x4d0 */
+	uint8_t reserved_0x4d8[0x548 - 0x4d8];
+	uint64_t cr4;			/* 0x548 */
+	uint64_t cr3;			/* 0x550 */
+	uint64_t cr0;			/* 0x558 */
+	uint64_t dr7;			/* 0x560 */
+	uint64_t dr6;			/* 0x568 */
+	uint64_t rflags;		/* 0x570 */
+	uint64_t rip;			/* 0x578 */
+	uint8_t reserved_0x580[0x5d8 - 0x580];
+	uint64_t rsp;			/* 0x5d8 */
+	uint8_t reserved_0x5e0[0x5f8 - 0x5e0];
+	uint64_t rax;			/* 0x5f8 */
+	uint64_t star;			/* 0x600 */
+	uint64_t lstar;			/* 0x608 */
+	uint64_t cstar;			/* 0x610 */
+	uint64_t sfmask;		/* 0x618 */
+	uint64_t kernel_gs_base;	/* 0x620 */
+	uint64_t sysenter_cs;		/* 0x628 */
+	uint64_t sysenter_esp;		/* 0x630 */
+	uint64_t sysenter_eip;		/* 0x638 */
+	uint64_t cr2;			/* 0x640 */
+	uint8_t reserved_0x648[0x668 - 0x648];
+	uint64_t g_pat;			/* 0x668 */
+	uint64_t dbgctl;		/* 0x670 */
+	uint64_t br_from;		/* 0x678 */
+	uint64_t br_to;			/* 0x680 */
+	uint64_t last_excp_from;	/* 0x688 */
+	uint64_t last_excp_to;		/* 0x690 */
+	uint8_t reserved_0x698[0xc00 - 0x698];
+} __attribute__((packed));
+_Static_assert(__builtin_offsetof(struct vmcb_save, cpl) == 0x4cb - 0x400, "APM Vol.2 B-2");
+_Static_assert(__builtin_offsetof(struct vmcb_save, efer) == 0x4d0 - 0x400, "APM Vol.2 B-2");
+_Static_assert(__builtin_offsetof(struct vmcb_save, cr4) == 0x548 - 0x400, "APM Vol.2 B-2");
+_Static_assert(__builtin_offsetof(struct vmcb_save, rflags) == 0x570 - 0x400, "APM Vol.2 B-2");
+_Static_assert(__builtin_offsetof(struct vmcb_save, rip) == 0x578 - 0x400, "APM Vol.2 B-2");
+_Static_assert(__builtin_offsetof(struct vmcb_save, rsp) == 0x5d8 - 0x400, "APM Vol.2 B-2");
+_Static_assert(__builtin_offsetof(struct vmcb_save, rax) == 0x5f8 - 0x400, "APM Vol.2 B-2");
+_Static_assert(__builtin_offsetof(struct vmcb_save, cr2) == 0x640 - 0x400, "APM Vol.2 B-2");
+_Static_assert(__builtin_offsetof(struct vmcb_save, g_pat) == 0x668 - 0x400, "APM Vol.2 B-2");
+
+struct vmcb {
+	struct vmcb_control control;	/* 0x000 */
+	struct vmcb_save save;		/* 0x400 */
+} __attribute__((packed, aligned(4096)));
+_Static_assert(sizeof(struct vmcb) == 4096, "APM Vol.2 B: the VMCB is one 4 KiB page");

@@ -1,0 +1,98 @@
+; The world switch: one VMRUN and the state around it.
+;
+; void svm_world_switch(struct guest_regs *regs, uint64_t guest_vmcb_pa,
+;                       uint64_t host_vmcb_pa)
+;   regs           rdi: guest GPRs but RAX and RSP (those live in the VMCB),
+;                       laid out as struct guest_regs in svm/vcpu.h
+;   guest_vmcb_pa  rsi: the guest's VMCB (physical == virtual here)
+;   host_vmcb_pa   rdx: this CPU's host VMCB, filled by VMSAVE once at start
+; Clobbers: the caller-saved registers; callee-saved ones are kept.
+; State: GIF is cleared around the switch (CLGI ... STGI), so an NMI, SMI or
+; INTR arriving while guest FS/GS/TR/LDTR/STAR/SYSENTER state is loaded
+; (between VMLOAD and the host VMLOAD) waits until the host's is back
+; (DESIGN: guest VMLOAD state is never live when the host can take an NMI).
+
+bits 64
+section .text
+
+; struct guest_regs offsets (svm/vcpu.h asserts them)
+GR_RBX equ 0x00
+GR_RCX equ 0x08
+GR_RDX equ 0x10
+GR_RSI equ 0x18
+GR_RDI equ 0x20
+GR_RBP equ 0x28
+GR_R8  equ 0x30
+GR_R9  equ 0x38
+GR_R10 equ 0x40
+GR_R11 equ 0x48
+GR_R12 equ 0x50
+GR_R13 equ 0x58
+GR_R14 equ 0x60
+GR_R15 equ 0x68
+
+global svm_world_switch
+svm_world_switch:
+	push rbx
+	push rbp
+	push r12
+	push r13
+	push r14
+	push r15
+	push rdx                        ; [rsp + 8]: host VMCB
+	push rdi                        ; [rsp]: regs
+
+	clgi
+	mov rax, rsi
+	vmload                      ; guest FS, GS, TR, LDTR, STAR..., SYSENTER
+	mov rbx, [rdi + GR_RBX]
+	mov rcx, [rdi + GR_RCX]
+	mov rdx, [rdi + GR_RDX]
+	mov rsi, [rdi + GR_RSI]
+	mov rbp, [rdi + GR_RBP]
+	mov r8,  [rdi + GR_R8]
+	mov r9,  [rdi + GR_R9]
+	mov r10, [rdi + GR_R10]
+	mov r11, [rdi + GR_R11]
+	mov r12, [rdi + GR_R12]
+	mov r13, [rdi + GR_R13]
+	mov r14, [rdi + GR_R14]
+	mov r15, [rdi + GR_R15]
+	mov rdi, [rdi + GR_RDI]
+	vmrun                       ; RAX = guest VMCB; back here on #VMEXIT
+	vmsave                      ; RAX is the host's again: the guest VMCB
+	push rdi
+	mov rdi, [rsp + 8]
+	mov [rdi + GR_RBX], rbx
+	mov [rdi + GR_RCX], rcx
+	mov [rdi + GR_RDX], rdx
+	mov [rdi + GR_RSI], rsi
+	mov [rdi + GR_RBP], rbp
+	mov [rdi + GR_R8],  r8
+	mov [rdi + GR_R9],  r9
+	mov [rdi + GR_R10], r10
+	mov [rdi + GR_R11], r11
+	mov [rdi + GR_R12], r12
+	mov [rdi + GR_R13], r13
+	mov [rdi + GR_R14], r14
+	mov [rdi + GR_R15], r15
+	pop rax
+	mov [rdi + GR_RDI], rax
+	mov rax, [rsp + 8]
+	vmload                      ; the host's FS, GS (per-CPU pointer), TR...
+	stgi
+	add rsp, 16
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbp
+	pop rbx
+	ret
+
+; void svm_vmsave(uint64_t vmcb_pa): VMSAVE the calling CPU's hidden state.
+global svm_vmsave
+svm_vmsave:
+	mov rax, rdi
+	vmsave
+	ret
