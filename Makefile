@@ -62,10 +62,10 @@ NASMFLAGS := -f elf64 -g -F dwarf -Werror
 
 GUESTS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(wildcard guests/*.asm))
 
-all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso $(GUESTS)
+all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso
 
 # Test guests: flat binaries assembled on their own (guests/*.asm).
-$(BUILD)/guests/%.bin: guests/%.asm | $(BUILD)/.deps
+$(BUILD)/guests/%.bin: guests/%.asm guests/lib32.inc | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -Werror $< -o $@
 
@@ -83,10 +83,11 @@ $(BUILD)/svmvisor.elf: $(KERNEL_OBJ) linker.ld
 
 # --- the ISO: GRUB for BIOS and UEFI in one image ------------------------------
 
-$(BUILD)/svmvisor.iso: $(BUILD)/svmvisor.elf iso/grub.cfg
-	rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+$(BUILD)/svmvisor.iso: $(BUILD)/svmvisor.elf iso/grub.cfg $(GUESTS)
+	rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub $(BUILD)/iso/guests
 	cp iso/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
 	cp $(BUILD)/svmvisor.elf $(BUILD)/iso/boot/svmvisor.elf
+	cp $(GUESTS) $(BUILD)/iso/guests/
 	grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 QEMU_RUN := qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 4 -m 512M \

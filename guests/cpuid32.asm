@@ -1,105 +1,95 @@
-; A 32-bit protected-mode self-test guest, loaded as a flat binary at 1 MiB
-; and entered with flat 4 GiB segments, paging off. It checks the CPUID view
-; the hypervisor gives it and reports one PASS/FAIL line per case on COM1,
-; then ends through the debug-exit port with the number of failures.
-
-bits 32
+; Self-test guest: the CPUID view, MSR emulation, port I/O and hypercalls,
+; and that every SVM instruction is #UD in a guest.
 org 0x100000
+%include "guests/lib32.inc"
 
-COM1      equ 0x3f8
-DEBUG_EXIT equ 0xf4
-
-start:
-	mov esp, stack_top
-	xor ebp, ebp                    ; failures
-
+main:
 	mov esi, msg_hello
 	call puts
 
-	; CPUID 0x80000001 ECX bit 2 (SVM) must be hidden.
-	mov eax, 0x80000001
+	mov eax, 0x80000001             ; SVM must be hidden
 	cpuid
 	test ecx, 1 << 2
 	mov esi, case_svm_hidden
 	call report_zf
 
-	; CPUID 1 ECX bit 31: a hypervisor is present.
-	mov eax, 1
+	mov eax, 1                      ; hypervisor-present bit
 	cpuid
 	bt ecx, 31
 	setnc al
-	test al, al                     ; ZF=1 when the bit is set
+	test al, al
 	mov esi, case_hv_bit
 	call report_zf
 
-	; CPUID 0x40000000: the svmvisor signature.
-	mov eax, 0x40000000
+	mov eax, 0x40000000             ; the svmvisor signature
 	cpuid
 	cmp ebx, 'svmv'
-	jne .sig_done
+	jne .sig
 	cmp ecx, 'isor'
-.sig_done:
+.sig:
 	mov esi, case_signature
 	call report_zf
 
-	; Unassigned ports read all ones.
-	mov dx, 0x2f0
+	mov dx, 0x2f0                   ; unassigned ports read all ones
 	in al, dx
 	cmp al, 0xff
 	mov esi, case_unassigned
 	call report_zf
 
-	mov eax, ebp
-	mov dx, DEBUG_EXIT
-	out dx, al
-	hlt                             ; not reached: the VM has stopped
+	mov ecx, 0xc0000080             ; EFER reads without SVME
+	rdmsr
+	test eax, 1 << 12
+	mov esi, case_efer
+	call report_zf
 
-; Prints "PASS name" if ZF is set, else "FAIL name" and counts it. ESI = name.
-report_zf:
-	jz .pass
-	inc ebp
-	push esi
-	mov esi, msg_fail
-	call puts
-	pop esi
-	jmp .name
-.pass:
-	push esi
-	mov esi, msg_pass
-	call puts
-	pop esi
-.name:
-	call puts
-	mov esi, msg_nl
-	jmp puts
+	EXPECT_FAULT 13, .after_gp      ; an unknown MSR is #GP
+	mov ecx, 0xc0011234
+	rdmsr
+.after_gp:
+	cmp dword [fault_vector], 13
+	mov esi, case_msr_gp
+	call report_zf
 
-; Polled 16550 output of the NUL-terminated string at ESI.
-puts:
-	lodsb
-	test al, al
-	jz .done
-	mov ah, al
-	mov dx, COM1 + 5
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov dx, COM1
-	mov al, ah
-	out dx, al
-	jmp puts
-.done:
+	mov eax, 1                      ; console-write hypercall
+	mov ebx, hc_text
+	mov ecx, hc_text_len
+	vmmcall
+	test eax, eax
+	mov esi, case_hypercall
+	call report_zf
+
+%macro EXPECT_UD 2
+	EXPECT_FAULT 6, %%after
+	mov eax, 0x200000               ; page-aligned: no #GP before the intercept
+	db %1
+%%after:
+	cmp dword [fault_vector], 6
+	mov esi, %2
+	call report_zf
+%endmacro
+	EXPECT_UD {0x0f, 0x01, 0xd8}, case_vmrun
+	EXPECT_UD {0x0f, 0x01, 0xda}, case_vmload
+	EXPECT_UD {0x0f, 0x01, 0xdb}, case_vmsave
+	EXPECT_UD {0x0f, 0x01, 0xdc}, case_stgi
+	EXPECT_UD {0x0f, 0x01, 0xdd}, case_clgi
+	EXPECT_UD {0x0f, 0x01, 0xde}, case_skinit
+	EXPECT_UD {0x0f, 0x01, 0xdf}, case_invlpga
 	ret
 
 msg_hello:       db "cpuid32: protected mode guest up", 13, 10, 0
-msg_pass:        db "PASS ", 0
-msg_fail:        db "FAIL ", 0
-msg_nl:          db 13, 10, 0
 case_svm_hidden: db "cpuid: SVM hidden", 0
 case_hv_bit:     db "cpuid: hypervisor bit set", 0
 case_signature:  db "cpuid: 0x40000000 signature svmvisor", 0
 case_unassigned: db "io: unassigned port reads all ones", 0
-
-align 16
-stack: times 1024 db 0
-stack_top:
+case_efer:       db "msr: EFER.SVME hidden", 0
+case_msr_gp:     db "msr: unknown MSR raises #GP", 0
+case_hypercall:  db "vmmcall: console write", 0
+case_vmrun:      db "svm: VMRUN is #UD", 0
+case_vmload:     db "svm: VMLOAD is #UD", 0
+case_vmsave:     db "svm: VMSAVE is #UD", 0
+case_stgi:       db "svm: STGI is #UD", 0
+case_clgi:       db "svm: CLGI is #UD", 0
+case_skinit:     db "svm: SKINIT is #UD", 0
+case_invlpga:    db "svm: INVLPGA is #UD", 0
+hc_text:         db "hello through the console hypercall", 10
+hc_text_len      equ $ - hc_text

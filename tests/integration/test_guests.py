@@ -1,0 +1,80 @@
+"""Guests under VMRUN: self-test guests pass, hostile ones are stopped with
+a report while the others keep running, on QEMU (no NRIP) and Bochs (NRIP)."""
+import os
+import re
+
+import pytest
+
+from svmv import BUILD, QEMU_EXIT_OK, Module, bochs, build_iso, qemu
+
+QEMU_EXIT_VM_FAILED = 5     # kernel/panic.h EXIT_VM_FAILED (2) -> (2 << 1) | 1
+
+CPUID_CASES = ["cpuid: SVM hidden", "cpuid: hypervisor bit set",
+               "cpuid: 0x40000000 signature svmvisor", "io: unassigned port reads all ones",
+               "msr: EFER.SVME hidden", "msr: unknown MSR raises #GP", "vmmcall: console write",
+               "svm: VMRUN is #UD", "svm: VMLOAD is #UD", "svm: VMSAVE is #UD",
+               "svm: STGI is #UD", "svm: CLGI is #UD", "svm: SKINIT is #UD",
+               "svm: INVLPGA is #UD"]
+
+
+def guest(name, vm, extra=""):
+    with open(os.path.join(BUILD, "guests", name + ".bin"), "rb") as f:
+        data = f.read()
+    return Module(name + ".bin", data,
+                  f"vm={vm} kind=flat load=0x100000 mode=prot32 mem=16M {extra}".strip())
+
+
+def check_cpuid_guest(c, vm="cpuid"):
+    for case in CPUID_CASES:
+        assert f"[{vm}] PASS {case}" in c, case
+    assert f"[{vm}] FAIL" not in c
+    assert f"[{vm}] hello through the console hypercall" in c
+    assert f"vm {vm}: result 0 (debug exit with code 0)" in c
+
+
+def check_hostile(c):
+    assert re.search(r"vm pastram: stopped: nested page fault at GPA 0x7ff00000 \(read\).*"
+                     r"\(vcpu0 on cpu\d, exit 0x400, RIP 0x[0-9a-f]+\)", c), c
+    assert re.search(r"vm triple: stopped: (triple fault|double fault in the guest)", c), c
+    assert "still running" not in c
+
+
+def test_qemu_one_guest():
+    run = qemu(build_iso("testexit=on", [guest("cpuid32", "cpuid")]), smp=2)
+    check_cpuid_guest(run.console)
+    assert run.status == QEMU_EXIT_OK, run.console
+
+
+def test_qemu_three_guests_in_parallel_with_hostile_ones():
+    mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"),
+            guest("triple32", "triple"), guest("cpuid32", "cpuid2")]
+    run = qemu(build_iso("testexit=on", mods), smp=5)
+    c = run.console
+    check_cpuid_guest(c, "cpuid")
+    check_cpuid_guest(c, "cpuid2")
+    check_hostile(c)
+    cores = {re.search(rf"vm {vm}: .* vcpu0 on cpu(\d)", c).group(1)
+             for vm in ("cpuid", "pastram", "triple", "cpuid2")}
+    assert len(cores) == 4, "each VM on a core of its own"
+    assert run.status == QEMU_EXIT_VM_FAILED
+
+
+def test_bochs_guests():
+    mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"), guest("triple32", "triple")]
+    run = bochs(build_iso("testexit=on", mods), cpus=4)
+    assert not run.timed_out, run.console
+    check_cpuid_guest(run.console)
+    check_hostile(run.console)
+
+
+@pytest.mark.parametrize("opts,msg", [
+    ("vm=bad kind=flat load=0x100000 mode=prot32 mem=16M frob=1", 'unknown option "frob"'),
+    ("vm=big kind=flat load=0x100000 mode=prot32 mem=64G", "not enough free host memory"),
+    ("vm=far kind=flat load=0xfff000 mode=prot32 mem=16M", "does not fit in the VM's RAM"),
+])
+def test_bad_vm_lines_stop_only_that_vm(opts, msg):
+    bad = guest("cpuid32", "x")
+    bad.cmdline = opts
+    run = qemu(build_iso("testexit=on", [bad, guest("cpuid32", "cpuid")]), smp=3)
+    assert msg in run.console, run.console
+    check_cpuid_guest(run.console)
