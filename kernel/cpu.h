@@ -4,6 +4,7 @@
 #pragma once
 #include <stdint.h>
 #include "kernel/x86.h"
+#include "svm/asid.h"
 
 struct vcpu;
 
@@ -43,6 +44,7 @@ struct cpu {
 	bool svm_on;		/* EFER.SVME set, host-save page programmed */
 	uint64_t hsave_pa;	/* VM_HSAVE_PA */
 	uint64_t host_vmcb_pa;	/* host FS/GS/TR/... kept by VMSAVE around VMRUN */
+	struct asid_core asid;	/* this core's guest ASIDs */
 	struct vcpu *volatile vcpu;	/* assigned vCPU: the idle loop runs it */
 	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */
 	uint64_t gdt[5];	/* null, code64, data, TSS (two slots) */

@@ -216,12 +216,12 @@ static const char *const mbi2_missing[] = {
 static const char *plan_add(struct load_plan *p, size_t len, uint64_t mem, bool multiboot,
 			    uint64_t off, uint64_t filesz, uint64_t gpa, uint64_t memsz)
 {
-	if (filesz > len || off > len - filesz)
-		return "segment past the end of the image file";
 	if (memsz < filesz)
 		return "segment memory size smaller than its file size";
 	if (memsz == 0)
 		return NULL;
+	if (filesz > len || off > len - filesz)
+		return "segment past the end of the image file";
 	if (gpa > mem || memsz > mem - gpa)
 		return "segment outside guest RAM (raise mem=?)";
 	/* [gpa, gpa + memsz) meets [640K, 1M): gpa + memsz cannot wrap now. */
@@ -263,7 +263,7 @@ static const char *plan_entry32(struct load_plan *p, uint64_t entry)
 
 /* ---- ELF ---- */
 
-static bool elf_phdr_read(const uint8_t *img, uint64_t at, bool is64, struct elf_phdr *ph)
+static void elf_phdr_read(const uint8_t *img, uint64_t at, bool is64, struct elf_phdr *ph)
 {
 	if (is64) {
 		struct elf64_phdr h;
@@ -278,7 +278,6 @@ static bool elf_phdr_read(const uint8_t *img, uint64_t at, bool is64, struct elf
 		*ph = (struct elf_phdr){ h.p_type, h.p_offset, h.p_vaddr, h.p_paddr,
 					 h.p_filesz, h.p_memsz };
 	}
-	return ph->type == PT_LOAD && ph->memsz > 0;
 }
 
 static bool elf_is_elf(const uint8_t *img, size_t len)
@@ -351,11 +350,9 @@ static const char *plan_elf(const uint8_t *img, size_t len, uint64_t mem,
 	for (uint16_t i = 0; i < phnum; i++) {
 		struct elf_phdr ph;
 
-		if (!elf_phdr_read(img, phoff + (uint64_t)i * phentsize, is64, &ph)) {
-			if (ph.type == PT_LOAD && ph.filesz > ph.memsz)
-				return "segment memory size smaller than its file size";
+		elf_phdr_read(img, phoff + (uint64_t)i * phentsize, is64, &ph);
+		if (ph.type != PT_LOAD)
 			continue;
-		}
 		what = plan_add(p, len, mem, true, ph.offset, ph.filesz, ph.paddr, ph.memsz);
 		if (what)
 			return what;
@@ -367,9 +364,10 @@ static const char *plan_elf(const uint8_t *img, size_t len, uint64_t mem,
 	for (uint16_t i = 0; i < phnum; i++) {
 		struct elf_phdr ph;
 
-		if (elf_phdr_read(img, phoff + (uint64_t)i * phentsize, is64, &ph) &&
-		    e_entry >= ph.vaddr && e_entry - ph.vaddr < ph.memsz) {
-			*entry = ph.paddr + (e_entry - ph.vaddr);	/* inside the checked segment */
+		elf_phdr_read(img, phoff + (uint64_t)i * phentsize, is64, &ph);
+		if (ph.type == PT_LOAD && e_entry >= ph.vaddr && e_entry - ph.vaddr < ph.memsz) {
+			/* Inside a segment plan_add accepted, so no wrap. */
+			*entry = ph.paddr + (e_entry - ph.vaddr);
 			break;
 		}
 	}
@@ -381,13 +379,12 @@ static const char *plan_elf(const uint8_t *img, size_t len, uint64_t mem,
 /* The file from (hdr_off - (header_addr - load_addr)) to load_end_addr
  * goes to load_addr; zeroes follow up to bss_end_addr. from_start: MB2's
  * load_addr of ~0u, "load the file from its beginning". */
-static const char *plan_raw(const uint8_t *img, size_t len, uint64_t mem, struct load_plan *p,
+static const char *plan_raw(size_t len, uint64_t mem, struct load_plan *p,
 			    size_t hdr_off, uint32_t header_addr, uint32_t load_addr,
 			    uint32_t load_end_addr, uint32_t bss_end_addr, bool from_start)
 {
 	uint64_t off, filesz, memsz, load;
 
-	(void)img;
 	if (from_start) {
 		if (header_addr < hdr_off)
 			return "header_addr below the header's offset in the file";
@@ -498,7 +495,7 @@ static const char *plan_mb1(const uint8_t *img, size_t len, uint64_t mem,
 	p->mb1_wants_video = h.flags & MB1_HDR_VIDEO_MODE;
 	/* 3.1.3: with bit 16 the address fields win even over ELF, as in GRUB and QEMU. */
 	if (h.flags & MB1_HDR_AOUT_KLUDGE) {
-		what = plan_raw(img, len, mem, p, off, h.header_addr, h.load_addr,
+		what = plan_raw(len, mem, p, off, h.header_addr, h.load_addr,
 				h.load_end_addr, h.bss_end_addr, false);
 		entry = h.entry_addr;
 	} else {
@@ -622,7 +619,7 @@ tags_done:
 	if (have_addr) {
 		if (!have_entry)
 			return "Multiboot2 address tag without an entry address tag";
-		what = plan_raw(img, len, mem, p, off, addr.header_addr, addr.load_addr,
+		what = plan_raw(len, mem, p, off, addr.header_addr, addr.load_addr,
 				addr.load_end_addr, addr.bss_end_addr, addr.load_addr == ~0u);
 		entry = entry_addr;
 	} else {
@@ -925,8 +922,6 @@ size_t mb2_build_info(uint8_t *buf, size_t cap, uint32_t buf_gpa, uint64_t guest
 	size_t off;
 
 	if (!info_args_ok(buf, buf_gpa, guest_mem, mods, nr_mods, info_gpa))
-		return 0;
-	if (guest_mem < GUEST_HIGH_BASE)
 		return 0;
 	nr_map = loader_guest_memmap(guest_mem, map);
 

@@ -77,6 +77,11 @@ static void svm_on_this_cpu(struct cpu *c)
 		log_warn("cpu%u: out of service for guests: %s", c->id, why);
 		return;
 	}
+	if (!asid_core_init(&c->asid, svm_caps.nr_asids, svm_caps.features & SVM_FEAT_FLUSH_BY_ASID)) {
+		log_warn("cpu%u: out of service for guests: no guest ASIDs (CPUID 0x8000000A EBX = %u)",
+			 c->id, svm_caps.nr_asids);
+		return;
+	}
 	c->hsave_pa = hsave;
 	c->host_vmcb_pa = host_vmcb;
 	c->svm_on = true;

@@ -262,7 +262,12 @@ static bool set_mode(struct vm_opts *o, const char *v, size_t n)
 /* An address inside the largest guest; K/M/G allowed (load=1M). */
 static bool parse_gpa(const char *v, size_t n, uint64_t *out)
 {
-	return cmdline_parse_u64(v, n, true, out) && *out < VM_MEM_MAX;
+	uint64_t gpa;
+
+	if (!cmdline_parse_u64(v, n, true, &gpa) || gpa >= VM_MEM_MAX)
+		return false;
+	*out = gpa;
+	return true;
 }
 
 static bool set_load(struct vm_opts *o, const char *v, size_t n)
@@ -437,13 +442,14 @@ int vmopts_parse(const char *line, struct vm_opts *o, char *err, size_t errlen)
 	if (err && errlen)
 		err[0] = '\0';
 	while (vmopts_next(&pos, &w)) {
+		size_t kept = MIN(w.len, sizeof(w.buf) - 1);
 		char msg[VMOPTS_MSG_MAX];
 
 		if (w.len == 0)		/* "": GRUB never writes one; nothing to take */
 			continue;
-		/* GRUB before 2.12 passes the module's path as the first word. */
+		/* Some GRUB versions pass the module's path as the first word. */
 		if (first && (w.buf[0] == '/' || w.buf[0] == '(') &&
-		    span_find_eq(w.buf, MIN(w.len, sizeof(w.buf) - 1)) == MIN(w.len, sizeof(w.buf) - 1)) {
+		    span_find_eq(w.buf, kept) == kept) {
 			first = false;
 			continue;
 		}

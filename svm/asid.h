@@ -38,10 +38,11 @@ struct asid_vcpu {
  * VMRUN on the core flushes the whole TLB (what earlier software left). */
 uint32_t asid_core_init(struct asid_core *c, uint32_t nr_asids, bool flush_by_asid);
 
-/* Called on core core_id (its own c) before each VMRUN of v; no other
- * VMRUN may happen on the core between this call and v's. Sets v->asid (copy it into the VMCB
- * guest_asid) and returns the VMCB TLB_CONTROL value: TLB_CONTROL_NOTHING,
- * TLB_CONTROL_FLUSH_ALL or TLB_CONTROL_FLUSH_ASID, or ASID_NO_GUEST. */
+/* Called on core core_id (its own c) before each VMRUN of v; no other VMRUN
+ * may happen on the core between this call and v's. Sets v->asid (copy it
+ * into the VMCB guest_asid) and returns the VMCB TLB_CONTROL value:
+ * TLB_CONTROL_NOTHING, TLB_CONTROL_FLUSH_ALL or TLB_CONTROL_FLUSH_ASID, or
+ * ASID_NO_GUEST. */
 uint8_t asid_prepare(struct asid_core *c, int core_id, struct asid_vcpu *v);
 
 /* v's cached translations are stale (its NPT changed, or a guest action

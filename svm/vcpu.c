@@ -62,11 +62,7 @@ void vcpu_init(struct vcpu *v, enum vcpu_mode mode, uint64_t rip)
 			     INTERCEPT_XSETBV;
 	c->iopm_base_pa = vm->iopm_pa;
 	c->msrpm_base_pa = vm->msrpm_pa;
-	/* One vCPU per core and one ASID per core: ASID 1 is this guest's
-	 * alone on this core; its first run flushes whatever an earlier
-	 * guest left in the TLB. */
-	c->guest_asid = 1;
-	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	/* guest_asid and tlb_control are set before each VMRUN (asid_prepare). */
 	c->v_intr = V_INTR_MASKING;	/* physical interrupts follow the host's IF */
 	c->np_enable = NP_ENABLE;
 	c->n_cr3 = vm->ncr3;
@@ -353,15 +349,26 @@ void vcpu_run(struct vcpu *v)
 
 	svm_vmsave(cpu->host_vmcb_pa);
 	while (v->vm->state == VM_RUNNING) {
+		uint8_t tlb;
+
 		irq_disable();
+		tlb = asid_prepare(&cpu->asid, (int)cpu->id, &v->asid);
+		if (tlb == ASID_NO_GUEST) {
+			vm_stop(v->vm, v, -1, "cpu%u has no guest ASID", cpu->id);
+			break;
+		}
+		c->guest_asid = v->asid.asid;
+		c->tlb_control = tlb;
 		svm_world_switch(&v->regs, (uint64_t)v->vmcb, cpu->host_vmcb_pa);
-		c->tlb_control = TLB_CONTROL_NOTHING;
+		if ((uint32_t)c->exitcode == VMEXIT_INVALID)
+			asid_core_flush_all(&cpu->asid);	/* that VMRUN's flush may not have happened */
 		/* An exit during event delivery: deliver the event again
 		 * (APM Vol.2 15.7.2), unless a handler injects its own. */
 		c->eventinj = c->exitintinfo & EVENT_VALID ? c->exitintinfo : 0;
 		dispatch(v);
 		irq_enable();	/* take the interrupt that caused an INTR exit */
 	}
+	irq_enable();
 }
 
 void vcpu_report_exits(const struct vcpu *v)

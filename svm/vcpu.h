@@ -3,6 +3,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "svm/asid.h"
 #include "svm/vmcb.h"
 
 struct vm;
@@ -24,8 +25,7 @@ struct vcpu {
 	uint32_t core;		/* physical CPU it is pinned to */
 	struct vmcb *vmcb;	/* identity-mapped: pointer == physical address */
 	struct guest_regs regs;
-	uint32_t asid;
-	uint64_t asid_generation;
+	struct asid_vcpu asid;	/* ASID and TLB flush state (svm/asid.c) */
 	bool stop;		/* set by a handler: leave the run loop */
 	uint64_t exits;
 	uint64_t exit_count[NR_EXIT_STATS];
