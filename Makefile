@@ -156,6 +156,10 @@ integration: all
 
 test: unit fuzz-smoke integration
 
+# Figures, not a pass/fail test: per-exit cost under QEMU icount.
+bench: all
+	$(PYTHON) tests/bench/run.py
+
 # --- set-up --------------------------------------------------------------------
 
 deps: $(BUILD)/.deps
@@ -179,6 +183,6 @@ $(BUILD)/.deps: Makefile
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run unit fuzz fuzz-smoke integration test deps clean
+.PHONY: all run unit fuzz fuzz-smoke integration test bench deps clean
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

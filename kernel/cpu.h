@@ -39,6 +39,7 @@ struct cpu {
 	struct cpu *self;	/* must stay first: this_cpu() reads %gs:0 */
 	uint32_t id;		/* dense index, 0 = boot CPU */
 	uint32_t apic_id;
+	volatile bool started;	/* reached C (ap_entry) */
 	volatile bool online;	/* set by the CPU itself once initialised */
 	volatile bool dead;	/* halted by an exception in the hypervisor */
 	bool svm_on;		/* EFER.SVME set, host-save page programmed */

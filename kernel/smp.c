@@ -19,6 +19,7 @@
 
 #define AP_STACK_SIZE   (16 * 1024)
 #define AP_START_US     200000	/* an AP not in C by then is left out */
+#define AP_ONLINE_US    2000000	/* then its own set-up (timer check included) */
 #define BIOS_PAGE0_KEEP 0x500	/* IVT and BIOS data area (EBDA pointer at 0x40e) */
 
 /* Read by boot/trampoline.asm. */
@@ -146,6 +147,7 @@ static void idle(void)
 
 void ap_entry(struct cpu *c)
 {
+	__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
 	cpu_init(c, c->id);
 	lapic_init();
 	svm_on_this_cpu(c);
@@ -170,13 +172,16 @@ static bool start_ap(struct cpu *c)
 
 	lapic_send_init(c->apic_id);
 	delay_us(10000);
-	for (int sipi = 0; sipi < 2; sipi++) {
+	for (int sipi = 0; sipi < 2 && !c->started; sipi++) {
 		lapic_send_startup(c->apic_id, TRAMPOLINE_PHYS);
-		for (t0 = time_us(); time_us() - t0 < (sipi ? AP_START_US : 200);)
-			if (__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
-				return true;
+		for (t0 = time_us(); time_us() - t0 < (sipi ? AP_START_US : 200) && !c->started;)
+			cpu_relax();
 	}
-	return __atomic_load_n(&c->online, __ATOMIC_ACQUIRE);
+	if (!c->started)
+		return false;
+	for (t0 = time_us(); time_us() - t0 < AP_ONLINE_US && !c->online && !c->dead;)
+		cpu_relax();
+	return c->online;
 }
 
 static void acpi_report(void)

@@ -342,10 +342,22 @@ static void dispatch(struct vcpu *v)
 		c->exitinfo1, c->exitinfo2);
 }
 
+static void account(struct vcpu *v, uint32_t code, uint64_t cycles)
+{
+	if (code >= NR_EXIT_STATS)
+		return;
+	v->exit_cycles[code] += cycles;
+	if (!v->exit_min[code] || cycles < v->exit_min[code])
+		v->exit_min[code] = cycles;
+	if (cycles > v->exit_max[code])
+		v->exit_max[code] = cycles;
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct cpu *cpu = this_cpu();
 	struct vmcb_control *c = &v->vmcb->control;
+	uint64_t t_exit = 0;
 
 	svm_vmsave(cpu->host_vmcb_pa);
 	while (v->vm->state == VM_RUNNING) {
@@ -359,7 +371,10 @@ void vcpu_run(struct vcpu *v)
 		}
 		c->guest_asid = v->asid.asid;
 		c->tlb_control = tlb;
+		if (t_exit)
+			account(v, (uint32_t)c->exitcode, rdtsc() - t_exit);
 		svm_world_switch(&v->regs, (uint64_t)v->vmcb, cpu->host_vmcb_pa);
+		t_exit = rdtsc();
 		if ((uint32_t)c->exitcode == VMEXIT_INVALID)
 			asid_core_flush_all(&cpu->asid);	/* that VMRUN's flush may not have happened */
 		/* An exit during event delivery: deliver the event again
@@ -376,6 +391,7 @@ void vcpu_report_exits(const struct vcpu *v)
 	log_info("vm %s: vcpu%u: %lu exits (%lu NPF)", v->vm->name, v->index, v->exits, v->npf_exits);
 	for (unsigned i = 0; i < NR_EXIT_STATS; i++)
 		if (v->exit_count[i])
-			log_info("vm %s: vcpu%u:   exit %#05x x %lu", v->vm->name, v->index, i,
-				 v->exit_count[i]);
+			log_info("vm %s: vcpu%u:   exit %#05x x %-6lu cycles min %lu avg %lu max %lu",
+				 v->vm->name, v->index, i, v->exit_count[i], v->exit_min[i],
+				 v->exit_cycles[i] / v->exit_count[i], v->exit_max[i]);
 }

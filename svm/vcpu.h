@@ -29,6 +29,9 @@ struct vcpu {
 	bool stop;		/* set by a handler: leave the run loop */
 	uint64_t exits;
 	uint64_t exit_count[NR_EXIT_STATS];
+	/* TSC cycles in the hypervisor per exit, from the world switch's
+	 * return to the next call (the switch's own fixed path is not in it). */
+	uint64_t exit_cycles[NR_EXIT_STATS], exit_min[NR_EXIT_STATS], exit_max[NR_EXIT_STATS];
 	uint64_t npf_exits;
 };
 
