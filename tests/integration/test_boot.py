@@ -1,13 +1,19 @@
 """Boot the real ISO on every boot path and check the serial console."""
+import os
 import re
 import subprocess
 
 import pytest
 
-from svmv import (ELF, QEMU_EXIT_OK, QEMU_EXIT_PANIC, Module, bochs, build_iso,
+from svmv import (BUILD, ELF, QEMU_EXIT_OK, QEMU_EXIT_PANIC, Module, bochs, build_iso,
                   qemu)
 
-MODULE = Module("demo.bin", b"svmvisor test module\n" * 64, "vm=demo mem=16M cpus=1")
+def _guest():
+    with open(os.path.join(BUILD, "guests", "cpuid32.bin"), "rb") as f:
+        return f.read()
+
+
+MODULE = Module("demo.bin", _guest(), "vm=demo kind=flat load=0x100000 mode=prot32 mem=16M")
 LINE = re.compile(r"^\[\s*\d+\.\d{6}\] cpu\d+ [EWID]: ")
 
 
@@ -18,8 +24,8 @@ def check_banner(run):
     assert re.search(r"memory map: \d+ entries", c)
     assert re.search(r"\[0x0000000000100000-0x[0-9a-f]{16}\] available", c)
     assert re.search(r"memory: \d+ MiB managed, \d+ MiB free", c)
-    assert re.search(r'module 0: \[0x[0-9a-f]+-0x[0-9a-f]+\) 1344 bytes, '
-                     r'command line "vm=demo mem=16M cpus=1"', c)
+    assert re.search(rf'module 0: \[0x[0-9a-f]+-0x[0-9a-f]+\) {len(MODULE.data)} bytes, '
+                     r'command line "vm=demo kind=flat load=0x100000 mode=prot32 mem=16M"', c)
     # Every line the hypervisor prints carries a timestamp, CPU and level.
     ours = [l for l in c.splitlines() if "cpu0 " in l]
     assert ours and all(LINE.match(l) for l in ours), ours
@@ -43,6 +49,7 @@ def test_qemu_bios_banner():
     assert "SVM advertised" in run.console
     assert re.search(r"tsc: \d+ kHz", run.console)
     assert "boot complete" in run.console
+    assert "vm demo: result 0" in run.console
     assert run.status == QEMU_EXIT_OK, run.console
 
 
