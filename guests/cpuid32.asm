@@ -58,6 +58,17 @@ main:
 	mov esi, case_hypercall
 	call report_zf
 
+	EXPECT_FAULT 1, .after_db       ; single-step #DB, intercepted and reflected
+	pushfd
+	or dword [esp], 1 << 8          ; TF
+	popfd
+	nop
+	nop
+.after_db:
+	cmp dword [fault_vector], 1
+	mov esi, case_db
+	call report_zf
+
 %macro EXPECT_UD 2
 	EXPECT_FAULT 6, %%after
 	mov eax, 0x200000               ; page-aligned: no #GP before the intercept
@@ -84,6 +95,7 @@ case_unassigned: db "io: unassigned port reads all ones", 0
 case_efer:       db "msr: EFER.SVME hidden", 0
 case_msr_gp:     db "msr: unknown MSR raises #GP", 0
 case_hypercall:  db "vmmcall: console write", 0
+case_db:         db "exceptions: #DB reflected to the guest", 0
 case_vmrun:      db "svm: VMRUN is #UD", 0
 case_vmload:     db "svm: VMLOAD is #UD", 0
 case_vmsave:     db "svm: VMSAVE is #UD", 0

@@ -139,6 +139,7 @@ static void idle(void)
 			vcpu_run(v);
 			vcpu_report_exits(v);
 			c->vcpu = NULL;
+			__atomic_store_n(&v->exited, true, __ATOMIC_RELEASE);
 			continue;
 		}
 		__asm__ volatile("sti; hlt; cli" ::: "memory");

@@ -140,6 +140,7 @@ static void create(const struct boot_module *m)
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		struct cpu *c = smp_cpu(vm->vcpu[i].core);
 
+		vm->vcpu[i].assigned = true;
 		c->vcpu = &vm->vcpu[i];
 		lapic_send_ipi(c->apic_id, VEC_IPI_KICK);
 	}
@@ -160,6 +161,9 @@ unsigned vms_wait_all(void)
 
 		while (vm->state != VM_STOPPED)
 			cpu_relax();
+		for (unsigned j = 0; j < vm->nr_vcpus; j++)	/* its exit report is out */
+			while (vm->vcpu[j].assigned && !vm->vcpu[j].exited)
+				cpu_relax();
 		if (vm->result != 0)
 			failed++;
 		log_info("vm %s: result %d (%s)", vm->name, vm->result, vm->reason);

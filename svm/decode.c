@@ -4,16 +4,17 @@
  *
  * An instruction is, in this order:
  *
- *   legacy prefixes  REX  opcode            ModRM  SIB  disp     imm
- *   0..14 bytes      0/1  1-3 bytes, or     0/1    0/1  0,1,2,4  0..8
- *                         VEX/EVEX/XOP + 1
+ *   legacy prefixes  REX  opcode            ModRM  SIB  disp      imm
+ *   0..14 bytes      0/1  1-3 bytes, or     0/1    0/1  0,1,2,4   0..8
+ *                         VEX/EVEX/XOP + 1              (moffs 8)
  *
  * The prefix loop eats legacy prefixes and REX bytes; a REX counts only if
- * the opcode follows it directly (SDM Vol.2 2.2.1; APM Vol.3 "REX Prefix"), otherwise it is ignored
- * like a NOP prefix. The opcode then selects a table entry that says whether
- * ModRM follows and which immediate; ModRM and the address size say whether
- * SIB and how much displacement follow. Every read first checks the byte is
- * below both avail and 15, so the decoder stops at the first byte it lacks.
+ * the opcode follows it directly (SDM Vol.2 2.2.1; APM Vol.3 "REX Prefix"),
+ * otherwise it is ignored. The opcode then selects a table entry that says
+ * whether ModRM follows and which immediate; ModRM and the address size say
+ * whether SIB and how much displacement follow. Every read first checks the
+ * byte is below both avail and 15, so the decoder stops at the first byte it
+ * lacks.
  *
  * Undefined opcodes are DECODE_INVALID in the one-byte and 0F maps. The
  * three-byte maps (0F 38, 0F 3A) and the VEX/EVEX/XOP maps have one form
@@ -45,7 +46,7 @@ enum imm_kind {
 /* The opcode tables, one byte per opcode:
  *   bits 3:0  enum imm_kind
  *   bit 4  M    a ModRM byte follows (then SIB and displacement by its mod/rm)
- *   bit 5  I64  invalid in 64-bit mode (APM Vol.3 A.1, "i64")
+ *   bit 5  I64  invalid in 64-bit mode (the "i64" of SDM Vol.2 Appendix A)
  *   bit 6  UD   undefined in every mode
  *   bit 7  SP   special-cased in insn_decode(): escapes, VEX/EVEX/XOP, MOV
  *               to/from CR/DR (mod ignored), 0F 78 (imm by prefix)
@@ -62,51 +63,89 @@ enum imm_kind {
 #define Z   IMM_Z
 #define V   IMM_V
 #define O   IMM_MOFFS
+#define EN  IMM_ENTER
+#define FP  IMM_FAR
+#define G3B IMM_GRP3B
+#define G3Z IMM_GRP3Z
 
 /* APM Vol.3 Table A-1 and A-2 (one-byte opcodes). */
 static const uint8_t map1[256] = {
-/*        0       1       2       3       4       5       6       7       8       9       a       b       c       d       e       f */
-/* 0 */  M,      M,      M,      M,      B,      Z,      I64,    I64,    M,      M,      M,      M,      B,      Z,      I64,    SP,
-/* 1 */  M,      M,      M,      M,      B,      Z,      I64,    I64,    M,      M,      M,      M,      B,      Z,      I64,    I64,
-/* 2 */  M,      M,      M,      M,      B,      Z,      PF,     I64,    M,      M,      M,      M,      B,      Z,      PF,     I64,
-/* 3 */  M,      M,      M,      M,      B,      Z,      PF,     I64,    M,      M,      M,      M,      B,      Z,      PF,     I64,
-/* 4 */  0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
-/* 5 */  0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
-/* 6 */  I64,    I64,    SP|M,   M,      PF,     PF,     PF,     PF,     Z,      M|Z,    B,      M|B,    0,      0,      0,      0,
-/* 7 */  B,      B,      B,      B,      B,      B,      B,      B,      B,      B,      B,      B,      B,      B,      B,      B,
-/* 8 */  M|B,    M|Z,    M|B|I64,M|B,    M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      SP|M,
-/* 9 */  0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      IMM_FAR|I64, 0, 0,      0,      0,      0,
-/* a */  O,      O,      O,      O,      0,      0,      0,      0,      B,      Z,      0,      0,      0,      0,      0,      0,
-/* b */  B,      B,      B,      B,      B,      B,      B,      B,      V,      V,      V,      V,      V,      V,      V,      V,
-/* c */  M|B,    M|B,    W,      0,      SP|M,   SP|M,   M|B,    M|Z,    IMM_ENTER, 0,  W,      0,      0,      B,      I64,    0,
-/* d */  M,      M,      M,      M,      B|I64,  B|I64,  I64,    0,      M,      M,      M,      M,      M,      M,      M,      M,
-/* e */  B,      B,      B,      B,      B,      B,      B,      B,      Z,      Z,      IMM_FAR|I64, B, 0,      0,      0,      0,
-/* f */  PF,     0,      PF,     PF,     0,      0,      M|IMM_GRP3B, M|IMM_GRP3Z, 0, 0, 0,      0,      0,      0,      M,      M,
+/*        0       1       2       3       4       5       6       7 */
+/* 00 */ M,      M,      M,      M,      B,      Z,      I64,    I64,
+/* 08 */ M,      M,      M,      M,      B,      Z,      I64,    SP,
+/* 10 */ M,      M,      M,      M,      B,      Z,      I64,    I64,
+/* 18 */ M,      M,      M,      M,      B,      Z,      I64,    I64,
+/* 20 */ M,      M,      M,      M,      B,      Z,      PF,     I64,
+/* 28 */ M,      M,      M,      M,      B,      Z,      PF,     I64,
+/* 30 */ M,      M,      M,      M,      B,      Z,      PF,     I64,
+/* 38 */ M,      M,      M,      M,      B,      Z,      PF,     I64,
+/* 40 */ 0,      0,      0,      0,      0,      0,      0,      0,
+/* 48 */ 0,      0,      0,      0,      0,      0,      0,      0,
+/* 50 */ 0,      0,      0,      0,      0,      0,      0,      0,
+/* 58 */ 0,      0,      0,      0,      0,      0,      0,      0,
+/* 60 */ I64,    I64,    SP|M,   M,      PF,     PF,     PF,     PF,
+/* 68 */ Z,      M|Z,    B,      M|B,    0,      0,      0,      0,
+/* 70 */ B,      B,      B,      B,      B,      B,      B,      B,
+/* 78 */ B,      B,      B,      B,      B,      B,      B,      B,
+/* 80 */ M|B,    M|Z,    M|B|I64,M|B,    M,      M,      M,      M,
+/* 88 */ M,      M,      M,      M,      M,      M,      M,      SP|M,
+/* 90 */ 0,      0,      0,      0,      0,      0,      0,      0,
+/* 98 */ 0,      0,      FP|I64, 0,      0,      0,      0,      0,
+/* a0 */ O,      O,      O,      O,      0,      0,      0,      0,
+/* a8 */ B,      Z,      0,      0,      0,      0,      0,      0,
+/* b0 */ B,      B,      B,      B,      B,      B,      B,      B,
+/* b8 */ V,      V,      V,      V,      V,      V,      V,      V,
+/* c0 */ M|B,    M|B,    W,      0,      SP|M,   SP|M,   M|B,    M|Z,
+/* c8 */ EN,     0,      W,      0,      0,      B,      I64,    0,
+/* d0 */ M,      M,      M,      M,      B|I64,  B|I64,  I64,    0,
+/* d8 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* e0 */ B,      B,      B,      B,      B,      B,      B,      B,
+/* e8 */ Z,      Z,      FP|I64, B,      0,      0,      0,      0,
+/* f0 */ PF,     0,      PF,     PF,     0,      0,      M|G3B,  M|G3Z,
+/* f8 */ 0,      0,      0,      0,      0,      0,      M,      M,
 };
 /* 62 BOUND, C4 LES, C5 LDS: VEX/EVEX in 64-bit mode, or when the next byte
- * has mod=11 (which those memory-only opcodes cannot use). 8F: POP Ev, or
- * XOP when the next byte's low five bits are 8 or more. D6: SALC, undocumented
- * but executed by every CPU outside 64-bit mode. */
+ * has mod=11 (which those memory-only opcodes cannot use). Real and
+ * virtual-8086 mode take the same test: there both readings raise #UD, so
+ * no intercept needs the length. 8F: POP Ev, or XOP when the next byte's
+ * low five bits are 8 or more. D6: SALC, undocumented but executed by every
+ * CPU outside 64-bit mode. */
 
 /* APM Vol.3 Table A-3 and A-4 (two-byte opcodes, 0F xx). */
 static const uint8_t map2[256] = {
-/*        0       1       2       3       4       5       6       7       8       9       a       b       c       d       e       f */
-/* 0 */  M,      M,      M,      M,      UD,     0,      0,      0,      0,      0,      UD,     0,      UD,     M,      0,      M|B,
-/* 1 */  M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,
-/* 2 */  SP|M,   SP|M,   SP|M,   SP|M,   UD,     UD,     UD,     UD,     M,      M,      M,      M,      M,      M,      M,      M,
-/* 3 */  0,      0,      0,      0,      0,      0,      UD,     0,      SP,     UD,     SP,     UD,     UD,     UD,     UD,     UD,
-/* 4 */  M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,
-/* 5 */  M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,
-/* 6 */  M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,
-/* 7 */  M|B,    M|B,    M|B,    M|B,    M,      M,      M,      0,      SP|M,   M,      UD,     UD,     M,      M,      M,      M,
-/* 8 */  Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,
-/* 9 */  M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,
-/* a */  0,      0,      0,      M,      M|B,    M,      UD,     UD,     0,      0,      0,      M,      M|B,    M,      M,      M,
-/* b */  M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M|B,    M,      M,      M,      M,      M,
-/* c */  M,      M,      M|B,    M,      M|B,    M|B,    M|B,    M,      0,      0,      0,      0,      0,      0,      0,      0,
-/* d */  M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,
-/* e */  M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,
-/* f */  M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      M,      0,
+/*        0       1       2       3       4       5       6       7 */
+/* 00 */ M,      M,      M,      M,      UD,     0,      0,      0,
+/* 08 */ 0,      0,      UD,     0,      UD,     M,      0,      M|B,
+/* 10 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* 18 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* 20 */ SP|M,   SP|M,   SP|M,   SP|M,   UD,     UD,     UD,     UD,
+/* 28 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* 30 */ 0,      0,      0,      0,      0,      0,      UD,     0,
+/* 38 */ SP,     UD,     SP,     UD,     UD,     UD,     UD,     UD,
+/* 40 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* 48 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* 50 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* 58 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* 60 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* 68 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* 70 */ M|B,    M|B,    M|B,    M|B,    M,      M,      M,      0,
+/* 78 */ SP|M,   M,      UD,     UD,     M,      M,      M,      M,
+/* 80 */ Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,
+/* 88 */ Z,      Z,      Z,      Z,      Z,      Z,      Z,      Z,
+/* 90 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* 98 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* a0 */ 0,      0,      0,      M,      M|B,    M,      UD,     UD,
+/* a8 */ 0,      0,      0,      M,      M|B,    M,      M,      M,
+/* b0 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* b8 */ M,      M,      M|B,    M,      M,      M,      M,      M,
+/* c0 */ M,      M,      M|B,    M,      M|B,    M|B,    M|B,    M,
+/* c8 */ 0,      0,      0,      0,      0,      0,      0,      0,
+/* d0 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* d8 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* e0 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* e8 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* f0 */ M,      M,      M,      M,      M,      M,      M,      M,
+/* f8 */ M,      M,      M,      M,      M,      M,      M,      0,
 };
 /* 0F 0F: 3DNow!, the imm8 is the real opcode. 0F 20-23: MOV to/from CR/DR
  * ignore ModRM.mod and always name a register (APM Vol.3 "MOV CRn"). 0F 37:
@@ -119,6 +158,10 @@ static const uint8_t map2[256] = {
 #undef Z
 #undef V
 #undef O
+#undef EN
+#undef FP
+#undef G3B
+#undef G3Z
 #undef PF
 
 /* The 15-byte limit comes first: past it the encoding is invalid whatever

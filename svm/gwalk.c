@@ -34,8 +34,8 @@
 #define GWALK_PDPT32 0x00000000ffffffe0ull	/* PAE CR3[31:5] */
 #define GWALK_4M     0x00000000ffc00000ull	/* 4 MiB PDE bits 31:22 */
 
-/* Bits that must be 0 in a present entry at this level (APM Vol.2 5.4,
- * "Reserved Bits"; SDM Vol.3 4.3-4.5 agrees for these). The address bits
+/* Bits that must be 0 in a present entry at this level (APM Vol.2 5.3-5.4
+ * entry formats; SDM Vol.3 4.3-4.5 agrees for these). The address bits
  * from maxphyaddr up to 51 are reserved in every PAE and long-mode entry. */
 static uint64_t gwalk_reserved(const struct gwalk_regs *r, unsigned maxphy, int level,
 			       uint64_t e)

@@ -26,7 +26,8 @@ struct vcpu {
 	struct vmcb *vmcb;	/* identity-mapped: pointer == physical address */
 	struct guest_regs regs;
 	struct asid_vcpu asid;	/* ASID and TLB flush state (svm/asid.c) */
-	bool stop;		/* set by a handler: leave the run loop */
+	volatile bool assigned;	/* handed to its core's idle loop */
+	volatile bool exited;	/* its core has left the run loop and reported */
 	uint64_t exits;
 	uint64_t exit_count[NR_EXIT_STATS];
 	/* TSC cycles in the hypervisor per exit, from the world switch's

@@ -12,6 +12,7 @@ QEMU_EXIT_VM_FAILED = 5     # kernel/panic.h EXIT_VM_FAILED (2) -> (2 << 1) | 1
 CPUID_CASES = ["cpuid: SVM hidden", "cpuid: hypervisor bit set",
                "cpuid: 0x40000000 signature svmvisor", "io: unassigned port reads all ones",
                "msr: EFER.SVME hidden", "msr: unknown MSR raises #GP", "vmmcall: console write",
+               "exceptions: #DB reflected to the guest",
                "svm: VMRUN is #UD", "svm: VMLOAD is #UD", "svm: VMSAVE is #UD",
                "svm: STGI is #UD", "svm: CLGI is #UD", "svm: SKINIT is #UD",
                "svm: INVLPGA is #UD"]
@@ -30,6 +31,8 @@ def check_cpuid_guest(c, vm="cpuid"):
     assert f"[{vm}] FAIL" not in c
     assert f"[{vm}] hello through the console hypercall" in c
     assert f"vm {vm}: result 0 (debug exit with code 0)" in c
+    # #DB went through the intercept (exit 0x41) and was reflected.
+    assert re.search(rf"vm {vm}: vcpu0:   exit 0x041 x 1 ", c), c
 
 
 def check_hostile(c):
