@@ -24,7 +24,8 @@ KERNEL_C := \
 	kernel/smp.c kernel/monitor.c kernel/mon_line.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
 	kernel/vms.c kernel/vmopts.c mm/npt.c drivers/virt/vio.c \
-	svm/svm.c svm/vm.c svm/vcpu.c svm/asid.c
+	svm/svm.c svm/vm.c svm/vcpu.c svm/asid.c svm/vmcb_check.c \
+	svm/decode.c svm/gwalk.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o)
 
@@ -113,9 +114,12 @@ SRCS_acpi    := drivers/acpi.c
 SRCS_mon_line := kernel/mon_line.c
 SRCS_npt     := mm/npt.c
 SRCS_asid    := svm/asid.c
+SRCS_vmcb_check := svm/vmcb_check.c
+SRCS_decode  := svm/decode.c
+SRCS_gwalk   := svm/gwalk.c
 
-UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line npt asid
-FUZZERS    := mb2 frame fmt cmdline acpi mon_line npt
+UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line npt asid vmcb_check decode gwalk
+FUZZERS    := mb2 frame fmt cmdline acpi mon_line npt decode
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 

@@ -30,6 +30,16 @@ main:
 	mov esi, case_signature
 	call report_zf
 
+	; CPUID behind a prefix: without NRIP save the hypervisor must decode
+	; the length (3), or RIP lands on A2 (MOV moffs8, AL) and eats the MOV.
+	xor edi, edi
+	mov eax, 0x40000000
+	db 0x3e, 0x0f, 0xa2             ; DS: CPUID
+	mov edi, 1
+	cmp edi, 1
+	mov esi, case_prefixed
+	call report_zf
+
 	mov dx, 0x2f0                   ; unassigned ports read all ones
 	in al, dx
 	cmp al, 0xff
@@ -91,6 +101,7 @@ msg_hello:       db "cpuid32: protected mode guest up", 13, 10, 0
 case_svm_hidden: db "cpuid: SVM hidden", 0
 case_hv_bit:     db "cpuid: hypervisor bit set", 0
 case_signature:  db "cpuid: 0x40000000 signature svmvisor", 0
+case_prefixed:   db "cpuid: prefixed CPUID skipped by its real length", 0
 case_unassigned: db "io: unassigned port reads all ones", 0
 case_efer:       db "msr: EFER.SVME hidden", 0
 case_msr_gp:     db "msr: unknown MSR raises #GP", 0

@@ -474,7 +474,7 @@ static const char *plan_mb1(const uint8_t *img, size_t len, uint64_t mem,
 {
 	struct mb1_header h = { 0 };
 	uint32_t hlen;
-	uint64_t entry;
+	uint64_t entry = 0;
 	const char *what;
 
 	memcpy(&h, img + off, MB1_HDR_LEN_MIN);
@@ -513,7 +513,7 @@ static const char *plan_mb2(const uint8_t *img, size_t len, uint64_t mem,
 	struct mb2_header_address addr = { 0 };
 	bool have_addr = false, have_entry = false;
 	uint32_t entry_addr = 0, hlen, t;
-	uint64_t entry;
+	uint64_t entry = 0;
 	const char *what;
 
 	memcpy(&h, img + off, sizeof(h));
@@ -762,13 +762,15 @@ static uint32_t out_string(struct info_out *b, const char *s)
 	return b->gpa + (uint32_t)off;
 }
 
-/* The checks both builders share, before anything is written. */
-static bool info_args_ok(const uint8_t *buf, uint32_t buf_gpa, uint64_t guest_mem,
+/* The checks both builders share, before anything is written. Each module
+ * takes at least 16 bytes in either format, so a count that cannot fit is
+ * refused before mods[] is read. */
+static bool info_args_ok(const uint8_t *buf, size_t cap, uint32_t buf_gpa, uint64_t guest_mem,
 			 const struct guest_module *mods, unsigned nr_mods, const uint32_t *info_gpa)
 {
 	if (!buf || !info_gpa || buf_gpa % 8 || guest_mem < GUEST_HIGH_BASE)
 		return false;
-	if (nr_mods && !mods)
+	if (nr_mods > cap / 16 || (nr_mods && !mods))
 		return false;
 	for (unsigned i = 0; i < nr_mods; i++)
 		if (mods[i].start > mods[i].end || mods[i].end > guest_mem ||
@@ -806,11 +808,9 @@ size_t mb1_build_info(uint8_t *buf, size_t cap, uint32_t buf_gpa, uint64_t guest
 	size_t info_off, map_off, mods_off;
 	unsigned nr_map;
 
-	if (!info_args_ok(buf, buf_gpa, guest_mem, mods, nr_mods, info_gpa))
+	if (!info_args_ok(buf, cap, buf_gpa, guest_mem, mods, nr_mods, info_gpa))
 		return 0;
 	nr_map = loader_guest_memmap(guest_mem, map);
-	if (nr_mods > cap / sizeof(struct mb1_module))
-		return 0;
 
 	info_off = out_alloc(&b, sizeof(info), 8);
 	map_off = out_alloc(&b, nr_map * sizeof(struct mb1_mmap_entry), 8);
@@ -921,7 +921,7 @@ size_t mb2_build_info(uint8_t *buf, size_t cap, uint32_t buf_gpa, uint64_t guest
 	unsigned nr_map;
 	size_t off;
 
-	if (!info_args_ok(buf, buf_gpa, guest_mem, mods, nr_mods, info_gpa))
+	if (!info_args_ok(buf, cap, buf_gpa, guest_mem, mods, nr_mods, info_gpa))
 		return 0;
 	nr_map = loader_guest_memmap(guest_mem, map);
 

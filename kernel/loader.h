@@ -40,7 +40,7 @@ unsigned loader_guest_memmap(uint64_t guest_mem, struct guest_mem_range out[3]);
 /* Copy file_size bytes from file_off to gpa, then zero up to mem_size. */
 struct load_segment {
 	uint64_t file_off, file_size;
-	uint64_t gpa, mem_size;		/* mem_size >= file_size > 0 or mem_size > 0 */
+	uint64_t gpa, mem_size;		/* mem_size > 0 and >= file_size */
 };
 
 struct load_plan {

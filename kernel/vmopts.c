@@ -4,9 +4,10 @@
  *
  * Words are not split with cmdline_next(): GRUB rebuilds a module's command
  * line from its argv (grub-core/lib/cmdline.c) and wraps a whole word that
- * holds a space in double quotes ("cmdline=a b"), and before 2.12 it also
- * puts a backslash before every \ ' and ". So here, as in a shell, a double
- * quote anywhere in a word opens or closes a quoted run and is dropped, and
+ * holds a space in double quotes ("cmdline=a b"); 2.06 (Debian 12) also
+ * puts a backslash before every \ ' and " (seen under QEMU; the strings are
+ * in tests/unit/test_vmopts.c). So here, as in a shell, a double quote
+ * anywhere in a word opens or closes a quoted run and is dropped, and
  * \\ \" \' stand for the character. cmdline="a b", "cmdline=a b" and
  * cmdline=a" "b all give the value `a b`. */
 #include <stdbool.h>
@@ -77,21 +78,26 @@ static bool vmopts_next(const char **pos, struct vmopts_word *w)
 	return true;
 }
 
+/* Appends what fits of s; the buffer always stays terminated. */
+static void vmopts_append(struct vmopts_errs *e, const char *s)
+{
+	size_t n = MIN(strlen(s), e->cap - 1 - e->len);
+
+	memcpy(e->buf + e->len, s, n);
+	e->len += n;
+	e->buf[e->len] = '\0';
+}
+
+/* Counts one problem and adds it to the text: a prefix of the full text
+ * when the buffer is short. */
 static void vmopts_err(struct vmopts_errs *e, const char *msg)
 {
-	size_t n;
-
 	e->n++;
 	if (!e->buf || e->cap == 0)
 		return;
-	if (e->len > 0 && e->cap - e->len > 2) {
-		memcpy(e->buf + e->len, "; ", 2);
-		e->len += 2;
-	}
-	n = MIN(strlen(msg), e->cap - 1 - e->len);
-	memcpy(e->buf + e->len, msg, n);
-	e->len += n;
-	e->buf[e->len] = '\0';
+	if (e->n > 1)
+		vmopts_append(e, "; ");
+	vmopts_append(e, msg);
 }
 
 /* Length and ellipsis for quoting a user span of n bytes in a message. */
@@ -329,9 +335,10 @@ static void vm_opts_default(struct vm_opts *o)
 	o->mode = VM_MODE_PROT32;
 }
 
-/* One word: a problem message in msg, or "" when the option was taken. */
+/* One word: a problem message in msg, or "" when the option was taken.
+ * Adds the key to *seen, and to *bad when its value was refused. */
 static void vmopts_word(struct vm_opts *o, const struct vmopts_word *w,
-			unsigned *seen, char *msg, size_t msglen)
+			unsigned *seen, unsigned *bad, char *msg, size_t msglen)
 {
 	size_t kept = MIN(w->len, sizeof(w->buf) - 1);
 	size_t at = span_find_eq(w->buf, kept);
@@ -358,13 +365,16 @@ static void vmopts_word(struct vm_opts *o, const struct vmopts_word *w,
 	else if (!k->set(o, v, vlen))
 		fmt_snprintf(msg, msglen, "bad value \"%.*s%s\" for %s= (want %s)",
 			     quote_len(vlen), v, quote_more(vlen), k->name, k->want);
+	if (k && msg[0] && !(*seen & k->bit))
+		*bad |= k->bit;
 	if (k)
 		*seen |= k->bit;
 }
 
-/* Checks between options, once every word is read. Only keys that were
- * given are compared, so one bad value yields one message. */
-static void vmopts_check(struct vm_opts *o, unsigned seen, struct vmopts_errs *e)
+/* Checks between options, once every word is read. A check that needs a
+ * refused value is skipped, so one bad value yields one message. */
+static void vmopts_check(struct vm_opts *o, unsigned seen, unsigned bad,
+			 struct vmopts_errs *e)
 {
 	static const struct { unsigned bit; const char *msg; } flat_only[] = {
 		{ KEY_MODE, "mode= needs kind=flat (Multiboot guests start in prot32)" },
@@ -395,6 +405,8 @@ static void vmopts_check(struct vm_opts *o, unsigned seen, struct vmopts_errs *e
 		}
 		return;
 	}
+	if (bad & KEY_KIND)
+		return;
 	if (o->kind != VM_KIND_FLAT) {
 		for (size_t i = 0; i < ARRAY_SIZE(flat_only); i++)
 			if (seen & flat_only[i].bit)
@@ -413,6 +425,8 @@ static void vmopts_check(struct vm_opts *o, unsigned seen, struct vmopts_errs *e
 		o->entry = o->load;
 	if (seen & KEY_CMDLINE)
 		vmopts_err(e, "cmdline= needs a Multiboot guest (kind=flat gets no boot information)");
+	if (bad & (KEY_MEM | KEY_MODE | KEY_LOAD | KEY_ENTRY))
+		return;
 	limit = o->mode == VM_MODE_REAL ? REAL_MODE_LIMIT :
 		o->mode == VM_MODE_PROT32 ? PROT32_LIMIT : VM_MEM_MAX;
 	if (o->load >= o->mem || o->entry >= o->mem) {
@@ -435,7 +449,7 @@ int vmopts_parse(const char *line, struct vm_opts *o, char *err, size_t errlen)
 	struct vmopts_errs e = { .buf = err, .cap = errlen };
 	struct vmopts_word w;
 	const char *pos = line ? line : "";
-	unsigned seen = 0;
+	unsigned seen = 0, bad = 0;
 	bool first = true;
 
 	vm_opts_default(o);
@@ -454,10 +468,10 @@ int vmopts_parse(const char *line, struct vm_opts *o, char *err, size_t errlen)
 			continue;
 		}
 		first = false;
-		vmopts_word(o, &w, &seen, msg, sizeof(msg));
+		vmopts_word(o, &w, &seen, &bad, msg, sizeof(msg));
 		if (msg[0])
 			vmopts_err(&e, msg);
 	}
-	vmopts_check(o, seen, &e);
+	vmopts_check(o, seen, bad, &e);
 	return e.n;
 }

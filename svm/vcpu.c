@@ -8,7 +8,10 @@
 #include "kernel/log.h"
 #include "kernel/x86.h"
 #include "svm/svm.h"
+#include "svm/decode.h"
+#include "svm/gwalk.h"
 #include "svm/vm.h"
+#include "svm/vmcb_check.h"
 #include "drivers/virt/vio.h"
 
 void svm_world_switch(struct guest_regs *regs, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa);
@@ -105,17 +108,73 @@ static void inject_exception(struct vcpu *v, unsigned vector)
 	inject(v, vector, EVENT_TYPE_EXCEPT, ev, 0);
 }
 
-/* Moves RIP past the exiting instruction of len bytes: NRIP when the CPU
- * saves it, else the caller's length (these instructions have no prefixes
- * that matter to their length in the guests we run today). */
-static void skip(struct vcpu *v, unsigned len)
+static bool read_guest(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	const void *p = vm_gpa_ptr(ctx, gpa, len);
+
+	if (p)
+		memcpy(buf, p, len);
+	return p != NULL;
+}
+
+/* The length of the instruction at the guest's CS:RIP, decoded from guest
+ * memory through the guest's own page tables; 0 if it cannot be read or
+ * decoded. For CPUs without NRIP save (QEMU). */
+static unsigned insn_length(struct vcpu *v, const uint8_t *expect, unsigned expect_len)
+{
+	const struct vmcb_save *s = &v->vmcb->save;
+	struct gwalk_regs r = { s->cr0, s->cr3, s->cr4, s->efer, 0 };
+	enum cpu_mode mode = !(s->cr0 & CR0_PE) ? MODE_REAL16 :
+			     (s->efer & EFER_LMA) && (s->cs.attrib & (1u << 9)) ? MODE_LONG64 :
+			     (s->cs.attrib & (1u << 10)) ? MODE_PROT32 : MODE_PROT16;
+	uint64_t linear = (mode == MODE_LONG64 ? 0 : s->cs.base) + s->rip;
+	uint8_t bytes[INSN_MAX_LEN];
+	size_t got = 0;
+	struct insn insn;
+
+	if (mode != MODE_LONG64)
+		linear &= 0xffffffff;
+	/* The exit says which instruction ran: without prefixes it is exactly
+	 * the expected bytes, and no full decode is needed. */
+	if (!(r.cr0 & CR0_PG) && 4096 - (linear & 4095) >= expect_len) {
+		const uint8_t *p = vm_gpa_ptr(v->vm, linear, expect_len);
+
+		if (p && !memcmp(p, expect, expect_len))
+			return expect_len;
+	}
+	/* Byte ranges within one page at a time: the instruction may straddle two. */
+	while (got < sizeof(bytes)) {
+		struct gwalk_result w;
+		size_t n = MIN(sizeof(bytes) - got, 4096 - ((linear + got) & 4095));
+		gwalk(&r, linear + got, read_guest, v->vm, &w);
+		if (w.status != GWALK_OK || !read_guest(v->vm, w.gpa, bytes + got, n))
+			break;
+		got += n;
+	}
+	if (got >= expect_len && !memcmp(bytes, expect, expect_len))
+		return expect_len;
+	if (insn_decode(bytes, got, mode, &insn) != DECODE_OK)
+		return 0;
+	return insn.len;
+}
+
+/* Moves RIP past the exiting instruction: NRIP when the CPU saves it, else
+ * decoded from guest memory; opcode is the instruction's bytes without
+ * prefixes, the common case, which needs no full decode. An instruction that cannot be decoded (its
+ * page vanished, garbage) stops the VM. */
+static void skip(struct vcpu *v, const char *opcode)
 {
 	struct vmcb *vmcb = v->vmcb;
+	unsigned len;
 
-	if ((svm_caps.features & SVM_FEAT_NRIPS) && vmcb->control.nrip)
+	if (svm_caps.features & SVM_FEAT_NRIPS) {
 		vmcb->save.rip = vmcb->control.nrip;
-	else
-		vmcb->save.rip += len;
+		return;
+	}
+	len = insn_length(v, (const uint8_t *)opcode, (unsigned)strlen(opcode));
+	if (!len)
+		vm_stop(v->vm, v, -1, "cannot decode the instruction at RIP %#lx", vmcb->save.rip);
+	vmcb->save.rip += len;
 }
 
 static void handle_cpuid(struct vcpu *v)
@@ -149,7 +208,7 @@ static void handle_cpuid(struct vcpu *v)
 	v->regs.rbx = r.ebx;
 	v->regs.rcx = r.ecx;
 	v->regs.rdx = r.edx;
-	skip(v, 2);
+	skip(v, "\x0f\xa2");
 }
 
 static void handle_ioio(struct vcpu *v)
@@ -191,7 +250,7 @@ static void handle_vmmcall(struct vcpu *v)
 	struct vmcb_save *s = &v->vmcb->save;
 	uint64_t fn = s->rax;
 
-	skip(v, 3);
+	skip(v, "\x0f\x01\xd9");
 	switch (fn) {
 	case HC_CONSOLE_WRITE: {
 		const char *p = vm_gpa_ptr(v->vm, v->regs.rbx, v->regs.rcx);
@@ -229,6 +288,7 @@ static void handle_msr(struct vcpu *v)
 				return;
 			}
 			s->efer = val | EFER_SVME;
+			v->recheck = true;	/* EFER feeds VMRUN's consistency checks */
 		} else {
 			val = s->efer & ~EFER_SVME;
 		}
@@ -254,7 +314,7 @@ static void handle_msr(struct vcpu *v)
 		s->rax = val & 0xffffffff;
 		v->regs.rdx = val >> 32;
 	}
-	skip(v, 2);
+	skip(v, write ? "\x0f\x30" : "\x0f\x32");
 }
 
 static void handle_ud(struct vcpu *v)
@@ -284,7 +344,7 @@ static void handle_nothing(struct vcpu *v)
 
 static void handle_invd(struct vcpu *v)
 {
-	skip(v, 2);	/* INVD would lose dirty host lines: run as a no-op */
+	skip(v, "\x0f\x08");	/* INVD would lose dirty host lines: run as a no-op */
 }
 
 typedef void (*exit_handler)(struct vcpu *v);
@@ -323,7 +383,14 @@ static void dispatch(struct vcpu *v)
 
 	v->exits++;
 	if (code == VMEXIT_INVALID) {
-		vm_stop(v->vm, v, -1, "VMRUN failed a consistency check (VMEXIT_INVALID)");
+		/* The emulators overwrite the save area with host state here, so
+		 * the rules were checked before VMRUN; this is one we do not model. */
+		log_error("vm %s: vcpu%u: VMEXIT_INVALID: intercepts %#x %#x %#x, ASID %u, "
+			  "IOPM %#lx, MSRPM %#lx, N_CR3 %#lx, EVENTINJ %#lx", v->vm->name, v->index,
+			  c->intercept_exceptions, c->intercept_misc1, c->intercept_misc2, c->guest_asid,
+			  c->iopm_base_pa, c->msrpm_base_pa, c->n_cr3, c->eventinj);
+		vm_stop(v->vm, v, -1, "VMRUN failed a consistency check (VMEXIT_INVALID) "
+			"that svmvisor does not model; VMCB control area above");
 		return;
 	}
 	if (code == VMEXIT_NPF) {
@@ -358,6 +425,7 @@ void vcpu_run(struct vcpu *v)
 	struct cpu *cpu = this_cpu();
 	struct vmcb_control *c = &v->vmcb->control;
 	uint64_t t_exit = 0;
+	unsigned phys_bits = cpuid(0x80000008, 0).eax & 0xff;
 
 	svm_vmsave(cpu->host_vmcb_pa);
 	while (v->vm->state == VM_RUNNING) {
@@ -371,6 +439,17 @@ void vcpu_run(struct vcpu *v)
 		}
 		c->guest_asid = v->asid.asid;
 		c->tlb_control = tlb;
+		/* Name a broken consistency rule ourselves (APM Vol.2 15.5.1):
+		 * before the first run and after exits that change checked state. */
+		if (!t_exit || v->recheck) {
+			v->recheck = false;
+			const char *rule = vmcb_check(v->vmcb, phys_bits);
+
+			if (rule) {
+				vm_stop(v->vm, v, -1, "the VMCB breaks a VMRUN consistency rule: %s", rule);
+				break;
+			}
+		}
 		if (t_exit)
 			account(v, (uint32_t)c->exitcode, rdtsc() - t_exit);
 		svm_world_switch(&v->regs, (uint64_t)v->vmcb, cpu->host_vmcb_pa);

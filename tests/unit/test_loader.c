@@ -432,8 +432,12 @@ static void test_mb1_aout_errors(void **state)
 	mb1_aout(0x2000, 0x40, 0xF0000040, 0xF0000000, 0, 0, 0xF0000000);
 	expect_err(VM_KIND_AUTO, 16 * MiB, "segment outside guest RAM (raise mem=?)");
 	mb1_aout(0x2000, 0x40, 0xFFFFF040, 0xFFFFF000, 0, 0xFFFFFFFF, 0xFFFFF000);
-	expect_err(VM_KIND_AUTO, 64 * GiB, "segment outside guest RAM (raise mem=?)" + 0 ?
-		   "entry point outside every loaded segment" : "");
+	expect_err(VM_KIND_AUTO, 64 * GiB, "bss_end_addr below load_end_addr");
+	/* Across 4 GiB is fine in a large guest: the fields are 32-bit, the sums are not. */
+	mb1_aout(0x2000, 0x40, 0xFFFFF040, 0xFFFFF000, 0, 0, 0xFFFFF000);
+	expect_ok(VM_KIND_AUTO, 64 * GiB);
+	expect_seg(0, 0, 0x2000, 0xFFFFF000, 0x2000);
+	expect_err(VM_KIND_AUTO, 4 * GiB, "segment outside guest RAM (raise mem=?)");
 	mb1_aout(0x2000, 0x40, 0x9F040, 0x9F000, 0, 0, 0x9F000);
 	expect_err(VM_KIND_AUTO, 16 * MiB, "segment in the reserved 640K-1M hole of guest memory");
 	/* Ending right at 640K is fine. */
@@ -739,8 +743,9 @@ static void test_mb2_header_errors(void **state)
 	expect_err(VM_KIND_AUTO, 16 * MiB, "Multiboot2 header has no end tag");
 	kernel_elf32();
 	mb2_begin(0x1000);
-	put32(0x1014, 13);		/* a 13-byte tag padded past header_length */
-	mb2_header(0, 32);
+	put16(0x1010, 6);
+	put32(0x1014, 12);		/* fits, but its padding runs past header_length */
+	mb2_header(0, 28);
 	expect_err(VM_KIND_AUTO, 16 * MiB, "Multiboot2 header has no end tag");
 	kernel_elf32();
 	mb2_begin(0x1000);
@@ -763,7 +768,7 @@ static void test_mb2_header_errors(void **state)
 	put32(0x100c, get32(0x100c) ^ 1);
 	expect_err(VM_KIND_AUTO, 16 * MiB, "Multiboot2 header checksum bad");
 	expect_err(VM_KIND_MB2, 16 * MiB, "Multiboot2 header checksum bad");
-	/* The last 8-aligned place a header fits; its ELF lies beyond. */
+	/* The last 8-aligned place a 24-byte header fits. */
 	img_reset(32768);
 	elf_build(32, 0x100000, (const struct seg[]){ { PT_LOAD_, 0, 0x100000, 0x100000, 0x100, 0x100 } }, 1);
 	mb2_begin(32768 - 24);
@@ -821,7 +826,8 @@ static void test_auto_detection(void **state)
 		assert_int_equal(loader_plan(img, img_len, &o, &plan, &err), -1);
 		assert_string_equal(err, "unknown kind");
 		assert_int_equal(loader_plan(NULL, 100, &(struct vm_opts){ .mem = 16 * MiB }, &plan, &err), -1);
-		assert_int_equal(loader_plan(img, img_len, &(struct vm_opts){ .mem = 16 * MiB }, &plan, NULL), -1);
+		o.kind = VM_KIND_MB1;	/* fails on this Multiboot2-only image: err may be NULL */
+		assert_int_equal(loader_plan(img, img_len, &o, &plan, NULL), -1);
 	}
 }
 
@@ -1028,8 +1034,8 @@ static void test_elf_segment_errors(void **state)
 	expect_ok(VM_KIND_AUTO, 16 * MiB);	/* ends at the last byte */
 	expect_err(VM_KIND_AUTO, 16 * MiB - 1, "segment outside guest RAM (raise mem=?)");
 	one_seg(32, 0x1000, 0xfffff000, 0x1000, 0x2000, 0xfffff000);
-	expect_err(VM_KIND_AUTO, 64 * GiB, "segment outside guest RAM (raise mem=?)" + 0 ?
-		   "segment outside guest RAM (raise mem=?)" : "");
+	expect_ok(VM_KIND_AUTO, 64 * GiB);	/* ELF32 sums are 64-bit: no wrap */
+	expect_err(VM_KIND_AUTO, 4 * GiB, "segment outside guest RAM (raise mem=?)");
 	one_seg(64, 0x1000, 0xfffffffffffff000ull, 0x1000, 0x2000, 0x100000);
 	expect_err(VM_KIND_AUTO, 64 * GiB, "segment outside guest RAM (raise mem=?)");
 	one_seg(64, 0x1000, 0x100000, 0x1000, 0xfffffffffffff000ull, 0x100000);
@@ -1078,7 +1084,7 @@ static void test_elf_many_segments(void **state)
 		expect_seg(i, 0x1000, 0x100, 0x100000 + i * 0x1000ull, 0x1000);
 
 	elf_build(32, 0x100000, s, 17);
-	mb1_put(0x1000, 0, NULL);	/* the headers grew over it? no: at 0x1000 */
+	mb1_put(0x1000, 0, NULL);
 	expect_err(VM_KIND_AUTO, 16 * MiB, "more than 16 segments to load");
 
 	/* Many other program headers are skipped. */
@@ -1209,7 +1215,7 @@ static const struct guest_module two_mods[] = {
 static size_t build_exact(bool mb2, size_t cap, uint32_t gpa, uint64_t mem, const char *cmdline,
 			  const struct guest_module *mods, unsigned nr, uint32_t *info)
 {
-	uint8_t *b = aligned_alloc(8, cap ? (cap + 7) & ~(size_t)7 : 8);
+	uint8_t *b = malloc(cap ? cap : 1);	/* 16-aligned, exactly cap bytes for ASan */
 	size_t n;
 
 	assert_non_null(b);
@@ -1340,12 +1346,14 @@ static void test_info_bad_args(void **state)
 
 		assert_true(f(ibuf, sizeof(ibuf), 0x10000, 32 * MiB, "", two_mods, 2, &info) > 0);
 		assert_int_equal(f(ibuf, sizeof(ibuf), 0x10004, 32 * MiB, "", NULL, 0, &info), 0);
-		assert_int_equal(f(ibuf, sizeof(ibuf), 0x9ff00, 32 * MiB, "", NULL, 0, &info), 0);
+		assert_int_equal(f(ibuf, sizeof(ibuf), 0x9ffc0, 32 * MiB, "", NULL, 0, &info), 0);
+		assert_true(f(ibuf, sizeof(ibuf), 0x9fe00, 32 * MiB, "", NULL, 0, &info) > 0);
 		assert_int_equal(f(ibuf, sizeof(ibuf), 0xA0000, 32 * MiB, "", NULL, 0, &info), 0);
 		assert_int_equal(f(ibuf, sizeof(ibuf), 0xFF000, 32 * MiB, "", NULL, 0, &info), 0);
 		assert_true(f(ibuf, sizeof(ibuf), 0x100000, 32 * MiB, "", NULL, 0, &info) > 0);
 		assert_int_equal(f(ibuf, sizeof(ibuf), 32 * MiB - 64, 32 * MiB, "", NULL, 0, &info), 0);
-		assert_int_equal(f(ibuf, sizeof(ibuf), 0xffffff00u, 8 * GiB, "", NULL, 0, &info), 0);
+		assert_int_equal(f(ibuf, sizeof(ibuf), 0xffffff80u, 8 * GiB, "", NULL, 0, &info), 0);
+		assert_true(f(ibuf, sizeof(ibuf), 0xffffff00u, 8 * GiB, "", NULL, 0, &info) > 0);
 		assert_int_equal(f(ibuf, sizeof(ibuf), 0x10000, MiB - 4096, "", NULL, 0, &info), 0);
 		assert_int_equal(f(ibuf, sizeof(ibuf), 0x10000, 32 * MiB, "", &past_ram, 1, &info), 0);
 		assert_int_equal(f(ibuf, sizeof(ibuf), 0x10000, 32 * MiB, "", &backwards, 1, &info), 0);

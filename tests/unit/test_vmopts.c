@@ -261,6 +261,13 @@ static void test_flat(void **state)
 	bad("vm=a kind=flat load=0 entry=", "bad value \"\" for entry= (want an address below 64G)");
 	bad("vm=a kind=flat load=0 mode=protected",
 	    "bad value \"protected\" for mode= (want real|prot32|long)");
+	/* One bad value, one message: no follow-up complaints. */
+	bad("vm=a kind=falt load=0x7c00", "bad value \"falt\" for kind= (want mb1|mb2|flat|auto)");
+	bad("vm=a kind=flat load=0x7c00 mem=1",
+	    "bad value \"1\" for mem= (want a size 1M-64G in whole 4K pages, e.g. 64M)");
+	bad("vm=a kind=flat load=0x7c00 mode=x", "bad value \"x\" for mode= (want real|prot32|long)");
+	bad("vm=a kind=flat load=x entry=0x7c00", "bad value \"x\" for load= (want an address below 64G)");
+	bad("vm=a kind=flat load=0x7c00 entry=0x7c00 entry=x", "entry= given twice");
 	bad("vm=a kind=flat load=0 cmdline=x",
 	    "cmdline= needs a Multiboot guest (kind=flat gets no boot information)");
 
@@ -317,6 +324,38 @@ static void test_cmdline_quoting(void **state)
 
 	/* Empty words ("") are skipped. */
 	good("\"\" vm=a \"\"");
+}
+
+/* Module command lines exactly as GRUB 2.06 (Debian 12) handed them over
+ * for these grub.cfg lines, read back from a boot under QEMU:
+ *   module2 /guests/x.bin for=a cmdline="console=ttyS0 debug"
+ *   module2 /guests/x.bin for=a 'cmdline="a b"'
+ *   module2 /guests/x.bin for=a 'cmdline=x="y z" q\w'
+ *   module2 /guests/x.bin for=a cmdline=plain
+ *   module2 /guests/x.bin for=a "cmdline=it's"  */
+static void test_grub_2_06(void **state)
+{
+	static const struct { const char *line, *cmdline; } cases[] = {
+		{ "for=a \"cmdline=console=ttyS0 debug\"", "console=ttyS0 debug" },
+		{ "for=a \"cmdline=\\\"a b\\\"\"", "\"a b\"" },
+		{ "for=a \"cmdline=x=\\\"y z\\\" q\\\\w\"", "x=\"y z\" q\\w" },
+		{ "for=a cmdline=plain", "plain" },
+		{ "for=a cmdline=it\\'s", "it's" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		good(cases[i].line);
+		assert_true(o.is_extra_module);
+		assert_string_equal(o.for_vm, "a");
+		assert_string_equal(o.cmdline, cases[i].cmdline);
+	}
+	/* The line of iso/grub.cfg. */
+	good("vm=selftest kind=flat load=0x100000 mode=prot32 mem=16M");
+	assert_int_equal(o.kind, VM_KIND_FLAT);
+	assert_int_equal(o.mode, VM_MODE_PROT32);
+	assert_int_equal(o.load, 0x100000);
+	assert_int_equal(o.entry, 0x100000);
 }
 
 static void test_cmdline_limits(void **state)
@@ -524,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_kind),
 		cmocka_unit_test(test_flat),
 		cmocka_unit_test(test_cmdline_quoting),
+		cmocka_unit_test(test_grub_2_06),
 		cmocka_unit_test(test_cmdline_limits),
 		cmocka_unit_test(test_extra_module),
 		cmocka_unit_test(test_missing_vm),

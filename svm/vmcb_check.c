@@ -1,0 +1,66 @@
+/* VMRUN consistency checks, APM Vol.2 15.5.1, in the manual's order. The
+ * CPU checks more (segment details, reserved CR3 bits per mode); these are
+ * the ones a hypervisor bug can break. */
+#include <stdbool.h>
+#include <stddef.h>
+#include "svm/vmcb_check.h"
+
+#define CR0_PE (1ull << 0)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+#define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define EFER_LME (1ull << 8)
+#define EFER_SVME (1ull << 12)
+/* EFER bits defined by AMD64 (APM Vol.2 3.1.7): SCE, LME, LMA, NXE, SVME,
+ * LMSLE, FFXSR, TCE; the rest must be zero. */
+#define EFER_DEFINED 0xfd01ull
+#define SEG_ATTR_L (1u << 9)
+#define SEG_ATTR_D (1u << 10)
+#define INTERCEPT_VMRUN_BIT (1u << 0)
+#define EVENT_TYPE_RESERVED_1 (1ull << 8)
+
+const char *vmcb_check(const struct vmcb *vmcb, unsigned phys_bits)
+{
+	const struct vmcb_save *s = &vmcb->save;
+	const struct vmcb_control *c = &vmcb->control;
+	uint64_t limit = phys_bits >= 64 ? ~0ull : (1ull << phys_bits);
+	bool lme_pg = (s->efer & EFER_LME) && (s->cr0 & CR0_PG);
+
+	if (!(s->efer & EFER_SVME))
+		return "EFER.SVME is zero";
+	if (!(s->cr0 & CR0_CD) && (s->cr0 & CR0_NW))
+		return "CR0.CD is zero and CR0.NW is set";
+	if (s->cr0 >> 32)
+		return "CR0[63:32] are not zero";
+	if (s->cr4 >> 32)
+		return "CR4[63:32] are not zero";
+	if (s->dr6 >> 32)
+		return "DR6[63:32] are not zero";
+	if (s->dr7 >> 32)
+		return "DR7[63:32] are not zero";
+	if (s->efer & ~EFER_DEFINED)
+		return "EFER reserved bits are not zero";
+	if (lme_pg && !(s->cr4 & CR4_PAE))
+		return "EFER.LME and CR0.PG are set but CR4.PAE is zero";
+	if (lme_pg && !(s->cr0 & CR0_PE))
+		return "EFER.LME and CR0.PG are set but CR0.PE is zero";
+	if (lme_pg && (s->cr4 & CR4_PAE) && (s->cs.attrib & SEG_ATTR_L) &&
+	    (s->cs.attrib & SEG_ATTR_D))
+		return "EFER.LME, CR0.PG, CR4.PAE, CS.L and CS.D are all set";
+	if (!(c->intercept_misc2 & INTERCEPT_VMRUN_BIT))
+		return "the VMRUN intercept is clear";
+	if (c->msrpm_base_pa >= limit || c->msrpm_base_pa + 8192 > limit)
+		return "MSRPM_BASE_PA is beyond the physical address width";
+	if (c->iopm_base_pa >= limit || c->iopm_base_pa + 12288 > limit)
+		return "IOPM_BASE_PA is beyond the physical address width";
+	if ((c->eventinj & EVENT_VALID) &&
+	    ((c->eventinj & EVENT_TYPE_MASK) == EVENT_TYPE_RESERVED_1 ||
+	     (c->eventinj & EVENT_TYPE_MASK) > EVENT_TYPE_SOFT ||
+	     ((c->eventinj & EVENT_TYPE_MASK) == EVENT_TYPE_EXCEPT &&
+	      ((c->eventinj & EVENT_VECTOR_MASK) == 2 || (c->eventinj & EVENT_VECTOR_MASK) > 31))))
+		return "EVENTINJ holds an illegal event (type or vector)";
+	if (c->guest_asid == 0)
+		return "ASID is zero";
+	return NULL;
+}

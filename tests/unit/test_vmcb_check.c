@@ -1,0 +1,112 @@
+/* Every consistency rule vmcb_check knows, broken one at a time on an
+ * otherwise good VMCB. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "svm/vmcb_check.h"
+
+static struct vmcb v;
+
+static void good(void)
+{
+	memset(&v, 0, sizeof(v));
+	v.save.efer = 1ull << 12;
+	v.save.cr0 = 0x11;
+	v.save.dr6 = 0xffff0ff0;
+	v.save.dr7 = 0x400;
+	v.save.cs.attrib = 0x0c9b;
+	v.control.intercept_misc2 = INTERCEPT_VMRUN;
+	v.control.iopm_base_pa = 0x100000;
+	v.control.msrpm_base_pa = 0x104000;
+	v.control.guest_asid = 1;
+}
+
+static void expect(const char *rule)
+{
+	const char *got = vmcb_check(&v, 40);
+
+	if (!rule)
+		assert_null(got);
+	else
+		assert_string_equal(got, rule);
+}
+
+static void test_good_vmcbs(void **state)
+{
+	(void)state;
+	good();
+	expect(NULL);
+	/* Long mode: LME, PG, PAE, PE, CS.L without CS.D. */
+	v.save.efer |= 1ull << 8 | 1ull << 10;
+	v.save.cr0 |= 1ull << 31;
+	v.save.cr4 = 1ull << 5;
+	v.save.cs.attrib = 0x0a9b;
+	expect(NULL);
+	/* A valid #GP injection with an error code, an NMI. */
+	v.control.eventinj = 13 | EVENT_TYPE_EXCEPT | EVENT_EV | EVENT_VALID;
+	expect(NULL);
+	v.control.eventinj = 2 | EVENT_TYPE_NMI | EVENT_VALID;
+	expect(NULL);
+}
+
+static void test_each_rule(void **state)
+{
+	(void)state;
+	good(); v.save.efer = 0;
+	expect("EFER.SVME is zero");
+	good(); v.save.cr0 |= 1ull << 29;
+	expect("CR0.CD is zero and CR0.NW is set");
+	good(); v.save.cr0 |= 1ull << 29 | 1ull << 30;	/* CD and NW: legal */
+	expect(NULL);
+	good(); v.save.cr0 |= 1ull << 32;
+	expect("CR0[63:32] are not zero");
+	good(); v.save.cr4 = 1ull << 40;
+	expect("CR4[63:32] are not zero");
+	good(); v.save.dr6 |= 1ull << 32;
+	expect("DR6[63:32] are not zero");
+	good(); v.save.dr7 |= 1ull << 63;
+	expect("DR7[63:32] are not zero");
+	good(); v.save.efer |= 1ull << 1;
+	expect("EFER reserved bits are not zero");
+	good(); v.save.efer |= 1ull << 8; v.save.cr0 |= 1ull << 31;
+	expect("EFER.LME and CR0.PG are set but CR4.PAE is zero");
+	good(); v.save.efer |= 1ull << 8; v.save.cr0 = 1ull << 31 | 0x10; v.save.cr4 = 1ull << 5;
+	expect("EFER.LME and CR0.PG are set but CR0.PE is zero");
+	good(); v.save.efer |= 1ull << 8; v.save.cr0 |= 1ull << 31; v.save.cr4 = 1ull << 5;
+	v.save.cs.attrib = 0x0e9b;
+	expect("EFER.LME, CR0.PG, CR4.PAE, CS.L and CS.D are all set");
+	good(); v.control.intercept_misc2 = 0;
+	expect("the VMRUN intercept is clear");
+	good(); v.control.msrpm_base_pa = 1ull << 40;
+	expect("MSRPM_BASE_PA is beyond the physical address width");
+	good(); v.control.msrpm_base_pa = (1ull << 40) - 4096;	/* runs past the top */
+	expect("MSRPM_BASE_PA is beyond the physical address width");
+	good(); v.control.iopm_base_pa = (1ull << 40) - 8192;
+	expect("IOPM_BASE_PA is beyond the physical address width");
+	good(); v.control.eventinj = 2 | EVENT_TYPE_EXCEPT | EVENT_VALID;
+	expect("EVENTINJ holds an illegal event (type or vector)");
+	good(); v.control.eventinj = 40 | EVENT_TYPE_EXCEPT | EVENT_VALID;
+	expect("EVENTINJ holds an illegal event (type or vector)");
+	good(); v.control.eventinj = 3 | (1ull << 8) | EVENT_VALID;
+	expect("EVENTINJ holds an illegal event (type or vector)");
+	good(); v.control.eventinj = 3 | (7ull << 8) | EVENT_VALID;
+	expect("EVENTINJ holds an illegal event (type or vector)");
+	good(); v.control.eventinj = 40 | EVENT_TYPE_EXCEPT;	/* not valid: ignored */
+	expect(NULL);
+	good(); v.control.guest_asid = 0;
+	expect("ASID is zero");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_vmcbs),
+		cmocka_unit_test(test_each_rule),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
