@@ -26,6 +26,18 @@ def guest(name, vm, extra=""):
                   f"vm={vm} kind=flat load=0x100000 mode=prot32 mem=16M {extra}".strip())
 
 
+def real_guest():
+    with open(os.path.join(BUILD, "guests", "real16.bin"), "rb") as f:
+        return Module("real16.bin", f.read(),
+                      "vm=real kind=flat load=0x7c00 entry=0x7c00 mode=real mem=1M")
+
+
+def check_real_guest(c):
+    assert "[real] PASS real mode: CPUID signature" in c, c
+    assert "[real] PASS real mode: unassigned port reads all ones" in c
+    assert "vm real: result 0 (debug exit with code 0)" in c
+
+
 def check_cpuid_guest(c, vm="cpuid"):
     for case in CPUID_CASES:
         assert f"[{vm}] PASS {case}" in c, case
@@ -51,9 +63,10 @@ def test_qemu_one_guest():
 
 def test_qemu_three_guests_in_parallel_with_hostile_ones():
     mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"),
-            guest("triple32", "triple"), guest("cpuid32", "cpuid2")]
-    run = qemu(build_iso("testexit=on", mods), smp=5)
+            guest("triple32", "triple"), guest("cpuid32", "cpuid2"), real_guest()]
+    run = qemu(build_iso("testexit=on", mods), smp=6)
     c = run.console
+    check_real_guest(c)
     check_cpuid_guest(c, "cpuid")
     check_cpuid_guest(c, "cpuid2")
     check_hostile(c)
@@ -64,9 +77,11 @@ def test_qemu_three_guests_in_parallel_with_hostile_ones():
 
 
 def test_bochs_guests():
-    mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"), guest("triple32", "triple")]
-    run = bochs(build_iso("testexit=on", mods), cpus=4)
+    mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"), guest("triple32", "triple"),
+            real_guest()]
+    run = bochs(build_iso("testexit=on", mods), cpus=5)
     assert not run.timed_out, run.console
+    check_real_guest(run.console)
     check_cpuid_guest(run.console)
     check_hostile(run.console)
 
