@@ -234,9 +234,15 @@ static void handle_ioio(struct vcpu *v)
 
 static void handle_hlt(struct vcpu *v)
 {
-	/* No virtual interrupt sources exist yet: a halted vCPU never wakes. */
-	vm_stop(v->vm, v, -1, "HLT with no interrupt source that could wake it (RFLAGS.IF=%lu)",
-		(v->vmcb->save.rflags >> 9) & 1);
+	/* With IF clear only an NMI could wake it, and nothing sends guests
+	 * NMIs: the VM is finished. Otherwise the vCPU waits on its core until
+	 * an event for it arrives (vcpu_run parks the core). */
+	if (!(v->vmcb->save.rflags & RFLAGS_IF)) {
+		vm_stop(v->vm, v, -1, "halted with interrupts disabled: nothing can wake it");
+		return;
+	}
+	skip(v, "\xf4");
+	v->halted = true;
 }
 
 /* Hypercalls: RAX = function, arguments in RBX, RCX; result in RAX.
@@ -432,6 +438,13 @@ void vcpu_run(struct vcpu *v)
 		uint8_t tlb;
 
 		irq_disable();
+		if (v->halted && !v->wake) {
+			/* Park the core until a kick IPI (an event for this vCPU, or
+			 * the VM being stopped) arrives; STI's shadow covers HLT. */
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			continue;
+		}
+		v->halted = v->wake = false;
 		tlb = asid_prepare(&cpu->asid, (int)cpu->id, &v->asid);
 		if (tlb == ASID_NO_GUEST) {
 			vm_stop(v->vm, v, -1, "cpu%u has no guest ASID", cpu->id);

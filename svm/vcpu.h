@@ -26,6 +26,8 @@ struct vcpu {
 	struct vmcb *vmcb;	/* identity-mapped: pointer == physical address */
 	struct guest_regs regs;
 	struct asid_vcpu asid;	/* ASID and TLB flush state (svm/asid.c) */
+	bool halted;		/* executed HLT with IF set: waits for an event */
+	volatile bool wake;	/* an event for it arrived (set before the kick IPI) */
 	bool recheck;		/* a handler changed state VMRUN checks: vmcb_check first */
 	volatile bool assigned;	/* handed to its core's idle loop */
 	volatile bool exited;	/* its core has left the run loop and reported */
