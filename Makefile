@@ -23,7 +23,7 @@ KERNEL_C := \
 	kernel/crash.c kernel/string.c kernel/fmt.c kernel/cmdline.c \
 	kernel/smp.c kernel/monitor.c kernel/mon_line.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
-	kernel/vms.c kernel/vmopts.c mm/npt.c drivers/virt/vio.c \
+	kernel/vms.c kernel/vmopts.c kernel/loader.c mm/npt.c drivers/virt/vio.c \
 	svm/svm.c svm/vm.c svm/vcpu.c svm/asid.c svm/vmcb_check.c \
 	svm/decode.c svm/gwalk.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
@@ -61,7 +61,10 @@ KCFLAGS := \
 LDFLAGS := -nostdlib -static -no-pie --build-id=none -z max-page-size=0x1000 -z noexecstack
 NASMFLAGS := -f elf64 -g -F dwarf -Werror
 
-GUESTS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(wildcard guests/*.asm))
+# Flat test guests (guests/*.asm, `org`), and Multiboot ELF ones (guests/mb*.asm).
+ELF_GUESTS := $(patsubst guests/%.asm,$(BUILD)/guests/%.elf,$(wildcard guests/mb*.asm))
+GUESTS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(filter-out guests/mb%,$(wildcard guests/*.asm))) \
+	$(ELF_GUESTS)
 
 all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso
 
@@ -69,6 +72,11 @@ all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso
 $(BUILD)/guests/%.bin: guests/%.asm guests/lib32.inc | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -Werror $< -o $@
+
+$(BUILD)/guests/%.elf: guests/%.asm guests/lib32.inc | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf32 -Werror $< -o $(@:.elf=.o)
+	$(LD) -m elf_i386 -nostdlib -static --build-id=none -e _start -z noseparate-code -Ttext-segment=0x100000 -o $@ $(@:.elf=.o)
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
@@ -115,11 +123,13 @@ SRCS_mon_line := kernel/mon_line.c
 SRCS_npt     := mm/npt.c
 SRCS_asid    := svm/asid.c
 SRCS_vmcb_check := svm/vmcb_check.c
+SRCS_vmopts  := kernel/vmopts.c kernel/cmdline.c kernel/fmt.c
+SRCS_loader  := kernel/loader.c boot/mb2.c
 SRCS_decode  := svm/decode.c
 SRCS_gwalk   := svm/gwalk.c
 
-UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line npt asid vmcb_check decode gwalk
-FUZZERS    := mb2 frame fmt cmdline acpi mon_line npt decode
+UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line npt asid vmcb_check decode gwalk vmopts loader
+FUZZERS    := mb2 frame fmt cmdline acpi mon_line npt decode vmopts loader
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 

@@ -5,6 +5,7 @@
 #include "drivers/lapic.h"
 #include "kernel/cpu.h"
 #include "kernel/lib.h"
+#include "kernel/loader.h"
 #include "kernel/log.h"
 #include "kernel/smp.h"
 #include "kernel/vmopts.h"
@@ -50,45 +51,94 @@ static int pick_core(const struct vm_opts *o, unsigned nth)
 	return -1;
 }
 
-static const char *load_image(struct vm *vm, const struct vm_opts *o, const struct boot_module *m,
-			      enum vcpu_mode *mode, uint64_t *rip)
-{
-	uint64_t len = m->end - m->start;
-	void *dst;
+#define BOOT_INFO_GPA 0x10000ull	/* Multiboot information: 64 KiB .. 128 KiB */
+#define BOOT_INFO_MAX 0x10000ull
+#define MAX_EXTRA_MODULES 16
 
-	if (o->kind != VM_KIND_FLAT)
-		return "only kind=flat images can be loaded so far";
-	dst = vm_gpa_ptr(vm, o->load, len);
-	if (!dst)
-		return "the image does not fit in the VM's RAM at load=";
-	if (o->entry >= vm->mem)
-		return "entry= is outside the VM's RAM";
-	if (o->mode == VM_MODE_LONG)
-		return "mode=long is not supported for flat images yet";
-	if (o->mode == VM_MODE_REAL && o->entry > 0xffff)
-		return "mode=real needs entry= below 64 KiB";
-	memcpy(dst, (const void *)m->start, len);
-	*mode = o->mode == VM_MODE_REAL ? VCPU_MODE_REAL : VCPU_MODE_PROT32;
-	*rip = o->entry;
+static struct vm_opts opts[BOOT_MAX_MODULES];
+
+/* Copies the extra modules for= this VM after its image (page-aligned) and
+ * describes them for the boot information. Returns how many, or -1. */
+static int place_modules(struct vm *vm, const struct boot_info *bi, uint64_t at,
+			 struct guest_module *mods)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < bi->nr_modules; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		uint64_t len = m->end - m->start;
+		void *dst;
+
+		if (!opts[i].is_extra_module || strcmp(opts[i].for_vm, vm->name))
+			continue;
+		at = ALIGN_UP(at, FRAME_SIZE);
+		dst = vm_gpa_ptr(vm, at, len);
+		if (n == MAX_EXTRA_MODULES || !dst)
+			return -1;
+		memcpy(dst, (const void *)m->start, len);
+		mods[n++] = (struct guest_module){ at, at + len, opts[i].cmdline };
+		at += len;
+	}
+	return n;
+}
+
+/* Places the image as the loader plans it and, for Multiboot guests, the
+ * extra modules and the boot information, as QEMU -kernel and GRUB do. */
+static const char *load_image(struct vm *vm, const struct vm_opts *o, const struct boot_info *bi,
+			      const struct boot_module *m, struct vcpu_start *start)
+{
+	static struct load_plan plan;
+	struct guest_module mods[MAX_EXTRA_MODULES];
+	const uint8_t *img = (const uint8_t *)m->start;
+	const char *err = NULL;
+	uint32_t info = 0;
+	size_t used;
+	int nr_mods;
+
+	if (loader_plan(img, m->end - m->start, o, &plan, &err))
+		return err;
+	if (plan.mode == VM_MODE_LONG)
+		return "mode=long is not supported yet";
+	if (plan.mode == VM_MODE_REAL && plan.entry > 0xffff)
+		return "mode=real needs entry= below 64 KiB (the vCPU starts with CS = 0)";
+	for (unsigned i = 0; i < plan.nr_segments; i++) {
+		const struct load_segment *sg = &plan.seg[i];
+		uint8_t *dst = vm_gpa_ptr(vm, sg->gpa, sg->mem_size);
+
+		if (!dst)
+			return "a segment lies outside the VM's RAM";
+		if (plan.kind != VM_KIND_FLAT && sg->gpa < BOOT_INFO_GPA + BOOT_INFO_MAX &&
+		    sg->gpa + sg->mem_size > BOOT_INFO_GPA)
+			return "a segment overlaps the boot information at 64-128 KiB";
+		memcpy(dst, img + sg->file_off, sg->file_size);	/* the rest stays zero: bss */
+	}
+	start->mode = plan.mode == VM_MODE_REAL ? VCPU_MODE_REAL : VCPU_MODE_PROT32;
+	start->rip = plan.entry;
+	start->rax = plan.boot_eax;
+	start->rbx = 0;
+	nr_mods = place_modules(vm, bi, plan.image_end, mods);
+	if (nr_mods < 0)
+		return "its for= modules do not fit in its RAM (or more than 16)";
+	if (plan.kind == VM_KIND_FLAT)
+		return nr_mods ? "for= modules need a Multiboot guest" : NULL;
+	used = (plan.kind == VM_KIND_MB1 ? mb1_build_info : mb2_build_info)(
+		vm_gpa_ptr(vm, BOOT_INFO_GPA, BOOT_INFO_MAX), BOOT_INFO_MAX, BOOT_INFO_GPA, vm->mem,
+		o->cmdline, mods, (unsigned)nr_mods, &info);
+	if (!used)
+		return "its Multiboot information does not fit (RAM too small?)";
+	start->rbx = info;
 	return NULL;
 }
 
-static void create(const struct boot_module *m)
+static void create(const struct boot_info *bi, uint32_t index)
 {
-	static struct vm_opts o;
-	char err[VMOPTS_ERR_MAX];
+	const struct boot_module *m = &bi->modules[index];
+	const struct vm_opts o = opts[index];
+	struct vcpu_start start;
 	const char *why;
-	enum vcpu_mode mode;
-	uint64_t rip;
 	unsigned nr_vcpus;
 	struct vm *vm;
 
-	if (vmopts_parse(m->cmdline, &o, err, sizeof(err))) {
-		log_error("vm: module \"%.60s\": %s: not started", m->cmdline, err);
-		return;
-	}
-	if (o.is_extra_module)
-		return;	/* handed to its VM by the loader */
 	for (unsigned i = 0; i < nr_vms; i++) {
 		if (!strcmp(vms[i]->name, o.name)) {
 			log_error("vm %s: a second VM with this name: not started", o.name);
@@ -108,7 +158,7 @@ static void create(const struct boot_module *m)
 	}
 	why = vm_setup_memory(vm);
 	if (!why)
-		why = load_image(vm, &o, m, &mode, &rip);
+		why = load_image(vm, &o, bi, m, &start);
 	if (why) {
 		vm_stop(vm, NULL, -1, "%s", why);
 		return;
@@ -130,12 +180,12 @@ static void create(const struct boot_module *m)
 			vm_stop(vm, NULL, -1, "no memory for a VMCB");
 			return;
 		}
-		vcpu_init(v, mode, rip);
+		vcpu_init(v, &start);
 	}
 	vm->nr_vcpus = nr_vcpus;
-	log_info("vm %s: %lu MiB RAM at host %#lx, %s image of %lu bytes, entry %#lx (%s), vcpu0 on cpu%u",
-		 vm->name, vm->mem >> 20, vm->ram_hpa, vm_kind_name(o.kind), m->end - m->start, rip,
-		 vm_mode_name(o.mode), vm->vcpu[0].core);
+	log_info("vm %s: %lu MiB RAM at host %#lx, %lu-byte image, entry %#lx (%s), vcpu0 on cpu%u",
+		 vm->name, vm->mem >> 20, vm->ram_hpa, m->end - m->start, start.rip,
+		 start.mode == VCPU_MODE_REAL ? "real mode" : "32-bit protected mode", vm->vcpu[0].core);
 	vm->state = VM_RUNNING;
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		struct cpu *c = smp_cpu(vm->vcpu[i].core);
@@ -148,8 +198,32 @@ static void create(const struct boot_module *m)
 
 void vms_start(const struct boot_info *bi)
 {
-	for (uint32_t i = 0; i < bi->nr_modules; i++)
-		create(&bi->modules[i]);
+	bool bad[BOOT_MAX_MODULES] = { false };
+
+	/* Every line first: extra modules (for=) may come before their VM. */
+	for (uint32_t i = 0; i < bi->nr_modules; i++) {
+		char err[VMOPTS_ERR_MAX];
+
+		if (vmopts_parse(bi->modules[i].cmdline, &opts[i], err, sizeof(err))) {
+			log_error("vm: module %u \"%.60s\": %s: not started", i, bi->modules[i].cmdline, err);
+			bad[i] = true;
+		}
+	}
+	for (uint32_t i = 0; i < bi->nr_modules; i++) {
+		if (bad[i])
+			continue;
+		if (opts[i].is_extra_module) {
+			bool found = false;
+
+			for (uint32_t j = 0; j < bi->nr_modules; j++)
+				found |= !bad[j] && !opts[j].is_extra_module &&
+					 !strcmp(opts[j].name, opts[i].for_vm);
+			if (!found)
+				log_error("vm: module %u is for=%s, but there is no such VM", i, opts[i].for_vm);
+			continue;
+		}
+		create(bi, i);
+	}
 }
 
 unsigned vms_wait_all(void)

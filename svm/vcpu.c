@@ -41,8 +41,9 @@ static void seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t limi
 	s->base = base;
 }
 
-void vcpu_init(struct vcpu *v, enum vcpu_mode mode, uint64_t rip)
+void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 {
+	enum vcpu_mode mode = start->mode;
 	struct vmcb_control *c = &v->vmcb->control;
 	struct vmcb_save *s = &v->vmcb->save;
 	struct vm *vm = v->vm;
@@ -90,7 +91,9 @@ void vcpu_init(struct vcpu *v, enum vcpu_mode mode, uint64_t rip)
 	s->dr6 = 0xffff0ff0;
 	s->dr7 = 0x400;
 	s->rflags = 0x2;
-	s->rip = rip;
+	s->rip = start->rip;
+	s->rax = start->rax;
+	v->regs.rbx = start->rbx;
 	s->g_pat = GUEST_PAT;
 }
 

@@ -42,9 +42,16 @@ struct vcpu {
 /* Entry modes of a guest's first instruction. */
 enum vcpu_mode { VCPU_MODE_PROT32, VCPU_MODE_REAL };
 
+/* How a vCPU starts: its mode, RIP, and the registers a boot protocol sets
+ * (Multiboot: EAX magic, EBX boot information). */
+struct vcpu_start {
+	enum vcpu_mode mode;
+	uint64_t rip, rax, rbx;
+};
+
 /* Sets up the VMCB: intercepts (default deny), IOPM/MSRPM, NPT root, and the
- * register state of a guest about to run its first instruction at rip. */
-void vcpu_init(struct vcpu *v, enum vcpu_mode mode, uint64_t rip);
+ * register state of a guest about to run its first instruction. */
+void vcpu_init(struct vcpu *v, const struct vcpu_start *start);
 
 /* Runs v on the calling CPU until the VM stops. */
 void vcpu_run(struct vcpu *v);

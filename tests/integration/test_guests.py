@@ -89,11 +89,48 @@ def test_bochs_guests():
 @pytest.mark.parametrize("opts,msg", [
     ("vm=bad kind=flat load=0x100000 mode=prot32 mem=16M frob=1", 'unknown option "frob"'),
     ("vm=big kind=flat load=0x100000 mode=prot32 mem=64G", "not enough free host memory"),
-    ("vm=far kind=flat load=0xfff000 mode=prot32 mem=16M", "does not fit in the VM's RAM"),
+    ("vm=far kind=flat load=0xfff000 mode=prot32 mem=16M", "segment outside guest RAM"),
 ])
 def test_bad_vm_lines_stop_only_that_vm(opts, msg):
     bad = guest("cpuid32", "x")
     bad.cmdline = opts
     run = qemu(build_iso("testexit=on", [bad, guest("cpuid32", "cpuid")]), smp=3)
     assert msg in run.console, run.console
+    check_cpuid_guest(run.console)
+
+
+def multiboot_guests():
+    def elf(name):
+        with open(os.path.join(BUILD, "guests", name + ".elf"), "rb") as f:
+            return f.read()
+    return [Module("mb1hello.elf", elf("mb1hello"), 'vm=mb1 mem=16M cmdline="console=ttyS0 answer=42"'),
+            Module("mb1.initrd", b"MODULE DATA" * 100, "for=mb1 cmdline=initrd-like"),
+            Module("mb2hello.elf", elf("mb2hello"), 'vm=mb2 mem=16M cmdline="root=/dev/null quiet"'),
+            Module("mb2.initrd", b"MODULE DATA" * 90, "for=mb2 cmdline=initrd-like")]
+
+
+MB_CASES = ["[mb1] PASS mb1: EAX is 0x2BADB002", "[mb1] PASS mb1: mem_lower is 640 KiB",
+            "[mb1] PASS mb1: command line",
+            "[mb1] PASS mb1: module, page-aligned, with its string and bytes",
+            "[mb1] PASS mb1: memory map present", "[mb2] PASS mb2: EAX is 0x36D76289",
+            "[mb2] PASS mb2: command line tag", "[mb2] PASS mb2: boot loader name svmvisor",
+            "[mb2] PASS mb2: module tag with its string and bytes", "[mb2] PASS mb2: memory map tag"]
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+def test_multiboot_loaders(emulator):
+    iso = build_iso("testexit=on", multiboot_guests())
+    run = qemu(iso, smp=3) if emulator == "qemu" else bochs(iso, cpus=3)
+    for case in MB_CASES:
+        assert case in run.console, (case, run.console)
+    assert "FAIL" not in run.console
+    assert "vm mb1: result 0" in run.console and "vm mb2: result 0" in run.console
+
+
+def test_malformed_image_stops_only_that_vm():
+    junk = Module("junk.elf", b"\x7fELF" + b"\xff" * 200, "vm=junk mem=16M")
+    orphan = Module("orphan.bin", b"x" * 10, "for=nobody")
+    run = qemu(build_iso("testexit=on", [junk, orphan, guest("cpuid32", "cpuid")]), smp=3)
+    assert re.search(r"vm junk: stopped: .*(Multiboot|multiboot)", run.console), run.console
+    assert "module 1 is for=nobody, but there is no such VM" in run.console
     check_cpuid_guest(run.console)
