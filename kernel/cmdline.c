@@ -105,7 +105,7 @@ bool cmdline_parse_u64(const char *s, size_t len, bool allow_suffix, uint64_t *o
 }
 
 /* True if the span s[0..n) is exactly the NUL-terminated word. */
-static bool span_eq(const char *s, size_t n, const char *word)
+bool cmdline_span_eq(const char *s, size_t n, const char *word)
 {
 	size_t i;
 
@@ -115,19 +115,27 @@ static bool span_eq(const char *s, size_t n, const char *word)
 	return word[i] == '\0';
 }
 
+int cmdline_match(const char *s, size_t len, const char *const *names, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (names[i] && cmdline_span_eq(s, len, names[i]))
+			return (int)i;
+	return -1;
+}
+
+
 static bool set_loglevel(struct hv_options *o, const char *v, size_t n)
 {
 	static const char *const names[] = {
 		[LOG_ERROR] = "error", [LOG_WARN] = "warn",
 		[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 	};
+	int i = cmdline_match(v, n, names, ARRAY_SIZE(names));
 	uint64_t num;
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (span_eq(v, n, names[i])) {
-			o->loglevel = (enum log_level)i;
-			return true;
-		}
+	if (i >= 0) {
+		o->loglevel = (enum log_level)i;
+		return true;
 	}
 	if (cmdline_parse_u64(v, n, false, &num) && num <= LOG_DEBUG) {
 		o->loglevel = (enum log_level)num;
@@ -146,7 +154,7 @@ static bool set_serial(struct hv_options *o, const char *v, size_t n)
 	uint64_t num;
 
 	for (size_t i = 0; i < ARRAY_SIZE(ports); i++) {
-		if (span_eq(v, n, ports[i].name)) {
+		if (cmdline_span_eq(v, n, ports[i].name)) {
 			o->serial_port = ports[i].port;
 			return true;
 		}
@@ -172,11 +180,11 @@ static bool set_baud(struct hv_options *o, const char *v, size_t n)
 
 static bool parse_bool(const char *v, size_t n, bool *out)
 {
-	if (span_eq(v, n, "on") || span_eq(v, n, "1") || span_eq(v, n, "yes")) {
+	if (cmdline_span_eq(v, n, "on") || cmdline_span_eq(v, n, "1") || cmdline_span_eq(v, n, "yes")) {
 		*out = true;
 		return true;
 	}
-	if (span_eq(v, n, "off") || span_eq(v, n, "0") || span_eq(v, n, "no")) {
+	if (cmdline_span_eq(v, n, "off") || cmdline_span_eq(v, n, "0") || cmdline_span_eq(v, n, "no")) {
 		*out = false;
 		return true;
 	}
@@ -208,13 +216,11 @@ const char *crash_kind_name(enum crash_kind k)
 
 static bool set_crash(struct hv_options *o, const char *v, size_t n)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(crash_names); i++) {
-		if (span_eq(v, n, crash_names[i])) {
-			o->crash = (enum crash_kind)i;
-			return true;
-		}
-	}
-	return false;
+	int i = cmdline_match(v, n, crash_names, ARRAY_SIZE(crash_names));
+
+	if (i >= 0)
+		o->crash = (enum crash_kind)i;
+	return i >= 0;
 }
 
 static bool set_crash_cpu(struct hv_options *o, const char *v, size_t n)
@@ -234,13 +240,11 @@ static bool set_timebase(struct hv_options *o, const char *v, size_t n)
 		[TIMEBASE_PMTIMER] = "pmtimer", [TIMEBASE_HPET] = "hpet",
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (span_eq(v, n, names[i])) {
-			o->timebase = (enum timebase)i;
-			return true;
-		}
-	}
-	return false;
+	int i = cmdline_match(v, n, names, ARRAY_SIZE(names));
+
+	if (i >= 0)
+		o->timebase = (enum timebase)i;
+	return i >= 0;
 }
 
 struct hv_option {
@@ -286,7 +290,7 @@ static const char *quote_more(size_t n)
 static const struct hv_option *hv_option_find(const char *key, size_t n)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(hv_option_table); i++)
-		if (span_eq(key, n, hv_option_table[i].name))
+		if (cmdline_span_eq(key, n, hv_option_table[i].name))
 			return &hv_option_table[i];
 	return NULL;
 }

@@ -24,6 +24,12 @@ bool cmdline_next(const char **pos, struct cmdline_token *tok);
  * string or overflow. */
 bool cmdline_parse_u64(const char *s, size_t len, bool allow_suffix, uint64_t *out);
 
+/* Is the span exactly the NUL-terminated word? */
+bool cmdline_span_eq(const char *s, size_t len, const char *word);
+
+/* The index of the span in names[0..nr), or -1. Names may be NULL (holes). */
+int cmdline_match(const char *s, size_t len, const char *const *names, size_t nr);
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* Exceptions the crash= debug option can raise on purpose. */

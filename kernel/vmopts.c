@@ -112,15 +112,6 @@ static const char *quote_more(size_t n)
 }
 
 /* True if the span s[0..n) is exactly the NUL-terminated word. */
-static bool span_eq(const char *s, size_t n, const char *word)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (word[i] == '\0' || word[i] != s[i])
-			return false;
-	return word[i] == '\0';
-}
 
 /* Index of the first '=' in s[0..n), or n. */
 static size_t span_find_eq(const char *s, size_t n)
@@ -245,24 +236,20 @@ const char *vm_mode_name(enum vm_mode m)
 
 static bool set_kind(struct vm_opts *o, const char *v, size_t n)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++) {
-		if (span_eq(v, n, kind_names[i])) {
-			o->kind = (enum vm_kind)i;
-			return true;
-		}
-	}
-	return false;
+	int i = cmdline_match(v, n, kind_names, ARRAY_SIZE(kind_names));
+
+	if (i >= 0)
+		o->kind = (enum vm_kind)i;
+	return i >= 0;
 }
 
 static bool set_mode(struct vm_opts *o, const char *v, size_t n)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(mode_names); i++) {
-		if (span_eq(v, n, mode_names[i])) {
-			o->mode = (enum vm_mode)i;
-			return true;
-		}
-	}
-	return false;
+	int i = cmdline_match(v, n, mode_names, ARRAY_SIZE(mode_names));
+
+	if (i >= 0)
+		o->mode = (enum vm_mode)i;
+	return i >= 0;
 }
 
 /* An address inside the largest guest; K/M/G allowed (load=1M). */
@@ -322,7 +309,7 @@ static const struct vm_key vm_key_table[] = {
 static const struct vm_key *vm_key_find(const char *key, size_t n)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(vm_key_table); i++)
-		if (span_eq(key, n, vm_key_table[i].name))
+		if (cmdline_span_eq(key, n, vm_key_table[i].name))
 			return &vm_key_table[i];
 	return NULL;
 }
