@@ -32,6 +32,13 @@ def real_guest():
                       "vm=real kind=flat load=0x7c00 entry=0x7c00 mode=real mem=1M")
 
 
+def check_long_guest(c):
+    for case in ("long mode: EFER.LMA set", "long mode: REX-prefixed CPUID",
+                 "long mode: unassigned port reads all ones"):
+        assert f"[long] PASS {case}" in c, (case, c)
+    assert "vm long: result 0 (debug exit with code 0)" in c
+
+
 def check_real_guest(c):
     assert "[real] PASS real mode: CPUID signature" in c, c
     assert "[real] PASS real mode: unassigned port reads all ones" in c
@@ -63,10 +70,12 @@ def test_qemu_one_guest():
 
 def test_qemu_three_guests_in_parallel_with_hostile_ones():
     mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"),
-            guest("triple32", "triple"), guest("cpuid32", "cpuid2"), real_guest()]
-    run = qemu(build_iso("testexit=on", mods), smp=6)
+            guest("triple32", "triple"), guest("cpuid32", "cpuid2"), real_guest(),
+            guest("long64", "long")]
+    run = qemu(build_iso("testexit=on", mods), smp=7)
     c = run.console
     check_real_guest(c)
+    check_long_guest(c)
     check_cpuid_guest(c, "cpuid")
     check_cpuid_guest(c, "cpuid2")
     check_hostile(c)
@@ -78,10 +87,11 @@ def test_qemu_three_guests_in_parallel_with_hostile_ones():
 
 def test_bochs_guests():
     mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"), guest("triple32", "triple"),
-            real_guest()]
-    run = bochs(build_iso("testexit=on", mods), cpus=5)
+            real_guest(), guest("long64", "long")]
+    run = bochs(build_iso("testexit=on", mods), cpus=6)
     assert not run.timed_out, run.console
     check_real_guest(run.console)
+    check_long_guest(run.console)
     check_cpuid_guest(run.console)
     check_hostile(run.console)
 
