@@ -60,6 +60,8 @@ def check_hostile(c):
                      r"\(vcpu0 on cpu\d, exit 0x400, RIP 0x[0-9a-f]+\)", c), c
     assert re.search(r"vm triple: stopped: (triple fault|double fault in the guest)", c), c
     assert "still running" not in c
+    assert re.search(r"vm hlt: stopped: halted with interrupts disabled: nothing can wake it "
+                     r"\(vcpu0 on cpu\d, exit 0x78, ", c), c
 
 
 def test_qemu_one_guest():
@@ -71,24 +73,24 @@ def test_qemu_one_guest():
 def test_qemu_three_guests_in_parallel_with_hostile_ones():
     mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"),
             guest("triple32", "triple"), guest("cpuid32", "cpuid2"), real_guest(),
-            guest("long64", "long")]
-    run = qemu(build_iso("testexit=on", mods), smp=7)
+            guest("long64", "long"), guest("hlt32", "hlt")]
+    run = qemu(build_iso("testexit=on", mods), smp=8)
     c = run.console
     check_real_guest(c)
     check_long_guest(c)
     check_cpuid_guest(c, "cpuid")
     check_cpuid_guest(c, "cpuid2")
     check_hostile(c)
-    cores = {re.search(rf"vm {vm}: .* vcpu0 on cpu(\d)", c).group(1)
-             for vm in ("cpuid", "pastram", "triple", "cpuid2")}
-    assert len(cores) == 4, "each VM on a core of its own"
+    vms = ("cpuid", "pastram", "triple", "cpuid2", "real", "long", "hlt")
+    cores = {re.search(rf"vm {vm}: .* vcpu0 on cpu(\d)", c).group(1) for vm in vms}
+    assert len(cores) == len(vms), "each VM on a core of its own"
     assert run.status == QEMU_EXIT_VM_FAILED
 
 
 def test_bochs_guests():
     mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"), guest("triple32", "triple"),
-            real_guest(), guest("long64", "long")]
-    run = bochs(build_iso("testexit=on", mods), cpus=6)
+            real_guest(), guest("long64", "long"), guest("hlt32", "hlt")]
+    run = bochs(build_iso("testexit=on", mods), cpus=7)
     assert not run.timed_out, run.console
     check_real_guest(run.console)
     check_long_guest(run.console)
