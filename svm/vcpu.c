@@ -70,7 +70,7 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 	c->v_intr = V_INTR_MASKING;	/* physical interrupts follow the host's IF */
 	c->np_enable = NP_ENABLE;
 	c->n_cr3 = vm->ncr3;
-	c->vmcb_clean = 0;	/* no clean bits: every field is reloaded */
+	c->vmcb_clean = 0;	/* nothing cached yet (svm/vmcb.h setters keep it honest) */
 
 	if (mode == VCPU_MODE_PROT32) {
 		seg(&s->cs, 0x08, ATTR_CODE32, 0xffffffff, 0);
@@ -296,7 +296,7 @@ static void handle_msr(struct vcpu *v)
 				inject_exception(v, EXC_GP);
 				return;
 			}
-			s->efer = val | EFER_SVME;
+			vmcb_set_efer(v->vmcb, val | EFER_SVME);
 			v->recheck = true;	/* EFER feeds VMRUN's consistency checks */
 		} else {
 			val = s->efer & ~EFER_SVME;
@@ -311,7 +311,7 @@ static void handle_msr(struct vcpu *v)
 		break;
 	case 0x277:	/* PAT */
 		if (write)
-			s->g_pat = val;
+			vmcb_set_pat(v->vmcb, val);
 		else
 			val = s->g_pat;
 		break;
@@ -435,6 +435,9 @@ void vcpu_run(struct vcpu *v)
 	struct vmcb_control *c = &v->vmcb->control;
 	uint64_t t_exit = 0;
 	unsigned phys_bits = cpuid(0x80000008, 0).eax & 0xff;
+	uint32_t clean_mask = svm_caps.features & SVM_FEAT_VMCB_CLEAN ? VMCB_CLEAN_ALL : 0;
+
+	c->vmcb_clean = 0;	/* first run on this core: nothing is cached */
 
 	svm_vmsave(cpu->host_vmcb_pa);
 	while (v->vm->state == VM_RUNNING) {
@@ -453,7 +456,7 @@ void vcpu_run(struct vcpu *v)
 			vm_stop(v->vm, v, -1, "cpu%u has no guest ASID", cpu->id);
 			break;
 		}
-		c->guest_asid = v->asid.asid;
+		vmcb_set_asid(v->vmcb, v->asid.asid);
 		c->tlb_control = tlb;
 		/* Name a broken consistency rule ourselves (APM Vol.2 15.5.1):
 		 * before the first run and after exits that change checked state. */
@@ -470,6 +473,9 @@ void vcpu_run(struct vcpu *v)
 			account(v, (uint32_t)c->exitcode, rdtsc() - t_exit);
 		svm_world_switch(&v->regs, (uint64_t)v->vmcb, cpu->host_vmcb_pa);
 		t_exit = rdtsc();
+		/* The CPU's copy now matches the VMCB: mark the groups it can
+		 * cache clean (none without the feature); setters dirty them. */
+		c->vmcb_clean = clean_mask;
 		if ((uint32_t)c->exitcode == VMEXIT_INVALID)
 			asid_core_flush_all(&cpu->asid);	/* that VMRUN's flush may not have happened */
 		/* An exit during event delivery: deliver the event again

@@ -96,6 +96,22 @@
 #define IOIO_SZ32 (1u << 6)
 #define IOIO_PORT(info) ((uint16_t)((info) >> 16))
 
+/* VMCB clean bits (offset 0xc0), APM Vol.2 15.15.3: a set bit tells the CPU
+ * its cached copy of that group is still good. */
+#define VMCB_CLEAN_INTERCEPTS (1u << 0)	/* intercept vectors, TSC offset, pause filter */
+#define VMCB_CLEAN_IOPM       (1u << 1)	/* IOPM_BASE, MSRPM_BASE */
+#define VMCB_CLEAN_ASID       (1u << 2)
+#define VMCB_CLEAN_TPR        (1u << 3)	/* V_TPR, V_IRQ, V_INTR_* */
+#define VMCB_CLEAN_NP         (1u << 4)	/* NP_ENABLE, N_CR3, G_PAT */
+#define VMCB_CLEAN_CRX        (1u << 5)	/* CR0, CR3, CR4, EFER */
+#define VMCB_CLEAN_DRX        (1u << 6)	/* DR6, DR7 */
+#define VMCB_CLEAN_DT         (1u << 7)	/* GDTR, IDTR */
+#define VMCB_CLEAN_SEG        (1u << 8)	/* CS, DS, SS, ES, CPL */
+#define VMCB_CLEAN_CR2        (1u << 9)
+#define VMCB_CLEAN_LBR        (1u << 10)
+#define VMCB_CLEAN_AVIC       (1u << 11)
+#define VMCB_CLEAN_ALL        0xfffu
+
 struct vmcb_seg {
 	uint16_t selector;	/* 0x0 */
 	uint16_t attrib;	/* 0x2: descriptor bits 47:40 and 55:52, packed */
@@ -210,3 +226,28 @@ struct vmcb {
 	struct vmcb_save save;		/* 0x400 */
 } __attribute__((packed, aligned(4096)));
 _Static_assert(sizeof(struct vmcb) == 4096, "APM Vol.2 B: the VMCB is one 4 KiB page");
+_Static_assert(__builtin_offsetof(struct vmcb_control, vmcb_clean) == 0x0c0, "APM Vol.2 B-1");
+
+/* Setters for cached fields the hypervisor changes after the first VMRUN:
+ * each clears its clean bit, so a stale cached copy is never used (Xen's
+ * rule). Fields the CPU never caches (RIP, RSP, RAX, RFLAGS, EVENTINJ,
+ * TLB_CONTROL) are written directly. */
+static inline void vmcb_set_efer(struct vmcb *v, uint64_t efer)
+{
+	v->save.efer = efer;
+	v->control.vmcb_clean &= ~VMCB_CLEAN_CRX;
+}
+
+static inline void vmcb_set_pat(struct vmcb *v, uint64_t pat)
+{
+	v->save.g_pat = pat;
+	v->control.vmcb_clean &= ~VMCB_CLEAN_NP;
+}
+
+static inline void vmcb_set_asid(struct vmcb *v, uint32_t asid)
+{
+	if (v->control.guest_asid != asid) {
+		v->control.guest_asid = asid;
+		v->control.vmcb_clean &= ~VMCB_CLEAN_ASID;
+	}
+}
