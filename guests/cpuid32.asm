@@ -79,6 +79,33 @@ main:
 	mov esi, case_db
 	call report_zf
 
+	; #AC: CR0.AM, EFLAGS.AC and a misaligned load at CPL 3; intercepted
+	; (CVE-2015-8104) and reflected, back to ring 0 through the TSS.
+	mov eax, cr0
+	or eax, 1 << 18                 ; AM
+	mov cr0, eax
+	EXPECT_FAULT 17, .after_ac
+	mov eax, .user_ac
+	mov ecx, 1 << 18                ; AC
+	jmp enter_user
+.user_ac:
+	mov eax, [misaligned + 1]
+	ud2                             ; no #AC: come back through #UD instead
+.after_ac:
+	mov ax, 0x10
+	mov ds, ax
+	mov es, ax
+	cmp dword [fault_vector], 6     ; QEMU's TCG never checks alignment
+	jne .ac_checked
+	mov esi, msg_ac_skip
+	call puts
+	jmp .ac_done
+.ac_checked:
+	cmp dword [fault_vector], 17
+	mov esi, case_ac
+	call report_zf
+.ac_done:
+
 %macro EXPECT_UD 2
 	EXPECT_FAULT 6, %%after
 	mov eax, 0x200000               ; page-aligned: no #GP before the intercept
@@ -107,6 +134,9 @@ case_efer:       db "msr: EFER.SVME hidden", 0
 case_msr_gp:     db "msr: unknown MSR raises #GP", 0
 case_hypercall:  db "vmmcall: console write", 0
 case_db:         db "exceptions: #DB reflected to the guest", 0
+case_ac:         db "exceptions: #AC reflected to the guest", 0
+msg_ac_skip:     db "SKIP exceptions: #AC: this CPU raised none for a misaligned load at CPL 3", 13, 10, 0
+misaligned:      dd 0, 0
 case_vmrun:      db "svm: VMRUN is #UD", 0
 case_vmload:     db "svm: VMLOAD is #UD", 0
 case_vmsave:     db "svm: VMSAVE is #UD", 0

@@ -53,6 +53,10 @@ def check_cpuid_guest(c, vm="cpuid"):
     assert f"vm {vm}: result 0 (debug exit with code 0)" in c
     # #DB went through the intercept (exit 0x41) and was reflected.
     assert re.search(rf"vm {vm}: vcpu0:   exit 0x041 x 1 ", c), c
+    # #AC likewise where the CPU checks alignment (Bochs; QEMU's TCG never does).
+    if f"[{vm}] SKIP exceptions: #AC" not in c:
+        assert f"[{vm}] PASS exceptions: #AC reflected to the guest" in c, c
+        assert re.search(rf"vm {vm}: vcpu0:   exit 0x051 x 1 ", c), c
 
 
 def check_hostile(c):
@@ -85,6 +89,11 @@ def test_qemu_three_guests_in_parallel_with_hostile_ones():
     cores = {re.search(rf"vm {vm}: .* vcpu0 on cpu(\d)", c).group(1) for vm in vms}
     assert len(cores) == len(vms), "each VM on a core of its own"
     assert run.status == QEMU_EXIT_VM_FAILED
+
+
+def test_bochs_reflects_ac():
+    run = bochs(build_iso("testexit=on", [guest("cpuid32", "cpuid")]), cpus=2)
+    assert "[cpuid] PASS exceptions: #AC reflected to the guest" in run.console, run.console
 
 
 def test_bochs_guests():
