@@ -10,6 +10,8 @@
 #include "kernel/log.h"
 #include "kernel/mon_line.h"
 #include "kernel/smp.h"
+#include "kernel/vms.h"
+#include "svm/vm.h"
 #include "kernel/x86.h"
 #include "mm/memory.h"
 #include "svm/svm.h"
@@ -116,6 +118,156 @@ static void cmd_log(int argc, char **argv)
 	out(ring + start, n - start);
 }
 
+static const char *const state_names[] = {
+	[VM_CREATED] = "created", [VM_RUNNING] = "running", [VM_STOPPED] = "stopped",
+};
+
+static void cmd_vms(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (!vms_count()) {
+		print("  no VMs\n");
+		return;
+	}
+	print("  %-15s %-8s %5s %4s %10s  %s\n", "name", "state", "MiB", "cpu", "exits", "result");
+	for (unsigned i = 0; i < vms_count(); i++) {
+		const struct vm *vm = vms_get(i);
+		const struct vcpu *v = &vm->vcpu[0];
+		bool paused = vm->state == VM_RUNNING && v->paused;
+
+		print("  %-15s %-8s %5lu %4d %10lu  ", vm->name,
+		      paused ? "paused" : v->halted ? "halted" : state_names[vm->state], vm->mem >> 20,
+		      v->assigned ? (int)v->core : -1, v->exits);
+		if (vm->state == VM_STOPPED)
+			print("%d: %s\n", vm->result, vm->reason);
+		else
+			print("-\n");
+	}
+}
+
+/* The VM named by argv[1], or NULL after saying why. */
+static struct vm *vm_arg(int argc, char **argv)
+{
+	struct vm *vm;
+
+	if (argc < 2) {
+		print("%s: which VM? (see vms)\n", argv[0]);
+		return NULL;
+	}
+	vm = vms_find(argv[1]);
+	if (!vm)
+		print("%s: no VM named \"%.16s\"\n", argv[0], argv[1]);
+	return vm;
+}
+
+static void report(const char *cmd, const struct vm *vm, const char *err, const char *done)
+{
+	if (err)
+		print("%s %s: %s\n", cmd, vm->name, err);
+	else
+		print("%s %s\n", done, vm->name);
+}
+
+static void cmd_pause(int argc, char **argv)
+{
+	struct vm *vm = vm_arg(argc, argv);
+
+	if (vm)
+		report("pause", vm, vms_pause(vm), "paused");
+}
+
+static void cmd_resume(int argc, char **argv)
+{
+	struct vm *vm = vm_arg(argc, argv);
+
+	if (vm)
+		report("resume", vm, vms_resume(vm), "resumed");
+}
+
+static void cmd_kill(int argc, char **argv)
+{
+	struct vm *vm = vm_arg(argc, argv);
+
+	if (vm)
+		report("kill", vm, vms_kill(vm), "killed");
+}
+
+static void seg_line(const char *name, const struct vmcb_seg *s)
+{
+	print("  %-4s sel %04x base %016lx limit %08x attr %04x\n", name, s->selector, s->base,
+	      s->limit, s->attrib);
+}
+
+/* Registers of vcpu0, read while it is out of guest mode: paused for the
+ * read if it was running, resumed after. */
+static void cmd_regs(int argc, char **argv)
+{
+	struct vm *vm = vm_arg(argc, argv);
+	const struct vcpu *v;
+	const struct vmcb_save *s;
+	bool paused_here = false;
+
+	if (!vm)
+		return;
+	v = &vm->vcpu[0];
+	if (!v->vmcb) {
+		print("regs: %s has no vCPU state\n", vm->name);
+		return;
+	}
+	if (vm->state == VM_RUNNING && !v->paused) {
+		const char *err = vms_pause(vm);
+
+		if (err) {
+			print("regs %s: %s\n", vm->name, err);
+			return;
+		}
+		paused_here = true;
+	}
+	s = &v->vmcb->save;
+	print("  %s vcpu0 (%s)\n", vm->name, vm->state == VM_STOPPED ? "stopped" : "paused");
+	print("  RIP %016lx RFLAGS %016lx CPL %u\n", s->rip, s->rflags, s->cpl);
+	print("  RAX %016lx RBX %016lx RCX %016lx\n", s->rax, v->regs.rbx, v->regs.rcx);
+	print("  RDX %016lx RSI %016lx RDI %016lx\n", v->regs.rdx, v->regs.rsi, v->regs.rdi);
+	print("  RBP %016lx RSP %016lx R8  %016lx\n", v->regs.rbp, s->rsp, v->regs.r8);
+	print("  R9  %016lx R10 %016lx R11 %016lx\n", v->regs.r9, v->regs.r10, v->regs.r11);
+	print("  R12 %016lx R13 %016lx R14 %016lx\n", v->regs.r12, v->regs.r13, v->regs.r14);
+	print("  R15 %016lx\n", v->regs.r15);
+	print("  CR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx\n", s->cr0, s->cr2, s->cr3, s->cr4);
+	print("  EFER %016lx (guest view %016lx)\n", s->efer, s->efer & ~(uint64_t)EFER_SVME);
+	seg_line("CS", &s->cs);
+	seg_line("SS", &s->ss);
+	seg_line("DS", &s->ds);
+	seg_line("ES", &s->es);
+	seg_line("FS", &s->fs);
+	seg_line("GS", &s->gs);
+	seg_line("TR", &s->tr);
+	seg_line("LDTR", &s->ldtr);
+	print("  GDTR base %016lx limit %04x  IDTR base %016lx limit %04x\n", s->gdtr.base,
+	      s->gdtr.limit, s->idtr.base, s->idtr.limit);
+	print("  interrupt shadow %lu, EVENTINJ %#lx, EXITINTINFO %#lx\n",
+	      v->vmcb->control.interrupt_shadow & 1, v->vmcb->control.eventinj,
+	      v->vmcb->control.exitintinfo);
+	if (paused_here)
+		vms_resume(vm);
+}
+
+static void cmd_exits(int argc, char **argv)
+{
+	struct vm *vm = vm_arg(argc, argv);
+	const struct vcpu *v;
+
+	if (!vm)
+		return;
+	v = &vm->vcpu[0];
+	print("  %s vcpu0: %lu exits, %lu nested page faults\n", vm->name, v->exits, v->npf_exits);
+	print("  %-6s %10s %10s %10s %10s\n", "code", "count", "min", "avg", "max");
+	for (unsigned i = 0; i < NR_EXIT_STATS; i++)
+		if (v->exit_count[i])
+			print("  %#06x %10lu %10lu %10lu %10lu\n", i, v->exit_count[i], v->exit_min[i],
+			      v->exit_cycles[i] / v->exit_count[i], v->exit_max[i]);
+}
+
 static void cmd_reboot(int argc, char **argv)
 {
 	(void)argc;
@@ -134,6 +286,12 @@ static const struct command commands[] = {
 	{ "cpus", "", "every core: APIC ID, state, SVM, host-save page", cmd_cpus },
 	{ "mem", "", "free host memory", cmd_mem },
 	{ "log", "[n]", "the last n lines of the log (default 20)", cmd_log },
+	{ "vms", "", "every VM: state, memory, core, exits, result", cmd_vms },
+	{ "regs", "<vm>", "registers of the VM's vCPU (paused briefly)", cmd_regs },
+	{ "exits", "<vm>", "exit counts and cycles per exit code", cmd_exits },
+	{ "pause", "<vm>", "stop running the VM's vCPUs", cmd_pause },
+	{ "resume", "<vm>", "run a paused VM again", cmd_resume },
+	{ "kill", "<vm>", "stop the VM for good", cmd_kill },
 	{ "reboot", "", "reset the machine", cmd_reboot },
 	{ 0 },
 };

@@ -4,6 +4,8 @@
 #include "kernel/vms.h"
 #include "drivers/lapic.h"
 #include "kernel/cpu.h"
+#include "drivers/tsc.h"
+#include "kernel/fmt.h"
 #include "kernel/lib.h"
 #include "kernel/loader.h"
 #include "kernel/log.h"
@@ -248,4 +250,96 @@ unsigned vms_wait_all(void)
 unsigned vms_count(void)
 {
 	return nr_vms;
+}
+
+struct vm *vms_get(unsigned i)
+{
+	return i < nr_vms ? vms[i] : NULL;
+}
+
+struct vm *vms_find(const char *name)
+{
+	for (unsigned i = 0; i < nr_vms; i++)
+		if (!strcmp(vms[i]->name, name))
+			return vms[i];
+	return NULL;
+}
+
+#define REQUEST_TIMEOUT_US 200000
+
+static void kick(struct vcpu *v)
+{
+	lapic_send_ipi(smp_cpu(v->core)->apic_id, VEC_IPI_KICK);
+}
+
+/* Sets or clears req on every running vCPU, kicks them, and waits until
+ * done(v) holds for each. */
+static const char *request(struct vm *vm, uint32_t req, bool set, bool (*done)(struct vcpu *))
+{
+	static char why[80];
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+
+		if (set)
+			__atomic_or_fetch(&v->request, req, __ATOMIC_SEQ_CST);
+		else
+			__atomic_and_fetch(&v->request, ~req, __ATOMIC_SEQ_CST);
+		if (v->assigned && !v->exited)
+			kick(v);
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+		uint64_t t0 = time_us();
+
+		while (v->assigned && !v->exited && !done(v)) {
+			if (time_us() - t0 > REQUEST_TIMEOUT_US) {
+				fmt_snprintf(why, sizeof(why), "timed out: vcpu%u on cpu%u did not answer",
+					     i, v->core);
+				return why;
+			}
+			cpu_relax();
+		}
+	}
+	return NULL;
+}
+
+static bool is_paused(struct vcpu *v)
+{
+	return v->paused;
+}
+
+static bool is_running(struct vcpu *v)
+{
+	return !v->paused;
+}
+
+static bool is_gone(struct vcpu *v)
+{
+	return v->exited;
+}
+
+const char *vms_pause(struct vm *vm)
+{
+	if (vm->state != VM_RUNNING)
+		return "not running";
+	return request(vm, VCPU_REQ_PAUSE, true, is_paused);
+}
+
+const char *vms_resume(struct vm *vm)
+{
+	if (vm->state != VM_RUNNING)
+		return "not running";
+	return request(vm, VCPU_REQ_PAUSE, false, is_running);
+}
+
+const char *vms_kill(struct vm *vm)
+{
+	if (vm->state == VM_STOPPED)
+		return "already stopped";
+	if (!vm->vcpu[0].assigned) {
+		vm_stop(vm, NULL, -1, "killed from the console");
+		return NULL;
+	}
+	return request(vm, VCPU_REQ_KILL, true, is_gone);
 }

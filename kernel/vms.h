@@ -11,3 +11,12 @@ void vms_start(const struct boot_info *bi);
  * result 0. */
 unsigned vms_wait_all(void);
 unsigned vms_count(void);
+struct vm *vms_get(unsigned i);
+struct vm *vms_find(const char *name);
+
+/* Console control of a VM: each posts a request to every vCPU, kicks their
+ * cores and waits (bounded) for the acknowledgement. They return NULL or
+ * what went wrong ("timed out: vcpu0 on cpu2 did not answer"). */
+const char *vms_pause(struct vm *vm);
+const char *vms_resume(struct vm *vm);
+const char *vms_kill(struct vm *vm);

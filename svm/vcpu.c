@@ -444,6 +444,18 @@ void vcpu_run(struct vcpu *v)
 		uint8_t tlb;
 
 		irq_disable();
+		if (v->request & VCPU_REQ_KILL) {
+			vm_stop(v->vm, v, -1, "killed from the console");
+			break;
+		}
+		if (v->request & VCPU_REQ_PAUSE) {
+			/* Out of guest mode: the console may read a consistent state. */
+			v->paused = true;
+			while ((v->request & (VCPU_REQ_PAUSE | VCPU_REQ_KILL)) == VCPU_REQ_PAUSE)
+				__asm__ volatile("sti; hlt; cli" ::: "memory");
+			v->paused = false;
+			continue;
+		}
 		if (v->halted && !v->wake) {
 			/* Park the core until a kick IPI (an event for this vCPU, or
 			 * the VM being stopped) arrives; STI's shadow covers HLT. */
@@ -484,6 +496,8 @@ void vcpu_run(struct vcpu *v)
 		dispatch(v);
 		irq_enable();	/* take the interrupt that caused an INTR exit */
 	}
+	if (t_exit)
+		account(v, (uint32_t)c->exitcode, rdtsc() - t_exit);	/* the last exit too */
 	irq_enable();
 }
 

@@ -26,6 +26,10 @@ struct vcpu {
 	struct vmcb *vmcb;	/* identity-mapped: pointer == physical address */
 	struct guest_regs regs;
 	struct asid_vcpu asid;	/* ASID and TLB flush state (svm/asid.c) */
+	/* Requests from other cores (the console): set the bit, then kick the
+	 * vCPU's core with an IPI; the run loop acts on them between exits. */
+	volatile uint32_t request;
+	volatile bool paused;	/* the run loop acknowledges REQ_PAUSE here */
 	bool halted;		/* executed HLT with IF set: waits for an event */
 	volatile bool wake;	/* an event for it arrived (set before the kick IPI) */
 	bool recheck;		/* a handler changed state VMRUN checks: vmcb_check first */
@@ -38,6 +42,9 @@ struct vcpu {
 	uint64_t exit_cycles[NR_EXIT_STATS], exit_min[NR_EXIT_STATS], exit_max[NR_EXIT_STATS];
 	uint64_t npf_exits;
 };
+
+#define VCPU_REQ_PAUSE (1u << 0)	/* stay out of guest mode until cleared */
+#define VCPU_REQ_KILL  (1u << 1)	/* stop the VM */
 
 /* Entry modes of a guest's first instruction. */
 enum vcpu_mode { VCPU_MODE_PROT32, VCPU_MODE_REAL };

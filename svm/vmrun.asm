@@ -7,7 +7,8 @@
 ;   guest_vmcb_pa  rsi: the guest's VMCB (physical == virtual here)
 ;   host_vmcb_pa   rdx: this CPU's host VMCB, filled by VMSAVE once at start
 ; Clobbers: the caller-saved registers; callee-saved ones are kept.
-; State: GIF is cleared around the switch (CLGI ... STGI), so an NMI, SMI or
+; State: called with IF = 0, returns with IF = 0 (interrupts that arrived
+; are pending). GIF is cleared around the switch (CLGI ... STGI), so an NMI, SMI or
 ; INTR arriving while guest FS/GS/TR/LDTR/STAR/SYSENTER state is loaded
 ; (between VMLOAD and the host VMLOAD) waits until the host's is back
 ; (DESIGN: guest VMLOAD state is never live when the host can take an NMI).
@@ -43,6 +44,9 @@ svm_world_switch:
 	push rdi                        ; [rsp]: regs
 
 	clgi
+	sti                             ; host IF = 1 at VMRUN: with V_INTR_MASKING a
+	                                ; physical interrupt then exits the guest
+	                                ; (INTR intercept); GIF = 0 holds it here
 	mov rax, rsi
 	vmload                      ; guest FS, GS, TR, LDTR, STAR..., SYSENTER
 	mov rbx, [rdi + GR_RBX]
@@ -80,6 +84,7 @@ svm_world_switch:
 	mov [rdi + GR_RDI], rax
 	mov rax, [rsp + 8]
 	vmload                      ; the host's FS, GS (per-CPU pointer), TR...
+	cli                             ; the run loop takes the interrupt later
 	stgi
 	add rsp, 16
 	pop r15

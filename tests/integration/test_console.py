@@ -54,3 +54,42 @@ def test_console_with_svm_lists_cores():
     finally:
         child.close(force=True)
         child.tmpdir.cleanup()
+
+
+def test_console_controls_vms():
+    from test_guests import guest
+    child = qemu_spawn(build_iso("", [guest("spin32", "spin"), guest("cpuid32", "cpuid")]),
+                       smp=3, timeout=30)
+    try:
+        child.expect_exact("[spin] spin32: spinning")
+        child.expect_exact("vm cpuid: stopped: debug exit with code 0")
+        child.send("\r")
+        child.expect_exact(PROMPT)
+        command(child, "vms", "spin            running")
+        # regs pauses the spinning vCPU briefly: its known registers, RIP in the loop.
+        child.send("regs spin\r")
+        child.expect(r"RIP ([0-9a-f]{16})")
+        rip = int(child.match.group(1), 16)
+        child.expect(r"RAX 000000005a5a5a5a RBX 0000000011112222 RCX 0000000033334444\s+"
+                     r"RDX ([0-9a-f]{16})")
+        rdx1 = int(child.match.group(1), 16)
+        child.expect_exact(PROMPT)
+        child.send("regs spin\r")
+        child.expect(r"RIP ([0-9a-f]{16})")
+        assert int(child.match.group(1), 16) == rip      # still in its loop
+        child.expect(r"RDX ([0-9a-f]{16})")
+        assert int(child.match.group(1), 16) != rdx1     # and it ran in between
+        child.expect_exact(PROMPT)
+        command(child, "pause spin", "paused spin")
+        command(child, "vms", "spin            paused")
+        command(child, "exits spin", "0x0060")            # the kicks were INTR exits
+        command(child, "resume spin", "resumed spin")
+        command(child, "vms", "spin            running")
+        command(child, "kill spin", "killed spin")
+        command(child, "vms", "-1: killed from the console")
+        command(child, "kill spin", "kill spin: already stopped")
+        command(child, "regs nosuch", 'regs: no VM named "nosuch"')
+        command(child, "pause", "pause: which VM? (see vms)")
+    finally:
+        child.close(force=True)
+        child.tmpdir.cleanup()
