@@ -17,6 +17,7 @@
 #include "svm/svm.h"
 
 #define PROMPT "svmvisor> "
+#define FOCUS_KEY 0x1d	/* Ctrl-]: not Ctrl-A, which QEMU's terminal uses */
 
 struct command {
 	const char *name;
@@ -321,18 +322,42 @@ static void run_line(struct mon_line *l)
 	print("error: unknown command \"%.32s\"; try help\n", argv[0]);
 }
 
+/* The next running VM after focus (-1: the console), or -1 past the last. */
+static int next_focus(int focus)
+{
+	for (unsigned i = (unsigned)(focus + 1); i < vms_count(); i++)
+		if (vms_get(i)->state == VM_RUNNING)
+			return (int)i;
+	return -1;
+}
+
 void monitor_run(uint16_t uart)
 {
 	struct mon_line line;
+	int focus = -1;		/* index of the VM whose COM1 gets our input */
 
 	port = uart;
 	mon_line_reset(&line);
-	print("\nsvmvisor console: type help for the commands\n" PROMPT);
+	print("\nsvmvisor console: type help for the commands; Ctrl-] gives a VM's COM1 "
+	      "the keyboard, again for the next, back here after the last\n" PROMPT);
 	for (;;) {
 		int c = uart_getc(port);
 
 		if (c < 0) {
 			cpu_relax();
+			continue;
+		}
+		if (c == FOCUS_KEY) {
+			focus = next_focus(focus);
+			if (focus >= 0)
+				print("\n[input to vm %s; Ctrl-] for the next]\n", vms_get(focus)->name);
+			else
+				print("\n[input to the console]\n" PROMPT);
+			continue;
+		}
+		if (focus >= 0) {
+			if (!vm_console_input(vms_get(focus), (uint8_t)c))
+				print("\n[vm %s is not reading its COM1: byte dropped]\n", vms_get(focus)->name);
 			continue;
 		}
 		if (mon_line_feed(&line, (unsigned char)c, echo, NULL)) {

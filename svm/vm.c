@@ -66,6 +66,17 @@ const char *vm_setup_memory(struct vm *vm)
 	return NULL;
 }
 
+bool vm_console_input(struct vm *vm, uint8_t c)
+{
+	uint32_t head = vm->rx_head;
+
+	if (head - vm->rx_tail == sizeof(vm->rx))
+		return false;
+	vm->rx[head % sizeof(vm->rx)] = c;
+	__atomic_store_n(&vm->rx_head, head + 1, __ATOMIC_RELEASE);
+	return true;
+}
+
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	if (gpa >= vm->mem || len > vm->mem - gpa)

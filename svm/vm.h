@@ -24,6 +24,10 @@ struct vm {
 	char reason[160];	/* why it stopped */
 	uint32_t nr_vcpus;
 	struct vcpu vcpu[VM_MAX_VCPUS];
+	/* COM1 input typed at the console while this VM has focus: a ring
+	 * written by the console's core, read by the vCPU's. */
+	uint8_t rx[64];
+	volatile uint32_t rx_head, rx_tail;
 	char con[128];		/* COM1 output not yet printed (one line) */
 	uint32_t con_len;
 };
@@ -36,6 +40,9 @@ void vm_stop(struct vm *vm, struct vcpu *v, int result, const char *fmt, ...)
 /* Allocates guest RAM (zeroed), the I/O and MSR maps and the NPT for
  * vm->mem bytes. NULL on success, else why not. */
 const char *vm_setup_memory(struct vm *vm);
+
+/* Queues a byte for the VM's COM1 receiver; false when its ring is full. */
+bool vm_console_input(struct vm *vm, uint8_t c);
 
 /* Guest-physical to host pointer for len bytes of guest RAM, or NULL. */
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);

@@ -93,3 +93,33 @@ def test_console_controls_vms():
     finally:
         child.close(force=True)
         child.tmpdir.cleanup()
+
+
+def test_console_focus_routes_input_to_the_right_guest():
+    from test_guests import guest
+    child = qemu_spawn(build_iso("", [guest("echo32", "echo1"), guest("echo32", "echo2")]),
+                       smp=3, timeout=30)
+    try:
+        child.expect_exact(PROMPT)   # the guests may still be starting: input waits in their rings
+        child.send("\x1d")                       # Ctrl-]: focus to the first VM
+        child.expect_exact("[input to vm echo1; Ctrl-] for the next]")
+        child.send("hello one\r")
+        child.expect_exact("[echo1] got: hello one")
+        child.send("\x1d")
+        child.expect_exact("[input to vm echo2; Ctrl-] for the next]")
+        child.send("hello two\r")
+        child.expect_exact("[echo2] got: hello two")
+        child.send("quit\r")
+        child.expect_exact("vm echo2: stopped: debug exit with code 0")
+        child.send("\x1d")                       # past the last VM: the console again
+        child.expect_exact("[input to the console]")
+        command(child, "vms", "echo1           running")
+        child.send("\x1d")                       # echo2 stopped: straight to echo1
+        child.expect_exact("[input to vm echo1; Ctrl-] for the next]")
+        child.send("quit\r")
+        child.expect_exact("[echo1] got: quit")
+        child.expect_exact("vm echo1: stopped: debug exit with code 0")
+        assert "[echo1] got: hello two" not in child.before
+    finally:
+        child.close(force=True)
+        child.tmpdir.cleanup()
