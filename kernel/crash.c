@@ -33,9 +33,10 @@ void crash_now(enum crash_kind k)
 	case CRASH_PF_EXEC_DATA:
 		((void (*)(void))(uintptr_t)data_ret)();
 		break;
-	case CRASH_NMI:
+	case CRASH_NMI:	/* the handler reports and returns: not a fault */
 		__asm__ volatile("int $2");
-		break;
+		log_info("crash=nmi: the NMI handler returned; carrying on");
+		return;
 	case CRASH_DF:	/* #PF while pushing the #PF frame onto page 0 */
 		__asm__ volatile("mov $0x1000, %%rsp; push %%rax" ::: "memory");
 		break;

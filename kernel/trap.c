@@ -110,7 +110,16 @@ void trap_entry(struct trap_frame *f)
 	/* A fault while reporting a fault: stop quietly rather than recurse. */
 	if (++depth[cpu % MAX_CPUS] > 1)
 		cpu_halt_forever();
-	if (f->vector == VEC_NMI || f->vector == VEC_DF || f->vector == VEC_MC)
+	/* Nothing in svmvisor sends NMIs yet: one is a hardware event (a
+	 * watchdog, a parity error, a front-panel button) or a host NMI that
+	 * arrived while a guest ran (an NMI exit). Report it and carry on. */
+	if (f->vector == VEC_NMI) {
+		log_warn("NMI on cpu%u from an unknown source; registers follow, carrying on", cpu);
+		dump_registers(f);
+		depth[cpu % MAX_CPUS]--;
+		return;
+	}
+	if (f->vector == VEC_DF || f->vector == VEC_MC)
 		log_force_unlock();
 
 	log_error("EXCEPTION %s (vector %lu) on cpu%u, error code %#lx",
