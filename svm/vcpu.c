@@ -165,7 +165,7 @@ static unsigned insn_length(struct vcpu *v, const uint8_t *expect, unsigned expe
  * decoded from guest memory; opcode is the instruction's bytes without
  * prefixes, the common case, which needs no full decode. An instruction that cannot be decoded (its
  * page vanished, garbage) stops the VM. */
-static void skip(struct vcpu *v, const char *opcode)
+static void skip_len(struct vcpu *v, const char *opcode, unsigned opcode_len)
 {
 	struct vmcb *vmcb = v->vmcb;
 	unsigned len;
@@ -174,11 +174,14 @@ static void skip(struct vcpu *v, const char *opcode)
 		vmcb->save.rip = vmcb->control.nrip;
 		return;
 	}
-	len = insn_length(v, (const uint8_t *)opcode, (unsigned)strlen(opcode));
+	len = insn_length(v, (const uint8_t *)opcode, opcode_len);
 	if (!len)
 		vm_stop(v->vm, v, -1, "cannot decode the instruction at RIP %#lx", vmcb->save.rip);
 	vmcb->save.rip += len;
 }
+
+/* opcode is a string literal: its length is known at compile time. */
+#define skip(v, opcode) skip_len(v, opcode, sizeof(opcode) - 1)
 
 static void handle_cpuid(struct vcpu *v)
 {
@@ -323,7 +326,10 @@ static void handle_msr(struct vcpu *v)
 		s->rax = val & 0xffffffff;
 		v->regs.rdx = val >> 32;
 	}
-	skip(v, write ? "\x0f\x30" : "\x0f\x32");
+	if (write)
+		skip(v, "\x0f\x30");
+	else
+		skip(v, "\x0f\x32");
 }
 
 static void handle_ud(struct vcpu *v)
