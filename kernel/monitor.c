@@ -269,6 +269,26 @@ static void cmd_exits(int argc, char **argv)
 			      v->exit_cycles[i] / v->exit_count[i], v->exit_max[i]);
 }
 
+static void trace_line(const char *line, void *ctx)
+{
+	(void)ctx;
+	print("  %s\n", line);
+}
+
+static void cmd_trace(int argc, char **argv)
+{
+	struct vm *vm = vm_arg(argc, argv);
+	uint64_t n = 16;
+
+	if (!vm)
+		return;
+	if (argc > 2 && (!cmdline_parse_u64(argv[2], strlen(argv[2]), false, &n) || !n)) {
+		print("trace: bad count \"%.20s\"\n", argv[2]);
+		return;
+	}
+	vcpu_trace_print(&vm->vcpu[0], (unsigned)MIN(n, (uint64_t)TRACE_LEN), trace_line, NULL);
+}
+
 static void cmd_reboot(int argc, char **argv)
 {
 	(void)argc;
@@ -290,6 +310,7 @@ static const struct command commands[] = {
 	{ "vms", "", "every VM: state, memory, core, exits, result", cmd_vms },
 	{ "regs", "<vm>", "registers of the VM's vCPU (paused briefly)", cmd_regs },
 	{ "exits", "<vm>", "exit counts and cycles per exit code", cmd_exits },
+	{ "trace", "<vm> [n]", "the flight recorder: the last n exits (max 32)", cmd_trace },
 	{ "pause", "<vm>", "stop running the VM's vCPUs", cmd_pause },
 	{ "resume", "<vm>", "run a paused VM again", cmd_resume },
 	{ "kill", "<vm>", "stop the VM for good", cmd_kill },

@@ -344,11 +344,13 @@ static void handle_reflect(struct vcpu *v)
 
 static void handle_df(struct vcpu *v)
 {
+	v->vm->faulted = true;
 	vm_stop(v->vm, v, -1, "double fault in the guest (a triple fault follows)");
 }
 
 static void handle_shutdown(struct vcpu *v)
 {
+	v->vm->faulted = true;
 	vm_stop(v->vm, v, -1, "triple fault (shutdown)");
 }
 
@@ -395,7 +397,10 @@ static void dispatch(struct vcpu *v)
 {
 	struct vmcb_control *c = &v->vmcb->control;
 	uint32_t code = (uint32_t)c->exitcode;	/* QEMU writes INVALID as 0x00000000ffffffff */
+	struct exit_record *r = &v->trace[v->exits % TRACE_LEN];
 
+	*r = (struct exit_record){ rdtsc(), code, c->exitinfo1, c->exitinfo2, v->vmcb->save.rip,
+				   c->exitintinfo };
 	v->exits++;
 	if (code == VMEXIT_INVALID) {
 		/* The emulators overwrite the save area with host state here, so
@@ -404,12 +409,14 @@ static void dispatch(struct vcpu *v)
 			  "IOPM %#lx, MSRPM %#lx, N_CR3 %#lx, EVENTINJ %#lx", v->vm->name, v->index,
 			  c->intercept_exceptions, c->intercept_misc1, c->intercept_misc2, c->guest_asid,
 			  c->iopm_base_pa, c->msrpm_base_pa, c->n_cr3, c->eventinj);
+		v->vm->faulted = true;
 		vm_stop(v->vm, v, -1, "VMRUN failed a consistency check (VMEXIT_INVALID) "
 			"that svmvisor does not model; VMCB control area above");
 		return;
 	}
 	if (code == VMEXIT_NPF) {
 		v->npf_exits++;
+		v->vm->faulted = true;
 		vm_stop(v->vm, v, -1, "nested page fault at GPA %#lx (%s%s), outside the VM's %lu MiB",
 			c->exitinfo2, c->exitinfo1 & 2 ? "write" : "read",
 			c->exitinfo1 & 16 ? ", instruction fetch" : "", v->vm->mem >> 20);
@@ -420,8 +427,36 @@ static void dispatch(struct vcpu *v)
 		handlers[code](v);
 		return;
 	}
+	v->vm->faulted = true;
 	vm_stop(v->vm, v, -1, "unhandled exit code %#x (EXITINFO1 %#lx, EXITINFO2 %#lx)", code,
 		c->exitinfo1, c->exitinfo2);
+}
+
+void vcpu_trace_print(const struct vcpu *v, unsigned n,
+		      void (*out)(const char *line, void *ctx), void *ctx)
+{
+	char line[160];
+	uint64_t first;
+
+	n = (unsigned)MIN((uint64_t)MIN(n, TRACE_LEN), v->exits);
+	first = v->exits - n;
+	fmt_snprintf(line, sizeof(line), "%-6s %16s %6s %16s %16s %16s %10s", "#", "tsc", "exit",
+		     "exitinfo1", "exitinfo2", "rip", "intinfo");
+	out(line, ctx);
+	for (uint64_t i = first; i < v->exits; i++) {
+		const struct exit_record *r = &v->trace[i % TRACE_LEN];
+
+		fmt_snprintf(line, sizeof(line), "%-6lu %16lx %#6lx %16lx %16lx %16lx %#10lx", i,
+			     r->tsc, r->code, r->info1, r->info2, r->rip, r->intinfo);
+		out(line, ctx);
+	}
+}
+
+static void trace_to_log(const char *line, void *ctx)
+{
+	const struct vcpu *v = ctx;
+
+	log_info("vm %s: vcpu%u: trace %s", v->vm->name, v->index, line);
 }
 
 static void account(struct vcpu *v, uint32_t code, uint64_t cycles)
@@ -505,6 +540,10 @@ void vcpu_run(struct vcpu *v)
 	if (t_exit)
 		account(v, (uint32_t)c->exitcode, rdtsc() - t_exit);	/* the last exit too */
 	irq_enable();
+	if (v->vm->faulted) {	/* how it got there: the flight recorder */
+		log_info("vm %s: vcpu%u: the last exits before it stopped:", v->vm->name, v->index);
+		vcpu_trace_print(v, 16, trace_to_log, v);
+	}
 }
 
 void vcpu_report_exits(const struct vcpu *v)

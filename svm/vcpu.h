@@ -18,6 +18,12 @@ _Static_assert(__builtin_offsetof(struct guest_regs, rdi) == 0x20, "svm/vmrun.as
 _Static_assert(__builtin_offsetof(struct guest_regs, r15) == 0x68, "svm/vmrun.asm GR_R15");
 
 #define NR_EXIT_STATS 0x100	/* exit codes counted individually; NPF and INVALID apart */
+#define TRACE_LEN     32	/* exits kept by the flight recorder */
+
+/* One exit, as the flight recorder keeps it. */
+struct exit_record {
+	uint64_t tsc, code, info1, info2, rip, intinfo;
+};
 
 struct vcpu {
 	struct vm *vm;
@@ -41,6 +47,7 @@ struct vcpu {
 	 * return to the next call (the switch's own fixed path is not in it). */
 	uint64_t exit_cycles[NR_EXIT_STATS], exit_min[NR_EXIT_STATS], exit_max[NR_EXIT_STATS];
 	uint64_t npf_exits;
+	struct exit_record trace[TRACE_LEN];	/* ring: the last TRACE_LEN exits */
 };
 
 #define VCPU_REQ_PAUSE (1u << 0)	/* stay out of guest mode until cleared */
@@ -65,3 +72,7 @@ void vcpu_run(struct vcpu *v);
 
 /* One line per exit code seen, for reports. */
 void vcpu_report_exits(const struct vcpu *v);
+
+/* Prints the newest n exits of the flight recorder through out, oldest first. */
+void vcpu_trace_print(const struct vcpu *v, unsigned n,
+		      void (*out)(const char *line, void *ctx), void *ctx);

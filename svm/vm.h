@@ -21,6 +21,7 @@ struct vm {
 	uint64_t msrpm_pa;	/* 8 KiB, all ones: every MSR intercepted */
 	volatile enum vm_state state;
 	int result;		/* code written to the debug-exit port, -1 if none */
+	bool faulted;		/* stopped by a guest fault: the flight recorder is printed */
 	char reason[160];	/* why it stopped */
 	uint32_t nr_vcpus;
 	struct vcpu vcpu[VM_MAX_VCPUS];

@@ -83,6 +83,11 @@ def test_console_controls_vms():
         command(child, "pause spin", "paused spin")
         command(child, "vms", "spin            paused")
         command(child, "exits spin", "0x0060")            # the kicks were INTR exits
+        child.send("trace spin 4\r")
+        child.expect(r"#\s+tsc\s+exit\s+exitinfo1")
+        child.expect(r"\d+\s+[0-9a-f]+\s+0x60 ")          # an INTR exit in the recorder
+        child.expect_exact(PROMPT)
+        command(child, "trace spin x", 'trace: bad count "x"')
         command(child, "resume spin", "resumed spin")
         command(child, "vms", "spin            running")
         command(child, "kill spin", "killed spin")

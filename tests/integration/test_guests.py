@@ -63,6 +63,10 @@ def check_hostile(c):
     assert re.search(r"vm pastram: stopped: nested page fault at GPA 0x7ff00000 \(read\).*"
                      r"\(vcpu0 on cpu\d, exit 0x400, RIP 0x[0-9a-f]+\)", c), c
     assert re.search(r"vm triple: stopped: (triple fault|double fault in the guest)", c), c
+    # The flight recorder follows a fault stop; its last exit is the fatal one.
+    assert "vm triple: vcpu0: the last exits before it stopped:" in c
+    assert re.search(r"vm triple: vcpu0: trace \d+ +[0-9a-f]+ +(0x7f|0x48) ", c), c
+    assert re.search(r"vm pastram: vcpu0: trace \d+ +[0-9a-f]+ +0x400 +[0-9a-f]+ +7ff00000 ", c), c
     assert "still running" not in c
     assert re.search(r"vm hlt: stopped: halted with interrupts disabled: nothing can wake it "
                      r"\(vcpu0 on cpu\d, exit 0x78, ", c), c
