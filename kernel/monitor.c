@@ -253,6 +253,70 @@ static void cmd_regs(int argc, char **argv)
 		vms_resume(vm);
 }
 
+static void cmd_vcpus(int argc, char **argv)
+{
+	struct vm *vm = vm_arg(argc, argv);
+
+	if (!vm)
+		return;
+	print("  %-5s %4s %-8s %10s %6s %18s\n", "vcpu", "cpu", "state", "exits", "asid", "rip");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = &vm->vcpu[i];
+		const char *st = vm->state == VM_STOPPED ? "stopped" : v->paused ? "paused" :
+				 v->halted ? "halted" : "running";
+
+		print("  %-5u %4u %-8s %10lu %6u %#18lx\n", i, v->core, st, v->exits, v->asid.asid,
+		      v->vmcb->save.rip);
+	}
+}
+
+/* The VMCB of vcpu0 decoded by name; taken while it is out of guest mode. */
+static void cmd_vmcb(int argc, char **argv)
+{
+	struct vm *vm = vm_arg(argc, argv);
+	const struct vmcb_control *c;
+	const struct vmcb_save *s;
+	bool paused_here = false;
+
+	if (!vm || !vm->vcpu[0].vmcb)
+		return;
+	if (vm->state == VM_RUNNING && !vm->vcpu[0].paused) {
+		const char *err = vms_pause(vm);
+
+		if (err) {
+			print("vmcb %s: %s\n", vm->name, err);
+			return;
+		}
+		paused_here = true;
+	}
+	c = &vm->vcpu[0].vmcb->control;
+	s = &vm->vcpu[0].vmcb->save;
+	print("  control area at %#lx\n", (uint64_t)vm->vcpu[0].vmcb);
+	print("    intercept CR read %04x write %04x, DR read %04x write %04x\n",
+	      c->intercept_cr_read, c->intercept_cr_write, c->intercept_dr_read, c->intercept_dr_write);
+	print("    intercept exceptions %08x, misc %08x %08x %08x\n", c->intercept_exceptions,
+	      c->intercept_misc1, c->intercept_misc2, c->intercept_misc3);
+	print("    IOPM %#lx MSRPM %#lx TSC offset %#lx\n", c->iopm_base_pa, c->msrpm_base_pa,
+	      c->tsc_offset);
+	print("    ASID %u TLB_CONTROL %u V_INTR %#lx interrupt shadow %#lx clean %#x\n",
+	      c->guest_asid, c->tlb_control, c->v_intr, c->interrupt_shadow, c->vmcb_clean);
+	print("    NP_ENABLE %#lx N_CR3 %#lx\n", c->np_enable, c->n_cr3);
+	print("    EXITCODE %#lx EXITINFO1 %#lx EXITINFO2 %#lx EXITINTINFO %#lx\n", c->exitcode,
+	      c->exitinfo1, c->exitinfo2, c->exitintinfo);
+	print("    EVENTINJ %#lx NRIP %#lx\n", c->eventinj, c->nrip);
+	print("  save area\n");
+	print("    CPL %u EFER %#lx CR0 %#lx CR3 %#lx CR4 %#lx\n", s->cpl, s->efer, s->cr0, s->cr3, s->cr4);
+	print("    RIP %#lx RSP %#lx RAX %#lx RFLAGS %#lx\n", s->rip, s->rsp, s->rax, s->rflags);
+	print("    DR6 %#lx DR7 %#lx CR2 %#lx G_PAT %#lx\n", s->dr6, s->dr7, s->cr2, s->g_pat);
+	print("    STAR %#lx LSTAR %#lx SFMASK %#lx KernelGSbase %#lx\n", s->star, s->lstar,
+	      s->sfmask, s->kernel_gs_base);
+	seg_line("CS", &s->cs);
+	seg_line("SS", &s->ss);
+	seg_line("TR", &s->tr);
+	if (paused_here)
+		vms_resume(vm);
+}
+
 static void cmd_exits(int argc, char **argv)
 {
 	struct vm *vm = vm_arg(argc, argv);
@@ -308,6 +372,8 @@ static const struct command commands[] = {
 	{ "mem", "", "free host memory", cmd_mem },
 	{ "log", "[n]", "the last n lines of the log (default 20)", cmd_log },
 	{ "vms", "", "every VM: state, memory, core, exits, result", cmd_vms },
+	{ "vcpus", "<vm>", "the VM's vCPUs: core, state, exits, ASID, RIP", cmd_vcpus },
+	{ "vmcb", "<vm>", "vcpu0's VMCB, control and save areas, decoded", cmd_vmcb },
 	{ "regs", "<vm>", "registers of the VM's vCPU (paused briefly)", cmd_regs },
 	{ "exits", "<vm>", "exit counts and cycles per exit code", cmd_exits },
 	{ "trace", "<vm> [n]", "the flight recorder: the last n exits (max 32)", cmd_trace },

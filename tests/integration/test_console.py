@@ -80,6 +80,12 @@ def test_console_controls_vms():
         child.expect(r"RDX ([0-9a-f]{16})")
         assert int(child.match.group(1), 16) != rdx1     # and it ran in between
         child.expect_exact(PROMPT)
+        command(child, "vcpus spin", "running")
+        child.send("vmcb spin\r")
+        child.expect(r"intercept exceptions 00060102, misc [0-9a-f]{8} [0-9a-f]{8}")
+        child.expect(r"NP_ENABLE 0x1 N_CR3 0x[0-9a-f]+")
+        child.expect(r"CPL 0 EFER 0x1000 CR0 0x11")
+        child.expect_exact(PROMPT)
         command(child, "pause spin", "paused spin")
         command(child, "vms", "spin            paused")
         command(child, "exits spin", "0x0060")            # the kicks were INTR exits
