@@ -11,6 +11,7 @@
 #include "kernel/mon_line.h"
 #include "kernel/smp.h"
 #include "kernel/vms.h"
+#include "svm/gwalk.h"
 #include "svm/vm.h"
 #include "kernel/x86.h"
 #include "mm/memory.h"
@@ -62,7 +63,7 @@ static void cmd_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	for (const struct command *c = commands; c->name; c++)
-		print("  %-10s %-8s %s\n", c->name, c->args, c->help);
+		print("  %-9s %-15s %s\n", c->name, c->args, c->help);
 }
 
 static void cmd_version(int argc, char **argv)
@@ -317,6 +318,133 @@ static void cmd_vmcb(int argc, char **argv)
 		vms_resume(vm);
 }
 
+static bool read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	const void *p = vm_gpa_ptr(ctx, gpa, len);
+
+	if (p)
+		memcpy(buf, p, len);
+	return p != NULL;
+}
+
+static struct gwalk_regs guest_paging(const struct vm *vm)
+{
+	const struct vmcb_save *s = &vm->vcpu[0].vmcb->save;
+
+	return (struct gwalk_regs){ s->cr0, s->cr3, s->cr4, s->efer, 0 };
+}
+
+/* Parses argv[i] as an address or length; says why not. */
+static bool num_arg(int argc, char **argv, int i, uint64_t *out)
+{
+	if (i >= argc)
+		return false;
+	if (!cmdline_parse_u64(argv[i], strlen(argv[i]), true, out)) {
+		print("%s: bad number \"%.24s\"\n", argv[0], argv[i]);
+		return false;
+	}
+	return true;
+}
+
+/* x <vm> <addr> [len]: guest memory by virtual address (through the guest's
+ * page tables as vcpu0 has them); x/p: by guest-physical address. */
+static void cmd_x(int argc, char **argv)
+{
+	bool phys = !strcmp(argv[0], "x/p");
+	struct vm *vm = vm_arg(argc, argv);
+	struct gwalk_regs r;
+	uint64_t addr, len = 64;
+
+	if (!vm || !vm->vcpu[0].vmcb)
+		return;
+	if (!num_arg(argc, argv, 2, &addr)) {
+		if (argc < 3)
+			print("%s: usage: %s <vm> <address> [length]\n", argv[0], argv[0]);
+		return;
+	}
+	if (argc > 3 && !num_arg(argc, argv, 3, &len))
+		return;
+	len = MIN(len, 4096);
+	r = guest_paging(vm);
+	for (uint64_t off = 0; off < len; off += 16) {
+		uint8_t b[16];
+		char ascii[17];
+		unsigned n = (unsigned)MIN(16, len - off);
+		uint64_t gpa = addr + off;
+
+		if (!phys) {
+			struct gwalk_result w;
+
+			gwalk(&r, addr + off, read_gpa, vm, &w);
+			if (w.status != GWALK_OK) {
+				print("  %016lx: not mapped in the guest (walk stopped at level %d)\n",
+				      addr + off, w.fault_level);
+				return;
+			}
+			gpa = w.gpa;
+		}
+		if (!read_gpa(vm, gpa, b, n)) {
+			print("  %016lx: outside the VM's %lu MiB of RAM\n", addr + off, vm->mem >> 20);
+			return;
+		}
+		print("  %016lx:", addr + off);
+		for (unsigned i = 0; i < 16; i++) {
+			if (i < n)
+				print(" %02x", b[i]);
+			else
+				print("   ");
+			ascii[i] = i < n && b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : i < n ? '.' : 0;
+		}
+		ascii[16] = 0;
+		print("  %s\n", ascii);
+	}
+}
+
+/* xlate <vm> <gva>: the guest walk level by level, then the nested walk. */
+static void cmd_xlate(int argc, char **argv)
+{
+	static const char *const level_names[] = { "PTE", "PDE", "PDPTE", "PML4E", "PML5E" };
+	struct vm *vm = vm_arg(argc, argv);
+	struct gwalk_result w;
+	struct gwalk_regs r;
+	struct npt_walk nw;
+	uint64_t gva;
+
+	if (!vm || !vm->vcpu[0].vmcb || !num_arg(argc, argv, 2, &gva)) {
+		if (vm && argc < 3)
+			print("xlate: usage: xlate <vm> <guest virtual address>\n");
+		return;
+	}
+	r = guest_paging(vm);
+	gwalk(&r, gva, read_gpa, vm, &w);
+	if (!w.levels)
+		print("  guest paging off: GVA %#lx = GPA %#lx\n", gva, w.gpa);
+	for (int l = w.levels; l >= 1 && l >= (w.fault_level ? w.fault_level : 1); l--) {
+		uint64_t e = w.entries[l - 1];
+
+		print("  guest %-5s at GPA %#010lx = %016lx  %s%s%s%s%s\n", level_names[l - 1],
+		      w.entry_gpa[l - 1], e, e & 1 ? "P" : "-", e & 2 ? "W" : "-", e & 4 ? "U" : "-",
+		      e & (1ull << 7) && l > 1 ? " large" : "", e >> 63 ? " NX" : "");
+	}
+	if (w.status != GWALK_OK) {
+		print("  guest walk stopped at level %d: %s\n", w.fault_level,
+		      w.status == GWALK_NOT_PRESENT ? "not present" :
+		      w.status == GWALK_RESERVED_BIT ? "reserved bit set" :
+		      w.status == GWALK_NON_CANONICAL ? "non-canonical address" : "unreadable table");
+		return;
+	}
+	print("  GPA %#lx (page %lu KiB%s%s)\n", w.gpa, w.page_size >> 10,
+	      w.writable ? ", writable" : "", w.nx ? ", no-execute" : "");
+	if (!npt_translate(&vm->npt, w.gpa, &nw)) {
+		print("  nested: GPA %#lx not mapped (outside the VM's RAM)\n", w.gpa);
+		return;
+	}
+	for (int l = 0; l < nw.levels; l++)
+		print("  nested %-5s = %016lx\n", level_names[3 - l], nw.entry[l]);
+	print("  host physical %#lx (page %lu KiB%s%s)\n", nw.hpa, nw.page_size >> 10,
+	      nw.flags & NPT_W ? ", writable" : "", nw.flags & NPT_X ? ", executable" : "");
+}
+
 static void cmd_exits(int argc, char **argv)
 {
 	struct vm *vm = vm_arg(argc, argv);
@@ -375,6 +503,9 @@ static const struct command commands[] = {
 	{ "vcpus", "<vm>", "the VM's vCPUs: core, state, exits, ASID, RIP", cmd_vcpus },
 	{ "vmcb", "<vm>", "vcpu0's VMCB, control and save areas, decoded", cmd_vmcb },
 	{ "regs", "<vm>", "registers of the VM's vCPU (paused briefly)", cmd_regs },
+	{ "x", "<vm> <gva> [n]", "guest memory by virtual address (hex and ASCII)", cmd_x },
+	{ "x/p", "<vm> <gpa> [n]", "guest memory by guest-physical address", cmd_x },
+	{ "xlate", "<vm> <gva>", "guest page walk, then nested walk, to the host address", cmd_xlate },
 	{ "exits", "<vm>", "exit counts and cycles per exit code", cmd_exits },
 	{ "trace", "<vm> [n]", "the flight recorder: the last n exits (max 32)", cmd_trace },
 	{ "pause", "<vm>", "stop running the VM's vCPUs", cmd_pause },

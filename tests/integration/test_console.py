@@ -61,6 +61,8 @@ def test_console_controls_vms():
     child = qemu_spawn(build_iso("", [guest("spin32", "spin"), guest("cpuid32", "cpuid")]),
                        smp=3, timeout=30)
     try:
+        child.expect(r"vm spin: 16 MiB RAM at host (0x[0-9a-f]+)")
+        ram = int(child.match.group(1), 16)
         child.expect_exact("[spin] spin32: spinning")
         child.expect_exact("vm cpuid: stopped: debug exit with code 0")
         child.send("\r")
@@ -81,6 +83,21 @@ def test_console_controls_vms():
         assert int(child.match.group(1), 16) != rdx1     # and it ran in between
         child.expect_exact(PROMPT)
         command(child, "vcpus spin", "running")
+        # Guest memory: the image's first bytes at 1 MiB, by GVA and by GPA.
+        import os
+        from svmv import BUILD
+        with open(os.path.join(BUILD, "guests", "spin32.bin"), "rb") as f:
+            head = " ".join(f"{b:02x}" for b in f.read(16))
+        command(child, "x spin 0x100000 16", f"0000000000100000: {head}")
+        command(child, "x/p spin 1M 16", f"0000000000100000: {head}")
+        command(child, "x/p spin 0x7ff00000", "outside the VM's 16 MiB of RAM")
+        command(child, "x spin zz", 'x: bad number "zz"')
+        child.send("xlate spin 0x100123\r")
+        child.expect_exact("guest paging off: GVA 0x100123 = GPA 0x100123")
+        child.expect(r"host physical (0x[0-9a-f]+) \(page")
+        hpa = int(child.match.group(1), 16)
+        child.expect_exact(PROMPT)
+        assert hpa == ram + 0x100123
         child.send("vmcb spin\r")
         child.expect(r"intercept exceptions 00060102, misc [0-9a-f]{8} [0-9a-f]{8}")
         child.expect(r"NP_ENABLE 0x1 N_CR3 0x[0-9a-f]+")
