@@ -1,6 +1,7 @@
 """Helpers for the integration tests: build an ISO with a given GRUB menu
 entry, boot it in QEMU (SeaBIOS or OVMF) or Bochs, and return the serial
 console text and the emulator's exit status."""
+import contextlib
 import hashlib
 import os
 import shutil
@@ -100,6 +101,17 @@ def qemu_spawn(iso, firmware="bios", smp=2, mem="512M", cpu="max", timeout=60,
                           timeout=timeout)
     child.tmpdir = tmp
     return child
+
+
+@contextlib.contextmanager
+def qemu_session(iso, **kw):
+    """qemu_spawn as a context: QEMU is killed and its files removed after."""
+    child = qemu_spawn(iso, **kw)
+    try:
+        yield child
+    finally:
+        child.close(force=True)
+        child.tmpdir.cleanup()
 
 
 def qemu(iso, timeout=60, **kw):

@@ -1,7 +1,7 @@
 """The serial console stays live after boot, with or without SVM."""
 import pexpect
 
-from svmv import build_iso, qemu_spawn
+from svmv import build_iso, qemu_session
 
 PROMPT = "svmvisor> "
 
@@ -13,8 +13,7 @@ def command(child, line, expect):
 
 
 def test_live_console_without_svm():
-    child = qemu_spawn(build_iso(""), smp=2, cpu="qemu64,-svm", timeout=30)
-    try:
+    with qemu_session(build_iso(""), smp=2, cpu="qemu64,-svm", timeout=30) as child:
         child.expect_exact("svm: no core can run guests; the serial console stays up for diagnostics")
         child.expect_exact(PROMPT)
         command(child, "help", "cpus")
@@ -38,29 +37,21 @@ def test_live_console_without_svm():
         child.send("reboot\r")
         child.expect_exact("rebooting")
         child.expect(pexpect.EOF)   # -no-reboot: QEMU exits on the reset
-    finally:
-        child.close(force=True)
-        child.tmpdir.cleanup()
 
 
 def test_console_with_svm_lists_cores():
-    child = qemu_spawn(build_iso(""), smp=4, timeout=30)
-    try:
+    with qemu_session(build_iso(""), smp=4, timeout=30) as child:
         child.expect_exact(PROMPT)
         child.send("cpus\r")
         for cpu in range(4):
             child.expect(rf"\s+{cpu}\s+{cpu}\s+idle\s+on\s+0x[0-9a-f]+")
         child.expect_exact(PROMPT)
-    finally:
-        child.close(force=True)
-        child.tmpdir.cleanup()
 
 
 def test_console_controls_vms():
     from test_guests import guest
-    child = qemu_spawn(build_iso("", [guest("spin32", "spin"), guest("cpuid32", "cpuid")]),
-                       smp=3, timeout=30)
-    try:
+    with qemu_session(build_iso("", [guest("spin32", "spin"), guest("cpuid32", "cpuid")]),
+                       smp=3, timeout=30) as child:
         child.expect(r"vm spin: 16 MiB RAM at host (0x[0-9a-f]+)")
         ram = int(child.match.group(1), 16)
         child.expect_exact("[spin] spin32: spinning")
@@ -118,16 +109,12 @@ def test_console_controls_vms():
         command(child, "kill spin", "kill spin: already stopped")
         command(child, "regs nosuch", 'regs: no VM named "nosuch"')
         command(child, "pause", "pause: which VM? (see vms)")
-    finally:
-        child.close(force=True)
-        child.tmpdir.cleanup()
 
 
 def test_console_focus_routes_input_to_the_right_guest():
     from test_guests import guest
-    child = qemu_spawn(build_iso("", [guest("echo32", "echo1"), guest("echo32", "echo2")]),
-                       smp=3, timeout=30)
-    try:
+    with qemu_session(build_iso("", [guest("echo32", "echo1"), guest("echo32", "echo2")]),
+                       smp=3, timeout=30) as child:
         child.expect_exact(PROMPT)   # the guests may still be starting: input waits in their rings
         child.send("\x1d")                       # Ctrl-]: focus to the first VM
         child.expect_exact("[input to vm echo1; Ctrl-] for the next]")
@@ -148,6 +135,3 @@ def test_console_focus_routes_input_to_the_right_guest():
         child.expect_exact("[echo1] got: quit")
         child.expect_exact("vm echo1: stopped: debug exit with code 0")
         assert "[echo1] got: hello two" not in child.before
-    finally:
-        child.close(force=True)
-        child.tmpdir.cleanup()
