@@ -52,7 +52,7 @@ def test_console_controls_vms():
     from test_guests import guest
     with qemu_session(build_iso("", [guest("spin32", "spin"), guest("cpuid32", "cpuid")]),
                        smp=3, timeout=30) as child:
-        child.expect(r"vm spin: 16 MiB RAM at host (0x[0-9a-f]+)")
+        child.expect(r"vm spin: 16 MiB RAM at host (0x[0-9a-f]+),")
         ram = int(child.match.group(1), 16)
         child.expect_exact("[spin] spin32: spinning")
         child.expect_exact("vm cpuid: stopped: debug exit with code 0")
