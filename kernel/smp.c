@@ -300,8 +300,14 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 	log_info("smp: %u of %u CPUs online, %u with SVM", nr_online, found, nr_svm);
 	if (!nr_svm)
 		log_error("svm: no core can run guests; the serial console stays up for diagnostics");
-	if (o->crash != CRASH_NONE && o->crash_cpu != 0)
-		delay_us(100000);	/* let the AP's report out before the boot ends */
+	if (o->crash != CRASH_NONE && o->crash_cpu != 0) {
+		/* Let that AP's report out before the boot goes on (bounded). */
+		struct cpu *c = smp_cpu(o->crash_cpu);
+		uint64_t t0 = time_us();
+
+		while (c && !c->dead && time_us() - t0 < AP_ONLINE_US)
+			cpu_relax();
+	}
 }
 
 uint32_t smp_cpu_count(void)
