@@ -174,6 +174,20 @@ static void skip_len(struct vcpu *v, const char *opcode, unsigned opcode_len)
 		vmcb->save.rip = vmcb->control.nrip;
 		return;
 	}
+	/* Hot path: paging off and the bytes at CS:RIP are the bare opcode. */
+	if (!(vmcb->save.cr0 & CR0_PG)) {
+		uint64_t lin = (vmcb->save.cs.base + vmcb->save.rip) & 0xffffffff;
+		const uint8_t *p = (const uint8_t *)(v->vm->ram_hpa + lin);
+		unsigned i = 0;
+
+		if (lin + opcode_len <= v->vm->mem)
+			while (i < opcode_len && p[i] == (uint8_t)opcode[i])
+				i++;
+		if (i == opcode_len) {
+			vmcb->save.rip += opcode_len;
+			return;
+		}
+	}
 	len = insn_length(v, (const uint8_t *)opcode, opcode_len);
 	if (!len)
 		vm_stop(v->vm, v, -1, "cannot decode the instruction at RIP %#lx", vmcb->save.rip);
@@ -399,8 +413,12 @@ static void dispatch(struct vcpu *v)
 	uint32_t code = (uint32_t)c->exitcode;	/* QEMU writes INVALID as 0x00000000ffffffff */
 	struct exit_record *r = &v->trace[v->exits % TRACE_LEN];
 
-	*r = (struct exit_record){ rdtsc(), code, c->exitinfo1, c->exitinfo2, v->vmcb->save.rip,
-				   c->exitintinfo };
+	r->tsc = rdtsc();
+	r->code = code;
+	r->info1 = c->exitinfo1;
+	r->info2 = c->exitinfo2;
+	r->rip = v->vmcb->save.rip;
+	r->intinfo = c->exitintinfo;
 	v->exits++;
 	if (code == VMEXIT_INVALID) {
 		/* The emulators overwrite the save area with host state here, so
@@ -470,6 +488,32 @@ static void account(struct vcpu *v, uint32_t code, uint64_t cycles)
 		v->exit_max[code] = cycles;
 }
 
+/* The rare cases before a VMRUN, off the hot path: console requests and a
+ * halted vCPU. Returns -1 to leave the run loop, 1 to look again, 0 to run. */
+static int requests_and_hlt(struct vcpu *v)
+{
+	if (v->request & VCPU_REQ_KILL) {
+		vm_stop(v->vm, v, -1, "killed from the console");
+		return -1;
+	}
+	if (v->request & VCPU_REQ_PAUSE) {
+		/* Out of guest mode: the console may read a consistent state. */
+		v->paused = true;
+		while ((v->request & (VCPU_REQ_PAUSE | VCPU_REQ_KILL)) == VCPU_REQ_PAUSE)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		v->paused = false;
+		return 1;
+	}
+	if (v->halted && !v->wake) {
+		/* Park the core until a kick IPI (an event for this vCPU, or the
+		 * VM being stopped) arrives; STI's shadow covers HLT. */
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		return 1;
+	}
+	v->halted = v->wake = false;
+	return 0;
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct cpu *cpu = this_cpu();
@@ -485,25 +529,14 @@ void vcpu_run(struct vcpu *v)
 		uint8_t tlb;
 
 		irq_disable();
-		if (v->request & VCPU_REQ_KILL) {
-			vm_stop(v->vm, v, -1, "killed from the console");
-			break;
+		if (__builtin_expect(v->request || v->halted, 0)) {
+			int next = requests_and_hlt(v);
+
+			if (next < 0)
+				break;
+			if (next > 0)
+				continue;
 		}
-		if (v->request & VCPU_REQ_PAUSE) {
-			/* Out of guest mode: the console may read a consistent state. */
-			v->paused = true;
-			while ((v->request & (VCPU_REQ_PAUSE | VCPU_REQ_KILL)) == VCPU_REQ_PAUSE)
-				__asm__ volatile("sti; hlt; cli" ::: "memory");
-			v->paused = false;
-			continue;
-		}
-		if (v->halted && !v->wake) {
-			/* Park the core until a kick IPI (an event for this vCPU, or
-			 * the VM being stopped) arrives; STI's shadow covers HLT. */
-			__asm__ volatile("sti; hlt; cli" ::: "memory");
-			continue;
-		}
-		v->halted = v->wake = false;
 		tlb = asid_prepare(&cpu->asid, (int)cpu->id, &v->asid);
 		if (tlb == ASID_NO_GUEST) {
 			vm_stop(v->vm, v, -1, "cpu%u has no guest ASID", cpu->id);
