@@ -16,6 +16,7 @@ static enum log_level max_level = LOG_INFO;
 static uint16_t serial;
 static bool debugcon;
 static bool console_on;
+static void (*prompt_hook)(bool after);
 
 static char ring[LOG_RING_SIZE];
 static uint64_t ring_head;	/* bytes ever written; ring[ring_head % size] is next */
@@ -76,9 +77,19 @@ void log_write(enum log_level lvl, const char *fmt, ...)
 
 	lock();
 	ring_write(line, n);
-	if (console_on)
+	if (console_on) {
+		if (prompt_hook)
+			prompt_hook(false);
 		console_write(line, n);
+		if (prompt_hook)
+			prompt_hook(true);
+	}
 	spin_unlock(&log_lock);
+}
+
+void log_set_prompt_hook(void (*hook)(bool after))
+{
+	prompt_hook = hook;
 }
 
 void log_set_level(enum log_level lvl)

@@ -21,6 +21,11 @@ void log_set_level(enum log_level lvl);
  * writes out what the ring has gathered so far. */
 void log_start_console(uint16_t serial_port, bool debugcon);
 
+/* The serial console's hook: called with the log lock held before (false)
+ * and after (true) each line goes to the serial port, so the console can
+ * lift its prompt and input line out of the way and put them back. */
+void log_set_prompt_hook(void (*hook)(bool after));
+
 /* Copies the newest bytes of the ring (at most size - 1) into buf. */
 size_t log_ring_read(char *buf, size_t size);
 

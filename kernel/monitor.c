@@ -549,15 +549,34 @@ static int next_focus(int focus)
 	return -1;
 }
 
+static struct mon_line line;
+static volatile bool at_prompt;	/* the prompt and line are on the screen */
+
+/* Log lines from any CPU: erase the prompt line first (CR, ESC [K), redraw
+ * it after, so guest and log output never garble what is being typed. */
+static void prompt_hook(bool after)
+{
+	if (!at_prompt)
+		return;
+	if (!after) {
+		out("\r\033[K", 4);
+		return;
+	}
+	out(PROMPT, sizeof(PROMPT) - 1);
+	if (!line.done)		/* a finished line is not on the screen any more */
+		out(line.buf, line.len);
+}
+
 void monitor_run(uint16_t uart)
 {
-	struct mon_line line;
 	int focus = -1;		/* index of the VM whose COM1 gets our input */
 
 	port = uart;
 	mon_line_reset(&line);
 	print("\nsvmvisor console: type help for the commands; Ctrl-] gives a VM's COM1 "
 	      "the keyboard, again for the next, back here after the last\n" PROMPT);
+	at_prompt = true;
+	log_set_prompt_hook(prompt_hook);
 	for (;;) {
 		int c = uart_getc(port);
 
@@ -567,6 +586,7 @@ void monitor_run(uint16_t uart)
 		}
 		if (c == FOCUS_KEY) {
 			focus = next_focus(focus);
+			at_prompt = focus < 0;
 			if (focus >= 0)
 				print("\n[input to vm %s; Ctrl-] for the next]\n", vms_get(focus)->name);
 			else
@@ -579,8 +599,10 @@ void monitor_run(uint16_t uart)
 			continue;
 		}
 		if (mon_line_feed(&line, (unsigned char)c, echo, NULL)) {
+			at_prompt = false;	/* command output is not a log line */
 			run_line(&line);
 			print(PROMPT);
+			at_prompt = true;
 		}
 	}
 }

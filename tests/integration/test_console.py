@@ -1,4 +1,6 @@
 """The serial console stays live after boot, with or without SVM."""
+import re
+
 import pexpect
 
 from svmv import build_iso, qemu_session
@@ -135,3 +137,17 @@ def test_console_focus_routes_input_to_the_right_guest():
         child.expect_exact("[echo1] got: quit")
         child.expect_exact("vm echo1: stopped: debug exit with code 0")
         assert "[echo1] got: hello two" not in child.before
+
+
+def test_guest_output_never_garbles_the_prompt():
+    """Log lines arriving while a command is half typed go above the prompt,
+    which is then redrawn with the partial line."""
+    from test_guests import guest
+    with qemu_session(build_iso("", [guest("ticker32", "ticker")]), smp=2, timeout=30) as child:
+        child.expect_exact(PROMPT)
+        child.send("ver")                        # half a command
+        # Erase the line, the log line, then the prompt and "ver" again.
+        child.expect(r"\r\x1b\[K\[ *[0-9.]+\] cpu\d I: \[ticker\] tick .\r*\n" +
+                     re.escape(PROMPT) + "ver")
+        child.send("sion\r")                    # the partial line survived
+        child.expect_exact("svmvisor 0.1.0")
