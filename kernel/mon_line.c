@@ -19,6 +19,37 @@ static void erase(struct mon_line *l, size_t n, mon_echo_fn echo, void *ctx)
 	}
 }
 
+/* Replaces what is on the screen with history entry back (0: empty line). */
+static void recall(struct mon_line *l, unsigned back, mon_echo_fn echo, void *ctx)
+{
+	const char *h = back ? l->hist[(l->hist_count - back) % MON_HISTORY] : "";
+
+	erase(l, l->len, echo, ctx);
+	l->len = strnlen(h, MON_LINE_MAX);
+	memcpy(l->buf, h, l->len);
+	if (l->len)
+		echo(l->buf, l->len, ctx);
+	l->hist_back = back;
+}
+
+static void arrow(struct mon_line *l, unsigned char c, mon_echo_fn echo, void *ctx)
+{
+	unsigned kept = l->hist_count < MON_HISTORY ? l->hist_count : MON_HISTORY;
+
+	if (c == 'A' && l->hist_back < kept)
+		recall(l, l->hist_back + 1, echo, ctx);
+	else if (c == 'B' && l->hist_back > 0)
+		recall(l, l->hist_back - 1, echo, ctx);
+}
+
+static void remember(struct mon_line *l)
+{
+	if (!l->len || l->overflow)
+		return;
+	memcpy(l->hist[l->hist_count % MON_HISTORY], l->buf, l->len + 1);
+	l->hist_count++;
+}
+
 bool mon_line_feed(struct mon_line *l, unsigned char c, mon_echo_fn echo, void *ctx)
 {
 	bool lf_after_cr = l->after_cr && c == '\n';
@@ -27,14 +58,20 @@ bool mon_line_feed(struct mon_line *l, unsigned char c, mon_echo_fn echo, void *
 		l->len = 0;
 		l->overflow = false;
 		l->done = false;
+		l->hist_back = 0;
 	}
 	l->after_cr = c == '\r';
 	if (l->esc) {
 		/* ECMA-48: ESC [ parameters... final byte 0x40-0x7e; ESC X is two bytes. */
-		if ((l->esc == 1 && c != '[') || (l->esc > 1 && c >= 0x40 && c <= 0x7e) || l->esc > 16)
+		if (l->esc > 1 && c >= 0x40 && c <= 0x7e) {
+			if (l->esc == 2)	/* ESC [ A / ESC [ B, no parameters */
+				arrow(l, c, echo, ctx);
 			l->esc = 0;
-		else
+		} else if ((l->esc == 1 && c != '[') || l->esc > 16) {
+			l->esc = 0;
+		} else {
 			l->esc++;
+		}
 		return false;
 	}
 	if (lf_after_cr)
@@ -43,6 +80,7 @@ bool mon_line_feed(struct mon_line *l, unsigned char c, mon_echo_fn echo, void *
 		echo("\r\n", 2, ctx);
 		l->buf[l->len] = 0;
 		l->done = true;
+		remember(l);
 		return true;
 	}
 	if (c == '\b' || c == DEL) {

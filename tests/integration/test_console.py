@@ -20,6 +20,7 @@ def test_live_console_without_svm():
         child.expect_exact(PROMPT)
         command(child, "help", "cpus")
         command(child, "version", "svmvisor 0.1.0")
+        command(child, "\x1b[A", "svmvisor 0.1.0")      # up arrow: version again
         command(child, "cpus", "    1     1  idle     off")
         command(child, "features", "svm: not advertised by this CPU")
         command(child, "log 3", "boot complete")

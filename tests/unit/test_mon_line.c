@@ -154,6 +154,47 @@ static void test_split(void **state)
 	assert_int_equal(mon_split(empty, argv, MON_ARGS_MAX), 0);
 }
 
+static void test_history(void **state)
+{
+	static struct mon_line l;
+
+	(void)state;
+	mon_line_reset(&l);
+	assert_int_equal(FEED(&l, "help\rcpus\r\r"), 3);	/* the empty line is not kept */
+	assert_int_equal(l.hist_count, 2);
+	echoed_len = 0;
+	assert_int_equal(FEED(&l, "x\x1b[A"), 0);		/* up: the newest replaces "x" */
+	assert_string_equal(echoed, "x\b \bcpus");
+	assert_int_equal(FEED(&l, "\x1b[A\x1b[A\x1b[A"), 0);	/* stops at the oldest */
+	assert_int_equal(FEED(&l, "\r"), 1);
+	assert_string_equal(l.buf, "help");
+	assert_int_equal(FEED(&l, "\x1b[A\x1b[A\x1b[B\r"), 1);	/* up, up, down */
+	assert_string_equal(l.buf, "help");
+	assert_int_equal(FEED(&l, "\x1b[A\x1b[B\r"), 1);	/* down past the newest: empty */
+	assert_string_equal(l.buf, "");
+	/* Arrows with parameters (ESC [ 1 ; 5 A) and other keys are ignored. */
+	assert_int_equal(FEED(&l, "ab\x1b[1;5A\x1b[C\r"), 1);
+	assert_string_equal(l.buf, "ab");
+}
+
+static void test_history_wraps(void **state)
+{
+	static struct mon_line l;
+	char line[16];
+
+	(void)state;
+	mon_line_reset(&l);
+	for (int i = 0; i < MON_HISTORY + 5; i++) {
+		snprintf(line, sizeof(line), "c%d\r", i);
+		assert_int_equal(feed(&l, line, strlen(line)), 1);
+	}
+	for (int i = 0; i < MON_HISTORY + 3; i++)
+		FEED(&l, "\x1b[A");
+	assert_int_equal(FEED(&l, "\r"), 1);
+	snprintf(line, sizeof(line), "c%d", 5);	/* the oldest kept */
+	assert_string_equal(l.buf, line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +206,8 @@ int main(void)
 		cmocka_unit_test_setup(test_binary_bytes_ignored, setup),
 		cmocka_unit_test_setup(test_overflow, setup),
 		cmocka_unit_test_setup(test_split, setup),
+		cmocka_unit_test_setup(test_history, setup),
+		cmocka_unit_test_setup(test_history_wraps, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
