@@ -60,10 +60,17 @@ static void print(const char *fmt, ...)
 
 static void cmd_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
 	for (const struct command *c = commands; c->name; c++)
-		print("  %-9s %-15s %s\n", c->name, c->args, c->help);
+		if (argc < 2 || !strcmp(argv[1], c->name))
+			print("  %-9s %-15s %s\n", c->name, c->args, c->help);
+	for (const struct command *c = commands; argc >= 2; c++) {
+		if (!c->name) {
+			print("help: no command \"%.16s\"\n", argv[1]);
+			break;
+		}
+		if (!strcmp(argv[1], c->name))
+			break;
+	}
 }
 
 static void cmd_version(int argc, char **argv)
@@ -447,9 +454,18 @@ static void cmd_xlate(int argc, char **argv)
 
 static void cmd_exits(int argc, char **argv)
 {
-	struct vm *vm = vm_arg(argc, argv);
+	struct vm *vm;
 	const struct vcpu *v;
 
+	if (argc == 3 && !strcmp(argv[2], "reset")) {
+		vm = vm_arg(argc, argv);
+		if (vm) {
+			vcpu_reset_stats(&vm->vcpu[0]);
+			print("exits %s: counters reset\n", vm->name);
+		}
+		return;
+	}
+	vm = vm_arg(argc, argv);
 	if (!vm)
 		return;
 	v = &vm->vcpu[0];
@@ -481,6 +497,46 @@ static void cmd_trace(int argc, char **argv)
 	vcpu_trace_print(&vm->vcpu[0], (unsigned)MIN(n, (uint64_t)TRACE_LEN), trace_line, NULL);
 }
 
+/* npt <vm>: the nested mappings, by range and page size. */
+static void cmd_npt(int argc, char **argv)
+{
+	struct vm *vm = vm_arg(argc, argv);
+	uint64_t gpa = 0;
+
+	if (!vm || !vm->npt.root)
+		return;
+	print("  root (N_CR3) %#lx, %lu tables; pages: %lu x 1G, %lu x 2M, %lu x 4K\n",
+	      vm->npt.root, vm->npt.tables, vm->npt.pages_1g, vm->npt.pages_2m, vm->npt.pages_4k);
+	/* Walk the guest-physical space in mapped runs of one page size. */
+	while (gpa < vm->mem) {
+		struct npt_walk w;
+		uint64_t start = gpa, hpa, size;
+
+		if (!npt_translate(&vm->npt, gpa, &w)) {
+			gpa += 4096;
+			continue;
+		}
+		hpa = w.hpa;
+		size = w.page_size;
+		do
+			gpa += size;
+		while (gpa < vm->mem && npt_translate(&vm->npt, gpa, &w) && w.page_size == size &&
+		       w.hpa == hpa + (gpa - start));
+		print("  GPA 0x%010lx-0x%010lx -> HPA 0x%010lx  %4lu x %s%s%s\n", start, gpa - 1, hpa,
+		      (gpa - start) / size, size == (1ull << 30) ? "1G" : size == (2ull << 20) ? "2M" : "4K",
+		      w.flags & NPT_W ? " W" : "", w.flags & NPT_X ? " X" : "");
+	}
+}
+
+/* nmi <vm>: an NMI for the guest's vcpu0, injected at its next entry. */
+static void cmd_nmi(int argc, char **argv)
+{
+	struct vm *vm = vm_arg(argc, argv);
+
+	if (vm)
+		report("nmi", vm, vms_nmi(vm), "NMI sent to");
+}
+
 static void cmd_reboot(int argc, char **argv)
 {
 	(void)argc;
@@ -493,7 +549,7 @@ static void cmd_reboot(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{ "help", "", "this list", cmd_help },
+	{ "help", "[cmd]", "this list, or one command", cmd_help },
 	{ "version", "", "hypervisor version", cmd_version },
 	{ "features", "", "SVM features and how they are used", cmd_features },
 	{ "cpus", "", "every core: APIC ID, state, SVM, host-save page", cmd_cpus },
@@ -506,7 +562,9 @@ static const struct command commands[] = {
 	{ "x", "<vm> <gva> [n]", "guest memory by virtual address (hex and ASCII)", cmd_x },
 	{ "x/p", "<vm> <gpa> [n]", "guest memory by guest-physical address", cmd_x },
 	{ "xlate", "<vm> <gva>", "guest page walk, then nested walk, to the host address", cmd_xlate },
-	{ "exits", "<vm>", "exit counts and cycles per exit code", cmd_exits },
+	{ "exits", "<vm> [reset]", "exit counts and cycles per exit code; reset zeroes them", cmd_exits },
+	{ "npt", "<vm>", "the nested mappings by range and page size", cmd_npt },
+	{ "nmi", "<vm>", "inject an NMI into the VM's vcpu0", cmd_nmi },
 	{ "trace", "<vm> [n]", "the flight recorder: the last n exits (max 32)", cmd_trace },
 	{ "pause", "<vm>", "stop running the VM's vCPUs", cmd_pause },
 	{ "resume", "<vm>", "run a paused VM again", cmd_resume },

@@ -333,6 +333,20 @@ const char *vms_resume(struct vm *vm)
 	return request(vm, VCPU_REQ_PAUSE, false, is_running);
 }
 
+static bool nmi_taken(struct vcpu *v)
+{
+	return !(v->request & VCPU_REQ_NMI);
+}
+
+const char *vms_nmi(struct vm *vm)
+{
+	if (vm->state != VM_RUNNING)
+		return "not running";
+	if (vm->vcpu[0].paused)
+		return "paused: resume it first";
+	return request(vm, VCPU_REQ_NMI, true, nmi_taken);
+}
+
 const char *vms_kill(struct vm *vm)
 {
 	if (vm->state == VM_STOPPED)

@@ -20,3 +20,4 @@ struct vm *vms_find(const char *name);
 const char *vms_pause(struct vm *vm);
 const char *vms_resume(struct vm *vm);
 const char *vms_kill(struct vm *vm);
+const char *vms_nmi(struct vm *vm);

@@ -496,6 +496,13 @@ static int requests_and_hlt(struct vcpu *v)
 		vm_stop(v->vm, v, -1, "killed from the console");
 		return -1;
 	}
+	if (v->request & VCPU_REQ_NMI) {
+		/* APM Vol.2 15.20: type NMI, vector 2, no error code. */
+		__atomic_and_fetch(&v->request, ~VCPU_REQ_NMI, __ATOMIC_SEQ_CST);
+		v->vmcb->control.eventinj = 2 | EVENT_TYPE_NMI | EVENT_VALID;
+		v->halted = false;	/* an NMI wakes a halted vCPU */
+		return 0;
+	}
 	if (v->request & VCPU_REQ_PAUSE) {
 		/* Out of guest mode: the console may read a consistent state. */
 		v->paused = true;
@@ -577,6 +584,15 @@ void vcpu_run(struct vcpu *v)
 		log_info("vm %s: vcpu%u: the last exits before it stopped:", v->vm->name, v->index);
 		vcpu_trace_print(v, 16, trace_to_log, v);
 	}
+}
+
+void vcpu_reset_stats(struct vcpu *v)
+{
+	memset(v->exit_count, 0, sizeof(v->exit_count));
+	memset(v->exit_cycles, 0, sizeof(v->exit_cycles));
+	memset(v->exit_min, 0, sizeof(v->exit_min));
+	memset(v->exit_max, 0, sizeof(v->exit_max));
+	v->npf_exits = 0;
 }
 
 void vcpu_report_exits(const struct vcpu *v)

@@ -52,6 +52,7 @@ struct vcpu {
 
 #define VCPU_REQ_PAUSE (1u << 0)	/* stay out of guest mode until cleared */
 #define VCPU_REQ_KILL  (1u << 1)	/* stop the VM */
+#define VCPU_REQ_NMI   (1u << 2)	/* inject an NMI at the next entry */
 
 /* Entry modes of a guest's first instruction. */
 enum vcpu_mode { VCPU_MODE_PROT32, VCPU_MODE_REAL };
@@ -69,6 +70,9 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start);
 
 /* Runs v on the calling CPU until the VM stops. */
 void vcpu_run(struct vcpu *v);
+
+/* Zeroes the exit counters and cycle statistics (the recorder stays). */
+void vcpu_reset_stats(struct vcpu *v);
 
 /* One line per exit code seen, for reports. */
 void vcpu_report_exits(const struct vcpu *v);

@@ -152,3 +152,26 @@ def test_guest_output_never_garbles_the_prompt():
                      re.escape(PROMPT) + "ver")
         child.send("sion\r")                    # the partial line survived
         child.expect_exact("svmvisor 0.1.0")
+
+
+def test_console_nmi_npt_help_and_exit_reset():
+    from test_guests import guest
+    with qemu_session(build_iso("", [guest("nmi32", "nmi")]), smp=2, timeout=30) as child:
+        child.expect_exact(PROMPT)
+        child.expect_exact("[nmi] nmi32: waiting for an NMI")
+        child.send("\r")
+        child.expect_exact(PROMPT)
+        command(child, "help npt", "npt       <vm>            the nested mappings")
+        command(child, "help frob", 'help: no command "frob"')
+        # 16 MiB at GPA 0: 2 MiB pages (no 1G run fits), writable and executable.
+        command(child, "npt nmi", "GPA 0x0000000000-0x0000ffffff -> HPA")
+        command(child, "npt nmi", "   8 x 2M W X")
+        command(child, "exits nmi", "0x007b")
+        command(child, "exits nmi reset", "exits nmi: counters reset")
+        child.send("exits nmi\r")
+        child.expect_exact("code        count")
+        i = child.expect([r"0x007b", re.escape(PROMPT)])
+        assert i == 1, "counters were not reset"
+        command(child, "nmi nmi", "NMI sent to nmi")
+        child.expect_exact("[nmi] PASS nmi: delivered through the IDT as vector 2")
+        child.expect_exact("vm nmi: stopped: debug exit with code 0")
