@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "mm/npt.h"
+#include "tests/common/npt_tree.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -176,42 +177,12 @@ static void check_edges(uint64_t gpa, uint64_t end)
 	check_addr(end);	/* may be >= TOP: absent, levels 0 */
 }
 
-struct tree_count {
-	uint64_t p1g, p2m, p4k, tables;
-};
-
-static void tree_walk(uint64_t tpa, unsigned shift, struct tree_count *c)
-{
-	const uint64_t *t = pool_ptr(NULL, tpa);
-	int present = 0;
-
-	c->tables++;
-	for (int i = 0; i < 512; i++) {
-		uint64_t e = t[i];
-
-		if (!(e & NPT_P)) {
-			CHECK(e == 0);
-			continue;
-		}
-		present++;
-		CHECK(e & NPT_US);
-		if (shift == 12 || (shift < 39 && (e & NPT_PS))) {
-			CHECK(!(e & NPT_ADDR & ((1ull << shift) - 1)));
-			CHECK(shift != 12 || !(e & NPT_PS));
-			*(shift == 30 ? &c->p1g : shift == 21 ? &c->p2m : &c->p4k) += 1;
-		} else {
-			CHECK((e & ~NPT_ADDR) == (NPT_P | NPT_RW | NPT_US));
-			tree_walk(e & NPT_ADDR, shift - 9, c);
-		}
-	}
-	CHECK(shift == 39 || present > 0);
-}
 
 static void check_tree(void)
 {
 	struct tree_count c = { 0 };
 
-	tree_walk(n.root, 39, &c);
+	CHECK(!npt_tree_walk(n.root, 39, pool_ptr, &c));
 	CHECK(c.p1g == n.pages_1g && c.p2m == n.pages_2m && c.p4k == n.pages_4k);
 	CHECK(c.tables == n.tables && nr_live == n.tables);
 	for (size_t i = 0; i < nr_ref; i++)

@@ -13,6 +13,7 @@
 
 #include "kernel/lib.h"
 #include "mm/npt.h"
+#include "tests/common/npt_tree.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -195,50 +196,14 @@ static void check_ref(uint64_t limit, int randoms)
 
 /* ---- the tree itself ---- */
 
-struct tree_count {
-	uint64_t p1g, p2m, p4k, tables;
-};
-
-static void tree_walk(uint64_t tpa, unsigned shift, struct tree_count *c)
-{
-	const uint64_t *t = pool_ptr(NULL, tpa);
-	int present = 0;
-
-	c->tables++;
-	for (int i = 0; i < 512; i++) {
-		uint64_t e = t[i];
-
-		if (!(e & NPT_P)) {
-			assert_int_equal(e, 0);	/* nothing left behind in absent entries */
-			continue;
-		}
-		present++;
-		assert_true(e & NPT_US);	/* every entry: nested walks are user accesses */
-		if (shift == 12 || (shift < 39 && (e & NPT_PS))) {
-			uint64_t size = 1ull << shift;
-
-			assert_int_equal(e & (NPT_PWT | NPT_PCD | NPT_A | NPT_D | (1ull << 8)), 0);
-			assert_int_equal(e & 0x7ff0000000000000ull, 0);	/* avl/MPK bits */
-			assert_int_equal(e & NPT_ADDR & (size - 1), 0);	/* page aligned, PAT 0 */
-			if (shift == 12)
-				assert_int_equal(e & NPT_PS, 0);	/* bit 7 is PAT in a PTE */
-			*(shift == 30 ? &c->p1g : shift == 21 ? &c->p2m : &c->p4k) += 1;
-		} else {
-			/* Intermediate: exactly P|W|U and an address. */
-			assert_int_equal(e & ~NPT_ADDR, NPT_P | NPT_RW | NPT_US);
-			tree_walk(e & NPT_ADDR, shift - 9, c);
-		}
-	}
-	if (shift != 39)
-		assert_true(present > 0);	/* no empty table outlives a call */
-}
-
 /* The counters match the tree, and the pool holds exactly its tables. */
 static void check_tree(void)
 {
 	struct tree_count c = { 0 };
+	const char *why = npt_tree_walk(n.root, 39, pool_ptr, &c);
 
-	tree_walk(n.root, 39, &c);
+	if (why)
+		fail_msg("nested page table: %s", why);
 	assert_int_equal(c.p1g, n.pages_1g);
 	assert_int_equal(c.p2m, n.pages_2m);
 	assert_int_equal(c.p4k, n.pages_4k);
