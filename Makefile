@@ -134,11 +134,11 @@ FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 
 .SECONDEXPANSION:
-$(BUILD)/unit/test_%: tests/unit/test_%.c $$(SRCS_$$*) | $(BUILD)/.deps
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(SRCS_$$*) $(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $< $(SRCS_$*) -lcmocka -o $@
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(SRCS_$$*) | $(BUILD)/.deps
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(SRCS_$$*) $(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) $< $(SRCS_$*) -o $@
 
