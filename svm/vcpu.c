@@ -14,7 +14,8 @@
 #include "svm/vmcb_check.h"
 #include "drivers/virt/vio.h"
 
-void svm_world_switch(struct guest_regs *regs, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa);
+void svm_world_switch(struct vcpu *v, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa);
+bool vcpu_fast_exit(struct vcpu *v);
 
 #define GUEST_PAT 0x0007040600070406ull	/* power-on PAT: WB, WT, UC-, UC; Bochs checks it */
 
@@ -95,6 +96,7 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 	s->rax = start->rax;
 	v->regs.rbx = start->rbx;
 	s->g_pat = GUEST_PAT;
+	vcpu_reset_stats(v);
 }
 
 static void inject(struct vcpu *v, unsigned vector, uint64_t type, bool ev, uint32_t error)
@@ -161,43 +163,54 @@ static unsigned insn_length(struct vcpu *v, const uint8_t *expect, unsigned expe
 	return insn.len;
 }
 
-/* Moves RIP past the exiting instruction: NRIP when the CPU saves it, else
- * decoded from guest memory; opcode is the instruction's bytes without
- * prefixes, the common case, which needs no full decode. An instruction that cannot be decoded (its
- * page vanished, garbage) stops the VM. */
-static void skip_len(struct vcpu *v, const char *opcode, unsigned opcode_len)
+/* Moves RIP past the exiting instruction without decoding it: NRIP when
+ * the CPU saves it, else, with paging off, the bare opcode (the exit says
+ * which instruction ran) found in place at CS:RIP. False: decode instead.
+ * Safe in vcpu_fast_exit: reads only the VMCB and guest RAM. */
+static inline bool skip_quick(struct vcpu *v, const char *opcode, unsigned opcode_len)
 {
 	struct vmcb *vmcb = v->vmcb;
-	unsigned len;
+	uint64_t lin;
+	const uint8_t *p;
 
 	if (svm_caps.features & SVM_FEAT_NRIPS) {
 		vmcb->save.rip = vmcb->control.nrip;
-		return;
+		return true;
 	}
-	/* Hot path: paging off and the bytes at CS:RIP are the bare opcode. */
-	if (!(vmcb->save.cr0 & CR0_PG)) {
-		uint64_t lin = (vmcb->save.cs.base + vmcb->save.rip) & 0xffffffff;
-		const uint8_t *p = (const uint8_t *)(v->vm->ram_hpa + lin);
-		unsigned i = 0;
+	if (vmcb->save.cr0 & CR0_PG)
+		return false;
+	lin = (vmcb->save.cs.base + vmcb->save.rip) & 0xffffffff;
+	p = (const uint8_t *)(v->vm->ram_hpa + lin);
+	if (lin + opcode_len > v->vm->mem)
+		return false;
+	for (unsigned i = 0; i < opcode_len; i++)
+		if (p[i] != (uint8_t)opcode[i])
+			return false;
+	vmcb->save.rip += opcode_len;
+	return true;
+}
 
-		if (lin + opcode_len <= v->vm->mem)
-			while (i < opcode_len && p[i] == (uint8_t)opcode[i])
-				i++;
-		if (i == opcode_len) {
-			vmcb->save.rip += opcode_len;
-			return;
-		}
-	}
+/* Moves RIP past the exiting instruction: skip_quick, else the length
+ * decoded from guest memory (prefixes, paging). An instruction that cannot
+ * be decoded (its page vanished, garbage) stops the VM. */
+static void skip_len(struct vcpu *v, const char *opcode, unsigned opcode_len)
+{
+	unsigned len;
+
+	if (skip_quick(v, opcode, opcode_len))
+		return;
 	len = insn_length(v, (const uint8_t *)opcode, opcode_len);
 	if (!len)
-		vm_stop(v->vm, v, -1, "cannot decode the instruction at RIP %#lx", vmcb->save.rip);
-	vmcb->save.rip += len;
+		vm_stop(v->vm, v, -1, "cannot decode the instruction at RIP %#lx", v->vmcb->save.rip);
+	v->vmcb->save.rip += len;
 }
 
 /* opcode is a string literal: its length is known at compile time. */
 #define skip(v, opcode) skip_len(v, opcode, sizeof(opcode) - 1)
 
-static void handle_cpuid(struct vcpu *v)
+/* CPUID as the guest sees it: the host's, with SVM and VMX hidden, the
+ * hypervisor bit set and the svmvisor leaf at 0x40000000. */
+static inline void emulate_cpuid(struct vcpu *v)
 {
 	struct vmcb_save *s = &v->vmcb->save;
 	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)v->regs.rcx;
@@ -214,11 +227,8 @@ static void handle_cpuid(struct vcpu *v)
 	case 0x8000000a:
 		r = (struct cpuid_regs){ 0 };
 		break;
-	case 0x40000000:	/* hypervisor leaf: max leaf and signature */
-		r.eax = 0x40000000;
-		memcpy(&r.ebx, "svmv", 4);
-		memcpy(&r.ecx, "isor", 4);
-		memcpy(&r.edx, "    ", 4);
+	case 0x40000000:	/* hypervisor leaf: max leaf and "svmvisor    " */
+		r = (struct cpuid_regs){ 0x40000000, 0x766d7673, 0x726f7369, 0x20202020 };
 		break;
 	default:
 		if (leaf > 0x40000000 && leaf < 0x40000100)
@@ -228,6 +238,11 @@ static void handle_cpuid(struct vcpu *v)
 	v->regs.rbx = r.ebx;
 	v->regs.rcx = r.ecx;
 	v->regs.rdx = r.edx;
+}
+
+static void handle_cpuid(struct vcpu *v)
+{
+	emulate_cpuid(v);
 	skip(v, "\x0f\xa2");
 }
 
@@ -411,15 +426,7 @@ static void dispatch(struct vcpu *v)
 {
 	struct vmcb_control *c = &v->vmcb->control;
 	uint32_t code = (uint32_t)c->exitcode;	/* QEMU writes INVALID as 0x00000000ffffffff */
-	struct exit_record *r = &v->trace[v->exits % TRACE_LEN];
 
-	r->tsc = rdtsc();
-	r->code = code;
-	r->info1 = c->exitinfo1;
-	r->info2 = c->exitinfo2;
-	r->rip = v->vmcb->save.rip;
-	r->intinfo = c->exitintinfo;
-	v->exits++;
 	if (code == VMEXIT_INVALID) {
 		/* The emulators overwrite the save area with host state here, so
 		 * the rules were checked before VMRUN; this is one we do not model. */
@@ -441,7 +448,6 @@ static void dispatch(struct vcpu *v)
 		return;
 	}
 	if (code < NR_EXIT_STATS && handlers[code]) {
-		v->exit_count[code]++;
 		handlers[code](v);
 		return;
 	}
@@ -482,10 +488,48 @@ static void account(struct vcpu *v, uint32_t code, uint64_t cycles)
 	if (code >= NR_EXIT_STATS)
 		return;
 	v->exit_cycles[code] += cycles;
-	if (!v->exit_min[code] || cycles < v->exit_min[code])
+	if (cycles < v->exit_min[code])	/* vcpu_reset_stats starts it at ~0 */
 		v->exit_min[code] = cycles;
 	if (cycles > v->exit_max[code])
 		v->exit_max[code] = cycles;
+}
+
+/* Called by svm/vmrun.asm after every #VMEXIT, with GIF still clear and
+ * the guest's VMLOAD state (FS, GS, TR...) still in the CPU: so it must not
+ * touch the per-CPU pointer (%gs), log, or take locks. It records the exit
+ * (flight recorder, counters) and handles CPUID, the exit guests take in
+ * loops, completely: RIP from NRIP or in place, no ASID decision (same
+ * core, same ASID, nothing to flush: any request would be in v->request),
+ * no event to re-deliver (CPUID never interrupts event delivery). True:
+ * enter the guest again at once, without VMSAVE/VMLOAD. False: the run loop
+ * does the rest. An NMI or interrupt that arrives meanwhile is held by GIF
+ * and exits the guest right after the next VMRUN. */
+__attribute__((optimize("omit-frame-pointer")))	/* a leaf called from assembly */
+bool vcpu_fast_exit(struct vcpu *v)
+{
+	struct vmcb_control *c = &v->vmcb->control;
+	uint32_t code = (uint32_t)c->exitcode;	/* QEMU writes INVALID as 0x00000000ffffffff */
+	uint64_t now = rdtsc();
+	struct exit_record *r = &v->trace[v->exits % TRACE_LEN];
+
+	v->t_exit = now;
+	r->tsc = now;
+	r->code = code;
+	r->info1 = c->exitinfo1;
+	r->info2 = c->exitinfo2;
+	r->rip = v->vmcb->save.rip;
+	r->intinfo = c->exitintinfo;
+	v->exits++;
+	if (code < NR_EXIT_STATS)
+		v->exit_count[code]++;
+	if (code != VMEXIT_CPUID || v->request || !skip_quick(v, "\x0f\xa2", 2))
+		return false;
+	emulate_cpuid(v);
+	c->vmcb_clean = v->clean_mask;
+	c->tlb_control = TLB_CONTROL_NOTHING;
+	c->eventinj = 0;
+	account(v, code, rdtsc() - now);
+	return true;
 }
 
 /* The rare cases before a VMRUN, off the hot path: console requests and a
@@ -527,8 +571,8 @@ void vcpu_run(struct vcpu *v)
 	struct vmcb_control *c = &v->vmcb->control;
 	uint64_t t_exit = 0;
 	unsigned phys_bits = cpuid(0x80000008, 0).eax & 0xff;
-	uint32_t clean_mask = svm_caps.features & SVM_FEAT_VMCB_CLEAN ? VMCB_CLEAN_ALL : 0;
 
+	v->clean_mask = svm_caps.features & SVM_FEAT_VMCB_CLEAN ? VMCB_CLEAN_ALL : 0;
 	c->vmcb_clean = 0;	/* first run on this core: nothing is cached */
 
 	svm_vmsave(cpu->host_vmcb_pa);
@@ -564,11 +608,11 @@ void vcpu_run(struct vcpu *v)
 		}
 		if (t_exit)
 			account(v, (uint32_t)c->exitcode, rdtsc() - t_exit);
-		svm_world_switch(&v->regs, (uint64_t)v->vmcb, cpu->host_vmcb_pa);
-		t_exit = rdtsc();
+		svm_world_switch(v, (uint64_t)v->vmcb, cpu->host_vmcb_pa);
+		t_exit = v->t_exit;	/* vcpu_fast_exit took the time and recorded the exit */
 		/* The CPU's copy now matches the VMCB: mark the groups it can
 		 * cache clean (none without the feature); setters dirty them. */
-		c->vmcb_clean = clean_mask;
+		c->vmcb_clean = v->clean_mask;
 		if ((uint32_t)c->exitcode == VMEXIT_INVALID)
 			asid_core_flush_all(&cpu->asid);	/* that VMRUN's flush may not have happened */
 		/* An exit during event delivery: deliver the event again
@@ -590,7 +634,7 @@ void vcpu_reset_stats(struct vcpu *v)
 {
 	memset(v->exit_count, 0, sizeof(v->exit_count));
 	memset(v->exit_cycles, 0, sizeof(v->exit_cycles));
-	memset(v->exit_min, 0, sizeof(v->exit_min));
+	memset(v->exit_min, 0xff, sizeof(v->exit_min));
 	memset(v->exit_max, 0, sizeof(v->exit_max));
 	v->npf_exits = 0;
 }

@@ -26,11 +26,11 @@ struct exit_record {
 };
 
 struct vcpu {
+	struct guest_regs regs;	/* first: svm/vmrun.asm takes the vCPU as its regs */
 	struct vm *vm;
 	uint32_t index;		/* within the VM */
 	uint32_t core;		/* physical CPU it is pinned to */
 	struct vmcb *vmcb;	/* identity-mapped: pointer == physical address */
-	struct guest_regs regs;
 	struct asid_vcpu asid;	/* ASID and TLB flush state (svm/asid.c) */
 	/* Requests from other cores (the console): set the bit, then kick the
 	 * vCPU's core with an IPI; the run loop acts on them between exits. */
@@ -41,6 +41,8 @@ struct vcpu {
 	bool recheck;		/* a handler changed state VMRUN checks: vmcb_check first */
 	volatile bool assigned;	/* handed to its core's idle loop */
 	volatile bool exited;	/* its core has left the run loop and reported */
+	uint32_t clean_mask;	/* VMCB_CLEAN_ALL with the clean-bits feature, else 0 */
+	uint64_t t_exit;	/* TSC at the last #VMEXIT (vcpu_fast_exit) */
 	uint64_t exits;
 	uint64_t exit_count[NR_EXIT_STATS];
 	/* TSC cycles in the hypervisor per exit, from the world switch's
@@ -49,6 +51,8 @@ struct vcpu {
 	uint64_t npf_exits;
 	struct exit_record trace[TRACE_LEN];	/* ring: the last TRACE_LEN exits */
 };
+
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "svm/vmrun.asm: v is its regs");
 
 #define VCPU_REQ_PAUSE (1u << 0)	/* stay out of guest mode until cleared */
 #define VCPU_REQ_KILL  (1u << 1)	/* stop the VM */

@@ -1,9 +1,9 @@
 ; The world switch: one VMRUN and the state around it.
 ;
-; void svm_world_switch(struct guest_regs *regs, uint64_t guest_vmcb_pa,
+; void svm_world_switch(struct vcpu *v, uint64_t guest_vmcb_pa,
 ;                       uint64_t host_vmcb_pa)
-;   regs           rdi: guest GPRs but RAX and RSP (those live in the VMCB),
-;                       laid out as struct guest_regs in svm/vcpu.h
+;   v              rdi: the vCPU; its first member is struct guest_regs, the
+;                       guest GPRs but RAX and RSP (those live in the VMCB)
 ;   guest_vmcb_pa  rsi: the guest's VMCB (physical == virtual here)
 ;   host_vmcb_pa   rdx: this CPU's host VMCB, filled by VMSAVE once at start
 ; Clobbers: the caller-saved registers; callee-saved ones are kept.
@@ -12,6 +12,12 @@
 ; INTR arriving while guest FS/GS/TR/LDTR/STAR/SYSENTER state is loaded
 ; (between VMLOAD and the host VMLOAD) waits until the host's is back
 ; (DESIGN: guest VMLOAD state is never live when the host can take an NMI).
+;
+; After each #VMEXIT, still with GIF = 0 and the guest's VMLOAD state in
+; the CPU, vcpu_fast_exit(v) (svm/vcpu.c) records the exit and handles the
+; few that need nothing of the host's state (CPUID); when it returns true
+; the guest is entered again at once, without VMSAVE/VMLOAD. Anything else
+; returns to the C run loop through the full switch below.
 
 bits 64
 section .text
@@ -32,6 +38,8 @@ GR_R13 equ 0x58
 GR_R14 equ 0x60
 GR_R15 equ 0x68
 
+extern vcpu_fast_exit
+
 global svm_world_switch
 svm_world_switch:
 	push rbx
@@ -40,8 +48,9 @@ svm_world_switch:
 	push r13
 	push r14
 	push r15
-	push rdx                        ; [rsp + 8]: host VMCB
-	push rdi                        ; [rsp]: regs
+	push rdx                        ; [rsp + 16]: host VMCB
+	push rsi                        ; [rsp + 8]: guest VMCB
+	push rdi                        ; [rsp]: the vCPU, whose regs come first
 
 	clgi
 	sti                             ; host IF = 1 at VMRUN: with V_INTR_MASKING a
@@ -49,6 +58,9 @@ svm_world_switch:
 	                                ; (INTR intercept); GIF = 0 holds it here
 	mov rax, rsi
 	vmload                      ; guest FS, GS, TR, LDTR, STAR..., SYSENTER
+.enter:
+	mov rdi, [rsp]
+	mov rax, [rsp + 8]
 	mov rbx, [rdi + GR_RBX]
 	mov rcx, [rdi + GR_RCX]
 	mov rdx, [rdi + GR_RDX]
@@ -64,29 +76,32 @@ svm_world_switch:
 	mov r15, [rdi + GR_R15]
 	mov rdi, [rdi + GR_RDI]
 	vmrun                       ; RAX = guest VMCB; back here on #VMEXIT
-	vmsave                      ; RAX is the host's again: the guest VMCB
-	push rdi
-	mov rdi, [rsp + 8]
-	mov [rdi + GR_RBX], rbx
-	mov [rdi + GR_RCX], rcx
-	mov [rdi + GR_RDX], rdx
-	mov [rdi + GR_RSI], rsi
-	mov [rdi + GR_RBP], rbp
-	mov [rdi + GR_R8],  r8
-	mov [rdi + GR_R9],  r9
-	mov [rdi + GR_R10], r10
-	mov [rdi + GR_R11], r11
-	mov [rdi + GR_R12], r12
-	mov [rdi + GR_R13], r13
-	mov [rdi + GR_R14], r14
-	mov [rdi + GR_R15], r15
-	pop rax
-	mov [rdi + GR_RDI], rax
+	mov rax, [rsp]                  ; the host's RAX is free: the vCPU
+	mov [rax + GR_RBX], rbx
+	mov [rax + GR_RCX], rcx
+	mov [rax + GR_RDX], rdx
+	mov [rax + GR_RSI], rsi
+	mov [rax + GR_RDI], rdi
+	mov [rax + GR_RBP], rbp
+	mov [rax + GR_R8],  r8
+	mov [rax + GR_R9],  r9
+	mov [rax + GR_R10], r10
+	mov [rax + GR_R11], r11
+	mov [rax + GR_R12], r12
+	mov [rax + GR_R13], r13
+	mov [rax + GR_R14], r14
+	mov [rax + GR_R15], r15
+	mov rdi, rax
+	call vcpu_fast_exit             ; rdi = v; GIF = 0, guest FS/GS still loaded
+	test al, al
+	jnz .enter
 	mov rax, [rsp + 8]
+	vmsave                      ; the guest's FS, GS, TR... into its VMCB
+	mov rax, [rsp + 16]
 	vmload                      ; the host's FS, GS (per-CPU pointer), TR...
 	cli                             ; the run loop takes the interrupt later
 	stgi
-	add rsp, 16
+	add rsp, 24
 	pop r15
 	pop r14
 	pop r13
