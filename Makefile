@@ -21,7 +21,7 @@ PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
 KERNEL_C := \
 	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c \
 	kernel/crash.c kernel/string.c kernel/fmt.c kernel/cmdline.c \
-	kernel/smp.c kernel/monitor.c kernel/mon_line.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
+	kernel/smp.c kernel/monitor.c kernel/mon_line.c kernel/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
 	kernel/vms.c kernel/vmopts.c kernel/loader.c mm/npt.c drivers/virt/vio.c \
 	svm/svm.c svm/vm.c svm/vcpu.c svm/asid.c svm/vmcb_check.c \
@@ -120,6 +120,7 @@ SRCS_fmt     := kernel/fmt.c
 SRCS_cmdline := kernel/cmdline.c kernel/fmt.c
 SRCS_acpi    := drivers/acpi.c
 SRCS_mon_line := kernel/mon_line.c
+SRCS_mon_cmd := kernel/mon_cmd.c kernel/mon_line.c kernel/cmdline.c kernel/fmt.c
 SRCS_npt     := mm/npt.c
 SRCS_asid    := svm/asid.c
 SRCS_vmcb_check := svm/vmcb_check.c
@@ -128,8 +129,8 @@ SRCS_loader  := kernel/loader.c boot/mb2.c
 SRCS_decode  := svm/decode.c
 SRCS_gwalk   := svm/gwalk.c
 
-UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line npt asid vmcb_check decode gwalk vmopts loader
-FUZZERS    := mb2 frame fmt cmdline acpi mon_line npt decode vmopts loader
+UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check decode gwalk vmopts loader
+FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 
