@@ -648,6 +648,10 @@ static const char *plan_flat(size_t len, const struct vm_opts *o, struct load_pl
 	if (p->image_end > limit)
 		return o->mode == VM_MODE_REAL ? "real-mode image must end below 1 MiB" :
 						 "32-bit image must end below 4 GiB";
+	/* The image is inside RAM now, so image_end <= mem. */
+	if (o->mode == VM_MODE_LONG &&
+	    p->image_end > o->mem - MIN(o->mem, loader_long_area_size(o->mem)))
+		return "mode=long: the image overlaps the long-mode page tables at the top of RAM";
 	if (!plan_has(p, o->entry))
 		return "entry= outside the image";
 	p->kind = VM_KIND_FLAT;
@@ -953,4 +957,75 @@ size_t mb2_build_info(uint8_t *buf, size_t cap, uint32_t buf_gpa, uint64_t guest
 	total = (uint32_t)b.len;
 	out_put(&b, 0, &total, sizeof(total));
 	return info_done(&b, guest_mem, info_gpa);
+}
+
+/* ---- the long-mode start area of mode=long flat guests ----
+ *
+ * APM Vol.2 5.3 (long-mode page translation), 5.3.4 (2-Mbyte pages): a
+ * virtual address is split 47:39 PML4 index, 38:30 PDPT index, 29:21 PD
+ * index, 20:0 offset in a 2 MiB page. Each table is 512 8-byte entries
+ * (5.4: bit 0 P, bit 1 R/W, bit 7 PS in a PDE, address in 51:12, or 51:21
+ * for a 2 MiB page). 1 GiB pages would need CPUID Fn8000_0001 EDX[26],
+ * which not every CPU model offers a guest, so the leaves are 2 MiB. */
+#define PTE_P   (1ull << 0)	/* present */
+#define PTE_RW  (1ull << 1)	/* writable */
+#define PTE_PS  (1ull << 7)	/* PDE: maps a 2 MiB page */
+#define PAGE_4K 0x1000ull
+#define PAGE_2M (1ull << 21)
+#define PAGE_1G (1ull << 30)
+#define LONG_GDT_ENTRIES 3
+
+_Static_assert(LONG_AREA_GDT + LONG_GDT_ENTRIES * 8 <= LONG_AREA_PD, "the GDT fits its page");
+_Static_assert(LONG_MAP_MAX / PAGE_1G <= 512, "one PDPT covers LONG_MAP_MAX");
+_Static_assert(VM_MEM_MAX <= LONG_MAP_MAX, "every mem= can start in long mode");
+
+uint64_t loader_long_area_size(uint64_t guest_mem)
+{
+	/* One PD per started GiB; no sum that can wrap. */
+	uint64_t nr_pd = guest_mem / PAGE_1G + (guest_mem % PAGE_1G != 0);
+
+	return LONG_AREA_PD + nr_pd * PAGE_4K;
+}
+
+static void put_u64(uint8_t *buf, uint64_t off, uint64_t v)
+{
+	memcpy(buf + off, &v, sizeof(v));
+}
+
+size_t loader_build_long_start(uint8_t *buf, size_t cap, uint64_t buf_gpa, uint64_t guest_mem,
+			       struct long_start *out)
+{
+	uint64_t size, nr_2m, nr_pd;
+
+	if (!buf || !out || buf_gpa % PAGE_4K || guest_mem > LONG_MAP_MAX)
+		return 0;
+	size = loader_long_area_size(guest_mem);
+	if (size > cap || buf_gpa > guest_mem || size > guest_mem - buf_gpa)
+		return 0;
+	nr_2m = ALIGN_UP(guest_mem, PAGE_2M) / PAGE_2M;	/* guest_mem <= 512 GiB: no wrap */
+	nr_pd = (size - LONG_AREA_PD) / PAGE_4K;
+
+	memset(buf, 0, size);
+	put_u64(buf, LONG_AREA_PML4, (buf_gpa + LONG_AREA_PDPT) | PTE_P | PTE_RW);
+	for (uint64_t i = 0; i < nr_pd; i++)
+		put_u64(buf, LONG_AREA_PDPT + i * 8,
+			(buf_gpa + LONG_AREA_PD + i * PAGE_4K) | PTE_P | PTE_RW);
+	/* PD i holds 2 MiB pages i * 512 .. i * 512 + 511, so the PDs side by
+	 * side are one array of PDEs indexed by GPA / 2 MiB. */
+	for (uint64_t i = 0; i < nr_2m; i++)
+		put_u64(buf, LONG_AREA_PD + i * 8, (i * PAGE_2M) | PTE_P | PTE_RW | PTE_PS);
+
+	/* APM Vol.2 4.8.1, 4.8.2: null, 64-bit code, data (14.6, 14.8: the
+	 * GDT long mode is entered with). */
+	put_u64(buf, LONG_AREA_GDT + LONG_SEL_CODE, LONG_GDT_CODE64);
+	put_u64(buf, LONG_AREA_GDT + LONG_SEL_DATA, LONG_GDT_DATA);
+
+	*out = (struct long_start){
+		.area_gpa = buf_gpa, .area_len = size,
+		.cr3 = buf_gpa + LONG_AREA_PML4,
+		.gdt_base = buf_gpa + LONG_AREA_GDT,
+		.gdt_limit = LONG_GDT_ENTRIES * 8 - 1,
+		.cs = LONG_SEL_CODE, .ds = LONG_SEL_DATA,
+	};
+	return (size_t)size;
 }

@@ -148,3 +148,51 @@ size_t mb1_build_info(uint8_t *buf, size_t cap, uint32_t buf_gpa, uint64_t guest
 size_t mb2_build_info(uint8_t *buf, size_t cap, uint32_t buf_gpa, uint64_t guest_mem,
 		      const char *cmdline, const struct guest_module *mods, unsigned nr_mods,
 		      uint32_t *info_gpa);
+
+/* ---- mode=long flat guests: the long-mode start area ----
+ *
+ * A kind=flat mode=long guest starts in 64-bit mode on tables the
+ * hypervisor writes into the top of its RAM (docs/vms.md, "How a
+ * `mode=long` flat guest starts", which also gives every register). The
+ * area is [mem - loader_long_area_size(mem), mem), in 4 KiB pages:
+ *   +0x0000  PML4: entry 0 -> PDPT, the rest not present
+ *   +0x1000  PDPT: entry i -> PD i for each started GiB of RAM, the rest not present
+ *   +0x2000  GDT: null, 0x08 64-bit code, 0x10 data (24 bytes; the page is zero after)
+ *   +0x3000  PD 0, PD 1, ...: 2 MiB pages, GPA == VA, up to mem rounded up
+ *            to 2 MiB; entries past that not present
+ * loader_plan() keeps mode=long images out of this range. The guest may
+ * reuse it once it runs on its own tables and GDT. */
+#define LONG_AREA_PML4     0x0000u	/* offsets in the area */
+#define LONG_AREA_PDPT     0x1000u
+#define LONG_AREA_GDT      0x2000u
+#define LONG_AREA_PD       0x3000u
+#define LONG_MAP_MAX       (512ull << 30)	/* one PDPT of 1 GiB entries */
+#define LONG_SEL_CODE      0x08		/* CS at the entry */
+#define LONG_SEL_DATA      0x10		/* DS, ES, SS, FS, GS at the entry */
+/* APM Vol.2 4.8.1, 4.8.2: the area's descriptors, base 0, limit 0xfffff
+ * (ignored in 64-bit mode), accessed set so the CPU never writes them. */
+#define LONG_GDT_CODE64    0x00af9b000000ffffull	/* G, L (D clear), P, DPL 0, S, execute/read */
+#define LONG_GDT_DATA      0x00cf93000000ffffull	/* G, B, P, DPL 0, S, read/write */
+
+/* What the vCPU needs to start on the area (all GPAs). */
+struct long_start {
+	uint64_t area_gpa, area_len;	/* the area, 4 KiB-aligned and sized */
+	uint64_t cr3;			/* GPA of the PML4 (area_gpa + LONG_AREA_PML4) */
+	uint64_t gdt_base;		/* GDTR.base (area_gpa + LONG_AREA_GDT) */
+	uint16_t gdt_limit;		/* GDTR.limit: 3 * 8 - 1 */
+	uint16_t cs, ds;		/* LONG_SEL_CODE, LONG_SEL_DATA */
+};
+
+/* The area's size for a guest of guest_mem bytes: 4 KiB * (3 + one PD per
+ * started GiB), a multiple of 4096 (16 KiB for 1 MiB to 1 GiB, 268 KiB for
+ * 64 GiB). */
+uint64_t loader_long_area_size(uint64_t guest_mem);
+
+/* Writes the area into buf, the host view of guest RAM from buf_gpa (cap
+ * bytes, zeroed first), and fills *out. The VM builder passes buf_gpa =
+ * mem - loader_long_area_size(mem), the range loader_plan() kept free.
+ * Returns the bytes used (the area's size), or 0 when cap is too small,
+ * buf_gpa is not 4 KiB-aligned, the area does not lie inside guest RAM,
+ * guest_mem is above LONG_MAP_MAX, or buf or out is NULL. */
+size_t loader_build_long_start(uint8_t *buf, size_t cap, uint64_t buf_gpa, uint64_t guest_mem,
+			       struct long_start *out);

@@ -2,12 +2,17 @@
  *
  * Input: a 12-byte prefix, then the image.
  *   [0] kind (mod 4: auto, mb1, mb2, flat)   [1] guest memory (mod 8, table below)
- *   [2] flat mode (mod 3)                     [3] unused
+ *   [2] flat mode (mod 3)                     [3] long-start knobs (below)
  *   [4..7] flat load= (LE)                    [8..11] flat entry= (LE, added to load)
  * The image is handed over as an exact-size heap copy, so ASan sees any read
  * past it. Every plan that comes back must keep the promises of loader.h;
  * the boot information builders then run with strings and modules taken
  * from the image, and their Multiboot2 output must pass boot/mb2.c's parser.
+ * The long-mode start area is built for a guest of at most 64 MiB taken
+ * from load=, at a GPA from entry=, into an exact-size heap buffer whose
+ * size byte [3] chooses around the need (bit 0: align the guest size to
+ * 4 KiB, bit 1: place the area at the top of RAM, bits 7:2: capacity). Its
+ * tables must map every 2 MiB of that RAM to itself.
  * Seeds: tests/fuzz/corpus/loader (written by tests/unit/test_loader.c).
  *
  *   ./build/fuzz/fuzz_loader -max_total_time=20 tests/fuzz/corpus/loader */
@@ -77,6 +82,9 @@ static void check_plan(const struct load_plan *p, const struct vm_opts *o, size_
 			CHECK(p->image_end <= 1 * MiB);
 		if (p->mode == VM_MODE_PROT32)
 			CHECK(p->image_end <= 4 * GiB);
+		if (p->mode == VM_MODE_LONG)
+			CHECK(loader_long_area_size(o->mem) <= o->mem &&
+			      p->image_end <= o->mem - loader_long_area_size(o->mem));
 		break;
 	}
 }
@@ -138,6 +146,76 @@ static void check_info(const uint8_t *img, size_t len, uint64_t mem)
 	}
 }
 
+/* Reads the 8 bytes at gpa from the area buf[0..n) at area_gpa; -1 (all
+ * ones, never a valid entry here) when they are not inside it. */
+static uint64_t long_u64(const uint8_t *buf, size_t n, uint64_t area_gpa, uint64_t gpa)
+{
+	uint64_t v;
+
+	if (gpa < area_gpa || gpa - area_gpa > n || n - (gpa - area_gpa) < 8)
+		return ~0ull;
+	memcpy(&v, buf + (gpa - area_gpa), 8);
+	return v;
+}
+
+/* APM Vol.2 5.3: PML4 index 47:39, PDPT 38:30, PD 29:21, 2 MiB pages.
+ * Returns the physical address, or ~0 when not present. */
+static uint64_t long_walk(const uint8_t *buf, size_t n, uint64_t area_gpa, uint64_t cr3, uint64_t va)
+{
+	uint64_t e = cr3;
+
+	for (int level = 3; level >= 1; level--) {
+		e = long_u64(buf, n, area_gpa, (e & 0x000ffffffffff000ull) +
+			     ((va >> (12 + 9 * level)) & 511) * 8);
+		CHECK(e != ~0ull);	/* every table lies in the area */
+		if (!(e & 1))
+			return ~0ull;
+		CHECK((e & 0x80) == (level == 1 ? 0x80u : 0u));	/* 2 MiB leaves only */
+	}
+	return (e & 0x000fffffffe00000ull) | (va & 0x1fffff);
+}
+
+static void check_long(uint32_t a, uint32_t b, uint8_t how)
+{
+	uint64_t mem = (a & (64 * MiB - 1)) + 1, size, gpa, fill = 0xa5a5a5a5a5a5a5a5ull;
+	struct long_start ls, before;
+	size_t cap, used;
+	uint8_t *buf;
+
+	CHECK(loader_long_area_size(((uint64_t)a << 32) | b) % 4096 == 0);
+	if (how & 1)
+		mem = (mem + 4095) & ~4095ull;
+	size = loader_long_area_size(mem);
+	CHECK(size == 0x4000);
+	gpa = how & 2 ? mem - size : b % (mem + 8192);
+	cap = (size_t)size - 8192 + (size_t)(how >> 2) * 512;
+	buf = malloc(cap ? cap : 1);
+	if (!buf)
+		return;
+	memset(buf, 0xa5, cap);
+	memcpy(&ls, &fill, sizeof(fill));
+	memcpy(&before, &ls, sizeof(ls));
+	used = loader_build_long_start(buf, cap, gpa, mem, &ls);
+	if (!used) {
+		CHECK(cap < size || gpa % 4096 || gpa > mem || size > mem - gpa);
+		for (size_t i = 0; i < cap; i++)
+			CHECK(buf[i] == 0xa5);
+		CHECK(memcmp(&ls, &before, sizeof(ls)) == 0);
+		free(buf);
+		return;
+	}
+	CHECK(used <= cap && used == size);
+	CHECK(gpa % 4096 == 0 && gpa + used <= mem);
+	CHECK(ls.area_gpa == gpa && ls.area_len == used && ls.cr3 == gpa);
+	CHECK(ls.gdt_base == gpa + 0x2000 && ls.gdt_limit == 23 && ls.cs == 8 && ls.ds == 0x10);
+	for (uint64_t va = 0; va < mem; va += 2 * MiB)
+		CHECK(long_walk(buf, used, gpa, ls.cr3, va + (b & 0x1fffff)) == va + (b & 0x1fffff));
+	CHECK(long_walk(buf, used, gpa, ls.cr3, (mem + 2 * MiB - 1) & ~(2 * MiB - 1)) == ~0ull);
+	for (size_t i = used; i < cap; i++)
+		CHECK(buf[i] == 0xa5);
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vm_opts o = { 0 };
@@ -167,6 +245,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		CHECK(err != NULL && err[0] != '\0');
 	check_info(img, len, o.mem);
+	check_long(load, entry, data[3]);
 	free(img);
 	return 0;
 }

@@ -896,6 +896,42 @@ static void test_flat_errors(void **state)
 	assert_string_equal(err, "unknown mode");
 }
 
+/* mode=long: the image must stay below the long-mode start area, which
+ * takes the top 16 KiB of a 16 MiB guest; other modes may use that range. */
+static void test_flat_long_area(void **state)
+{
+	const uint64_t mem = 16 * MiB, area = mem - 0x4000;
+
+	(void)state;
+	img_reset(0x1000);
+	memset(img, 0x90, img_len);
+	corpus_write("flat_long", VM_KIND_FLAT, 2, VM_MODE_LONG, 0x100000, 0x100000);
+	assert_int_equal(run_flat(VM_MODE_LONG, mem, 0x100000, 0x100000), 0);
+	/* Ends right below the area. */
+	assert_int_equal(run_flat(VM_MODE_LONG, mem, area - 0x1000, area - 1), 0);
+	assert_int_equal(plan.mode, VM_MODE_LONG);
+	assert_int_equal(plan.image_end, area);
+	/* One byte into it, inside it, and at the very top of RAM. */
+	assert_int_equal(run_flat(VM_MODE_LONG, mem, area - 0xfff, area - 0xfff), -1);
+	assert_string_equal(err, "mode=long: the image overlaps the long-mode page tables at the top of RAM");
+	assert_int_equal(run_flat(VM_MODE_LONG, mem, area, area), -1);
+	assert_string_equal(err, "mode=long: the image overlaps the long-mode page tables at the top of RAM");
+	assert_int_equal(run_flat(VM_MODE_LONG, mem, mem - 0x1000, mem - 0x1000), -1);
+	assert_string_equal(err, "mode=long: the image overlaps the long-mode page tables at the top of RAM");
+	/* A 64 GiB guest's area is 67 pages. */
+	assert_int_equal(run_flat(VM_MODE_LONG, 64 * GiB, 64 * GiB - 0x43000 - 0x1000,
+				  64 * GiB - 0x43000 - 0x1000), 0);
+	assert_int_equal(run_flat(VM_MODE_LONG, 64 * GiB, 64 * GiB - 0x43000, 64 * GiB - 0x43000), -1);
+	assert_string_equal(err, "mode=long: the image overlaps the long-mode page tables at the top of RAM");
+	/* The other modes keep the whole of RAM. */
+	assert_int_equal(run_flat(VM_MODE_PROT32, mem, mem - 0x1000, mem - 0x1000), 0);
+	/* The older checks still come first, and entry= must be in the image. */
+	assert_int_equal(run_flat(VM_MODE_LONG, mem, mem - 0x800, mem - 0x800), -1);
+	assert_string_equal(err, "segment outside guest RAM (raise mem=?)");
+	assert_int_equal(run_flat(VM_MODE_LONG, mem, 0x100000, 0x101000), -1);
+	assert_string_equal(err, "entry= outside the image");
+}
+
 /* ---- ELF errors ---- */
 
 static void test_elf_header_errors(void **state)
@@ -1452,6 +1488,213 @@ static void test_mb1_info(void **state)
 	assert_string_equal(str_at(0x200000, info.cmdline), "");
 }
 
+/* ---- the long-mode start area ---- */
+
+#define PTE_ADDR_4K 0x000ffffffffff000ull	/* APM Vol.2 5.4: bits 51:12 */
+#define PTE_ADDR_2M 0x000fffffffe00000ull	/* bits 51:21 of a 2 MiB PDE */
+
+/* The area as guest RAM: [area_gpa, area_gpa + area_len) is area[]. */
+static const uint8_t *area;
+static uint64_t area_gpa, area_len;
+
+static uint64_t area_u64(uint64_t gpa)
+{
+	uint64_t v;
+
+	if (gpa < area_gpa || gpa - area_gpa + 8 > area_len)
+		fail_msg("table entry at GPA %#llx outside the area", (unsigned long long)gpa);
+	memcpy(&v, area + (gpa - area_gpa), 8);
+	return v;
+}
+
+/* Translates va as the CPU does in long mode (APM Vol.2 5.3: PML4 index
+ * 47:39, PDPT 38:30, PD 29:21, 2 MiB offset 20:0, no 1 GiB pages expected).
+ * Returns false when an entry on the way is not present. Every present
+ * entry must be writable, supervisor, cacheable and without NX or reserved
+ * bits (EFER.NXE is 0 at the entry, so bit 63 would be reserved). */
+static bool area_walk(uint64_t cr3, uint64_t va, uint64_t *pa)
+{
+	const uint64_t allowed = PTE_ADDR_4K | 0x83;	/* address, P, RW, PS */
+	uint64_t e = cr3;
+
+	assert_int_equal(cr3 & 0xfff, 0);	/* PWT, PCD clear */
+	for (int level = 3; level >= 1; level--) {
+		e = area_u64((e & PTE_ADDR_4K) + ((va >> (12 + 9 * level)) & 511) * 8);
+		if (!(e & 1))
+			return false;
+		assert_int_equal(e & ~allowed, 0);
+		assert_true(e & 2);
+		if (level > 1) {
+			assert_int_equal(e & 0x80, 0);	/* PML4E, PDPTE: no large page */
+		} else {
+			assert_true(e & 0x80);		/* PDE: a 2 MiB page */
+			assert_int_equal(e & 0x1ff000, 0);	/* PAT and reserved bits 20:12 */
+			*pa = (e & PTE_ADDR_2M) | (va & 0x1fffff);
+		}
+	}
+	return true;
+}
+
+static unsigned present_in(uint64_t off)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 512; i++)
+		n += area[off + i * 8] & 1;
+	return n;
+}
+
+/* Builds the area for mem at the top of RAM and checks all of it. */
+static void long_start_check(uint64_t mem, uint64_t want_size)
+{
+	const uint64_t mapped = (mem + 2 * MiB - 1) & ~(2 * MiB - 1);
+	struct long_start ls;
+	uint8_t *buf;
+	uint64_t pa, gdt[3], code, data;
+
+	assert_int_equal(loader_long_area_size(mem), want_size);
+	buf = malloc(want_size);
+	assert_non_null(buf);
+	memset(buf, 0xcc, want_size);
+	memset(&ls, 0x5a, sizeof(ls));
+	assert_int_equal(loader_build_long_start(buf, want_size, mem - want_size, mem, &ls),
+			 want_size);
+	area = buf;
+	area_gpa = mem - want_size;
+	area_len = want_size;
+	assert_int_equal(ls.area_gpa, area_gpa);
+	assert_int_equal(ls.area_len, want_size);
+	assert_int_equal(ls.cr3, area_gpa);
+	assert_int_equal(ls.gdt_base, area_gpa + 0x2000);
+	assert_int_equal(ls.gdt_limit, 23);
+	assert_int_equal(ls.cs, 0x08);
+	assert_int_equal(ls.ds, 0x10);
+
+	/* Every 2 MiB of RAM (and a byte inside each) maps to itself. */
+	for (uint64_t va = 0; va < mapped; va += 2 * MiB) {
+		assert_true(area_walk(ls.cr3, va, &pa));
+		assert_int_equal(pa, va);
+		assert_true(area_walk(ls.cr3, va + 0x1234a, &pa));
+		assert_int_equal(pa, va + 0x1234a);
+	}
+	/* Nothing past it: the rest of the last PD, the next GiBs, the next
+	 * PML4 entries. */
+	for (uint64_t va = mapped; va < mapped + 4 * 2 * MiB; va += 2 * MiB)
+		assert_false(area_walk(ls.cr3, va, &pa));
+	for (uint64_t va = (mapped + GiB - 1) & ~(GiB - 1); va < 600 * GiB; va += GiB)
+		assert_false(area_walk(ls.cr3, va, &pa));
+	for (uint64_t i = 1; i < 512; i++)
+		assert_false(area_walk(ls.cr3, i << 39, &pa));
+	/* Exactly as many present entries as that takes, in every table. */
+	assert_int_equal(present_in(0), 1);
+	assert_int_equal(present_in(0x1000), (mem + GiB - 1) / GiB);
+	{
+		uint64_t n = 0;
+
+		for (uint64_t off = 0x3000; off < want_size; off += 0x1000)
+			n += present_in(off);
+		assert_int_equal(n, mapped / (2 * MiB));
+	}
+
+	/* The GDT (APM Vol.2 4.8.1, 4.8.2), then zeroes to the end of its page. */
+	memcpy(gdt, buf + 0x2000, sizeof(gdt));
+	code = gdt[1];
+	data = gdt[2];
+	assert_int_equal(gdt[0], 0);
+	assert_int_equal(code, 0x00af9b000000ffffull);
+	assert_true(code >> 53 & 1);			/* L */
+	assert_false(code >> 54 & 1);			/* D: must be 0 with L */
+	assert_true(code >> 47 & 1);			/* P */
+	assert_int_equal(code >> 45 & 3, 0);		/* DPL */
+	assert_true(code >> 44 & 1);			/* S: code or data */
+	assert_int_equal(code >> 40 & 0xa, 0xa);	/* type: code, readable */
+	assert_false(code >> 42 & 1);			/* not conforming */
+	assert_int_equal(data, 0x00cf93000000ffffull);
+	assert_true(data >> 47 & 1);			/* P */
+	assert_int_equal(data >> 45 & 3, 0);		/* DPL */
+	assert_true(data >> 44 & 1);			/* S */
+	assert_int_equal(data >> 40 & 0xa, 0x2);	/* type: data, writable */
+	for (unsigned i = 24; i < 0x1000; i++)
+		assert_int_equal(buf[0x2000 + i], 0);
+	free(buf);
+}
+
+static void test_long_start_tables(void **state)
+{
+	(void)state;
+	long_start_check(1 * MiB, 0x4000);
+	long_start_check(16 * MiB, 0x4000);
+	long_start_check(3 * MiB + 0x1000, 0x4000);	/* maps up to 4 MiB */
+	long_start_check(1 * GiB, 0x4000);
+	long_start_check(1 * GiB + 2 * MiB, 0x5000);
+	long_start_check(64 * GiB, 0x43000);
+}
+
+static void test_long_area_size(void **state)
+{
+	(void)state;
+	assert_int_equal(loader_long_area_size(1 * MiB), 0x4000);
+	assert_int_equal(loader_long_area_size(16 * MiB), 0x4000);
+	assert_int_equal(loader_long_area_size(1 * GiB), 0x4000);
+	assert_int_equal(loader_long_area_size(1 * GiB + 2 * MiB), 0x5000);
+	assert_int_equal(loader_long_area_size(1 * GiB + 0x1000), 0x5000);
+	assert_int_equal(loader_long_area_size(1 * GiB + 1), 0x5000);
+	assert_int_equal(loader_long_area_size(2 * GiB), 0x5000);
+	assert_int_equal(loader_long_area_size(64 * GiB), 0x43000);
+	assert_int_equal(loader_long_area_size(UINT64_MAX) % 0x1000, 0);
+}
+
+/* Every refusal returns 0 and leaves the buffer and *out untouched. */
+static void test_long_start_bad_args(void **state)
+{
+	const uint64_t mem = 16 * MiB, top = mem - 0x4000;
+	static uint8_t buf[0x6000];
+	struct long_start ls, before;
+
+	(void)state;
+	memset(buf, 0xcc, sizeof(buf));
+	memset(&ls, 0x5a, sizeof(ls));
+	before = ls;
+	assert_int_equal(loader_build_long_start(buf, 0x3fff, top, mem, &ls), 0);	/* cap */
+	assert_int_equal(loader_build_long_start(buf, 0, top, mem, &ls), 0);
+	assert_int_equal(loader_build_long_start(buf, 0x4000, top + 8, mem + 8, &ls), 0);
+	assert_int_equal(loader_build_long_start(buf, 0x4000, top - 0x800, mem, &ls), 0);	/* align */
+	assert_int_equal(loader_build_long_start(buf, 0x4000, top + 0x1000, mem, &ls), 0);	/* past RAM */
+	assert_int_equal(loader_build_long_start(buf, 0x4000, mem, mem, &ls), 0);
+	assert_int_equal(loader_build_long_start(buf, 0x4000, 0xfffffffffffff000ull, mem, &ls), 0);
+	assert_int_equal(loader_build_long_start(buf, 0x4000, 0, 0x3000, &ls), 0);	/* RAM too small */
+	assert_int_equal(loader_build_long_start(buf, 0x4000, 0, 0, &ls), 0);
+	assert_int_equal(loader_build_long_start(buf, sizeof(buf), 0, 512 * GiB + 0x1000, &ls), 0);
+	assert_int_equal(loader_build_long_start(NULL, 0x4000, top, mem, &ls), 0);
+	assert_int_equal(loader_build_long_start(buf, 0x4000, top, mem, NULL), 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xcc);
+	assert_memory_equal(&ls, &before, sizeof(ls));
+
+	/* Anywhere 4 KiB-aligned inside RAM works; a bigger cap is fine. */
+	assert_int_equal(loader_build_long_start(buf, sizeof(buf), 0x200000, mem, &ls), 0x4000);
+	assert_int_equal(ls.cr3, 0x200000);
+	assert_int_equal(ls.gdt_base, 0x202000);
+	assert_int_equal(buf[0x4000], 0xcc);	/* nothing written past the area */
+	assert_int_equal(loader_build_long_start(buf, 0x4000, top, mem, &ls), 0x4000);
+	assert_int_equal(loader_build_long_start(buf, 0x4000, 0, 0x4000, &ls), 0x4000);
+
+	/* The largest guest one PDPT maps: 512 GiB, 515 pages; 4 KiB more
+	 * would need a second PDPT. */
+	{
+		const size_t big = 515 * 0x1000;
+		uint8_t *b = malloc(big + 0x1000);
+
+		assert_non_null(b);
+		assert_int_equal(loader_long_area_size(512 * GiB), big);
+		assert_int_equal(loader_build_long_start(b, big, 512 * GiB - big, 512 * GiB, &ls), big);
+		assert_int_equal(loader_long_area_size(512 * GiB + 0x1000), big + 0x1000);
+		assert_int_equal(loader_build_long_start(b, big + 0x1000, 512 * GiB - big,
+							 512 * GiB + 0x1000, &ls), 0);
+		free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1470,6 +1713,7 @@ int main(void)
 		cmocka_unit_test(test_auto_detection),
 		cmocka_unit_test(test_flat),
 		cmocka_unit_test(test_flat_errors),
+		cmocka_unit_test(test_flat_long_area),
 		cmocka_unit_test(test_elf_header_errors),
 		cmocka_unit_test(test_elf_phdr_bounds),
 		cmocka_unit_test(test_elf_segment_errors),
@@ -1481,6 +1725,9 @@ int main(void)
 		cmocka_unit_test(test_info_capacity),
 		cmocka_unit_test(test_info_bad_args),
 		cmocka_unit_test(test_mb1_info),
+		cmocka_unit_test(test_long_area_size),
+		cmocka_unit_test(test_long_start_tables),
+		cmocka_unit_test(test_long_start_bad_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
