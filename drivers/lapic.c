@@ -123,6 +123,16 @@ uint32_t lapic_timer_calibrate(void)
 	return ticks_per_ms;
 }
 
+/* Intel SDM / APM Vol.2 16.4.1: LVT timer mode bit 17 = periodic. */
+void lapic_timer_periodic(uint32_t us)
+{
+	uint64_t ticks = (uint64_t)ticks_per_ms * us / 1000;
+
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER | 1u << 17);
+	lapic_write(LAPIC_TIMER_INIT, ticks ? (uint32_t)MIN(ticks, 0xffffffffull) : 1);
+}
+
 void lapic_timer_oneshot(uint32_t us)
 {
 	uint64_t ticks = (uint64_t)ticks_per_ms * us / 1000;

@@ -24,3 +24,5 @@ void lapic_send_nmi(uint32_t apic_id);
  * TSC; then a one-shot interrupt on VEC_LAPIC_TIMER after us microseconds. */
 uint32_t lapic_timer_calibrate(void);
 void lapic_timer_oneshot(uint32_t us);
+/* A timer interrupt every us microseconds until lapic_timer_oneshot/calibrate. */
+void lapic_timer_periodic(uint32_t us);

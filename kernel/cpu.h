@@ -48,6 +48,10 @@ struct cpu {
 	struct asid_core asid;	/* this core's guest ASIDs */
 	struct vcpu *volatile vcpu;	/* assigned vCPU: the idle loop runs it */
 	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */
+	/* The console's work (kernel/main.c), on the core that owns the serial
+	 * console: called from the idle loop and, through VCPU_REQ_CONSOLE
+	 * set by the timer tick, from the run loop of a vCPU on this core. */
+	void (*housekeeping)(void);
 	uint64_t gdt[5];	/* null, code64, data, TSS (two slots) */
 	struct tss64 tss;
 	uint8_t ist_stack[3][IST_STACK_SIZE] __attribute__((aligned(16)));

@@ -87,6 +87,13 @@ void log_write(enum log_level lvl, const char *fmt, ...)
 	spin_unlock(&log_lock);
 }
 
+void log_console_locked(void (*write)(const char *s, size_t n), const char *s, size_t n)
+{
+	lock();
+	write(s, n);
+	spin_unlock(&log_lock);
+}
+
 void log_set_prompt_hook(void (*hook)(bool after))
 {
 	prompt_hook = hook;

@@ -26,6 +26,10 @@ void log_start_console(uint16_t serial_port, bool debugcon);
  * lift its prompt and input line out of the way and put them back. */
 void log_set_prompt_hook(void (*hook)(bool after));
 
+/* Runs write(s, n) under the log's lock, so that console output (the
+ * monitor's) and log lines from other CPUs never mix within a line. */
+void log_console_locked(void (*write)(const char *s, size_t n), const char *s, size_t n);
+
 /* Copies the newest bytes of the ring (at most size - 1) into buf. */
 size_t log_ring_read(char *buf, size_t size);
 

@@ -2,6 +2,7 @@
  * hypervisor: descriptor tables, boot information, console, memory. */
 #include "boot/bootinfo.h"
 #include "boot/mb2.h"
+#include "drivers/lapic.h"
 #include "drivers/pic.h"
 #include "drivers/tsc.h"
 #include "drivers/uart.h"
@@ -25,6 +26,31 @@
 
 static struct boot_info boot_info;
 static struct hv_options options;
+
+#define CONSOLE_TICK_US 1000	/* the 16550's 16-byte FIFO fills in 1.4 ms at 115200 baud */
+#define CONSOLE_BURST_US 20000	/* keep polling this long after a byte: a paste */
+
+/* The boot CPU's own work between guest exits and in its idle loop: the
+ * serial console, and with testexit=on the end of the run. While input
+ * flows (typing, a paste) it keeps polling; the idle loop also lingers a
+ * little after the last byte, since the next one is likely close. */
+static void housekeeping(void)
+{
+	uint64_t last = time_us();
+
+	while (options.serial_port) {
+		if (monitor_poll())
+			last = time_us();
+		else if (this_cpu()->vcpu || time_us() - last > CONSOLE_BURST_US)
+			break;
+		cpu_relax();
+	}
+	if (options.testexit && vms_all_done()) {
+		unsigned failed = vms_report_results();
+
+		power_stop(trap_cpus_failed() ? EXIT_PANIC : failed ? EXIT_VM_FAILED : EXIT_OK);
+	}
+}
 
 void kmain(uint32_t magic, uint32_t mbi);
 
@@ -156,14 +182,14 @@ void kmain(uint32_t magic, uint32_t mbi)
 	if (options.crash != CRASH_NONE && options.crash_cpu == 0)
 		crash_now(options.crash);
 
-	vms_start(&boot_info);
+	vms_start(&boot_info, options.monitor_dedicated);
 	log_info("boot complete: %u VMs", vms_count());
-	if (options.testexit) {
-		unsigned failed = vms_wait_all();
-
-		power_stop(trap_cpus_failed() ? EXIT_PANIC : failed ? EXIT_VM_FAILED : EXIT_OK);
-	}
-	if (!options.serial_port)
-		cpu_halt_forever();
-	monitor_run(options.serial_port);
+	/* The boot CPU now serves the console and, unless monitor=dedicated,
+	 * runs a vCPU too: its timer forces the exits that give the console
+	 * its turn every millisecond (kernel/smp.c timer_tick). */
+	if (options.serial_port)
+		monitor_init(options.serial_port);
+	this_cpu()->housekeeping = housekeeping;
+	lapic_timer_periodic(CONSOLE_TICK_US);
+	smp_idle();
 }

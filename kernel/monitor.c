@@ -4,6 +4,7 @@
  * UART (the boot CPU has nothing else to do yet). */
 #include "kernel/monitor.h"
 #include "drivers/uart.h"
+#include "drivers/tsc.h"
 #include "kernel/cpu.h"
 #include "kernel/fmt.h"
 #include "kernel/lib.h"
@@ -28,15 +29,30 @@ struct command {
 };
 
 static uint16_t port;
+/* Exits per second of each core's vCPU, sampled once a second. */
+static uint64_t rate_t0, rate_last[MAX_CPUS], rate[MAX_CPUS];
+static const struct vcpu *rate_vcpu[MAX_CPUS];
 static const struct command commands[];
 
-static void out(const char *s, size_t n)
+/* To the UART as it is; the caller holds the log lock (the prompt hook). */
+static void out_raw(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			uart_putc(port, '\r');
 		uart_putc(port, s[i]);
 	}
+}
+
+static void out(const char *s, size_t n)
+{
+	log_console_locked(out_raw, s, n);
+}
+
+static void echo_raw(const char *s, size_t n, void *ctx)
+{
+	(void)ctx;
+	out_raw(s, n);
 }
 
 static void echo(const char *s, size_t n, void *ctx)
@@ -91,13 +107,19 @@ static void cmd_cpus(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	print("  cpu  apic  state    svm  host-save page\n");
+	print("  cpu  apic  state    svm  vcpu             exits/s  host-save page\n");
 	for (uint32_t i = 0; i < smp_cpu_count(); i++) {
 		const struct cpu *c = smp_cpu(i);
+		const struct vcpu *v = c->vcpu;
+		const char *st = c->dead ? "dead" : !c->online ? "offline" : !v ? "idle" :
+				 v->paused ? "paused" : v->halted ? "halted" : "guest";
+		char who[32] = "-";
 
-		print("  %3u  %4u  %-7s  %-3s  %#lx\n", c->id, c->apic_id,
-		      c->dead ? "dead" : c->online ? "idle" : "offline", c->svm_on ? "on" : "off",
-		      c->hsave_pa);
+		if (v)
+			fmt_snprintf(who, sizeof(who), "%s/vcpu%u", v->vm->name, v->index);
+		print("  %3u  %4u  %-7s  %-3s  %-15s  %7lu  %#lx%s\n", c->id, c->apic_id, st,
+		      c->svm_on ? "on" : "off", who, v ? rate[i] : 0, c->hsave_pa,
+		      c->housekeeping ? "  (console)" : "");
 	}
 }
 
@@ -617,31 +639,51 @@ static void prompt_hook(bool after)
 	if (!at_prompt)
 		return;
 	if (!after) {
-		out("\r\033[K", 4);
+		out_raw("\r\033[K", 4);
 		return;
 	}
-	out(PROMPT, sizeof(PROMPT) - 1);
-	if (!line.done)		/* a finished line is not on the screen any more */
-		out(line.buf, line.len);
+	out_raw(PROMPT, sizeof(PROMPT) - 1);
+	mon_line_redraw(&line, echo_raw, NULL);	/* nothing for a finished line */
 }
 
-void monitor_run(uint16_t uart)
+void monitor_init(uint16_t uart)
 {
-	int focus = -1;		/* index of the VM whose COM1 gets our input */
-
 	port = uart;
 	mon_line_reset(&line);
 	print("\nsvmvisor console: type help for the commands; Ctrl-] gives a VM's COM1 "
 	      "the keyboard, again for the next, back here after the last\n" PROMPT);
 	at_prompt = true;
 	log_set_prompt_hook(prompt_hook);
-	for (;;) {
+}
+
+static void sample_rates(void)
+{
+	uint64_t now = time_us();
+
+	if (now - rate_t0 < 1000000)
+		return;
+	for (uint32_t i = 0; i < smp_cpu_count() && i < MAX_CPUS; i++) {
+		const struct vcpu *v = smp_cpu(i)->vcpu;
+		uint64_t exits = v ? v->exits : 0;
+
+		rate[i] = v && v == rate_vcpu[i] ? (exits - rate_last[i]) * 1000000 / (now - rate_t0) : 0;
+		rate_vcpu[i] = v;
+		rate_last[i] = exits;
+	}
+	rate_t0 = now;
+}
+
+bool monitor_poll(void)
+{
+	static int focus = -1;	/* index of the VM whose COM1 gets our input */
+	bool got = false;
+
+	sample_rates();
+	for (;; got = true) {
 		int c = uart_getc(port);
 
-		if (c < 0) {
-			cpu_relax();
-			continue;
-		}
+		if (c < 0)
+			return got;
 		if (c == FOCUS_KEY) {
 			focus = next_focus(focus);
 			at_prompt = focus < 0;

@@ -89,10 +89,18 @@ static void svm_on_this_cpu(struct cpu *c)
 	__atomic_add_fetch(&nr_svm, 1, __ATOMIC_SEQ_CST);
 }
 
+/* On the console's core the periodic tick makes its housekeeping due: at
+ * once in the idle loop (the tick ends its HLT), through a request when a
+ * vCPU runs there (the tick forced the VM exit). */
 static void timer_tick(struct trap_frame *f)
 {
+	struct cpu *c = this_cpu();
+	struct vcpu *v = c->vcpu;
+
 	(void)f;
-	this_cpu()->timer_ticks++;
+	c->timer_ticks++;
+	if (c->housekeeping && v)
+		__atomic_or_fetch(&v->request, VCPU_REQ_CONSOLE, __ATOMIC_SEQ_CST);
 	lapic_eoi();
 }
 
@@ -126,14 +134,15 @@ static void kick(struct trap_frame *f)
 	lapic_eoi();	/* only wakes the core (or forces a VM exit) */
 }
 
-/* An AP's life after start-up: run the vCPU it is given, else sleep. STI's
- * one-instruction shadow covers HLT, so a kick after the check still wakes. */
-static void idle(void)
+void smp_idle(void)
 {
 	struct cpu *c = this_cpu();
 
 	for (;;) {
 		struct vcpu *v = c->vcpu;
+
+		if (c->housekeeping)
+			c->housekeeping();
 
 		if (v) {
 			vcpu_run(v);
@@ -157,7 +166,7 @@ void ap_entry(struct cpu *c)
 	__atomic_add_fetch(&nr_online, 1, __ATOMIC_SEQ_CST);
 	if (opts->crash != CRASH_NONE && opts->crash_cpu == c->id)
 		crash_now(opts->crash);
-	idle();
+	smp_idle();
 }
 
 static bool start_ap(struct cpu *c)

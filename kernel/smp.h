@@ -18,3 +18,9 @@ uint32_t smp_cpu_count(void);
 struct cpu *smp_cpu(uint32_t id);
 uint32_t smp_cpus_online(void);
 uint32_t smp_cpus_svm(void);
+
+/* A core's life once set up: run the vCPU it is given, else sleep until an
+ * interrupt; the console's core also does its housekeeping each time round.
+ * STI's one-instruction shadow covers HLT, so a kick after the check still
+ * wakes it. Never returns. */
+__attribute__((noreturn)) void smp_idle(void);

@@ -33,16 +33,29 @@ static struct vm *vm_new(const char *name)
 	return vm;
 }
 
-/* The core for a vCPU: the one cpus= names, else the first free AP with SVM
- * (the boot CPU serves the console). */
+static bool cpu0_reserved;	/* monitor=dedicated: the console keeps the boot CPU */
+
+/* The core for a vCPU: the one cpus= names, else the first free AP with SVM,
+ * else the boot CPU, which then shares its time with the console (unless
+ * monitor=dedicated keeps it for the console). -1: none. */
 static int pick_core(const struct vm_opts *o, unsigned nth)
 {
 	unsigned seen = 0;
 
+	if (!o->nr_cpus) {
+		for (uint32_t id = 1; id <= smp_cpu_count(); id++) {
+			uint32_t cpu = id % smp_cpu_count();	/* the APs, then cpu0 */
+			const struct cpu *c = smp_cpu(cpu);
+
+			if (c->svm_on && !c->dead && !core_taken[cpu] && !(cpu == 0 && cpu0_reserved))
+				return (int)cpu;
+		}
+		return -1;
+	}
 	for (uint32_t id = 0; id < smp_cpu_count(); id++) {
 		const struct cpu *c = smp_cpu(id);
 
-		if (o->nr_cpus ? !vm_opts_has_cpu(o, id) : (id == 0 || core_taken[id]))
+		if (!vm_opts_has_cpu(o, id) || (id == 0 && cpu0_reserved))
 			continue;
 		if (o->nr_cpus && seen++ != nth)
 			continue;
@@ -198,9 +211,11 @@ static void create(const struct boot_info *bi, uint32_t index)
 	}
 }
 
-void vms_start(const struct boot_info *bi)
+void vms_start(const struct boot_info *bi, bool reserve_cpu0)
 {
 	bool bad[BOOT_MAX_MODULES] = { false };
+
+	cpu0_reserved = reserve_cpu0;
 
 	/* Every line first: extra modules (for=) may come before their VM. */
 	for (uint32_t i = 0; i < bi->nr_modules; i++) {
@@ -228,18 +243,27 @@ void vms_start(const struct boot_info *bi)
 	}
 }
 
-unsigned vms_wait_all(void)
+bool vms_all_done(void)
+{
+	for (unsigned i = 0; i < nr_vms; i++) {
+		const struct vm *vm = vms[i];
+
+		if (vm->state != VM_STOPPED)
+			return false;
+		for (unsigned j = 0; j < vm->nr_vcpus; j++)	/* its exit report is out */
+			if (vm->vcpu[j].assigned && !vm->vcpu[j].exited)
+				return false;
+	}
+	return true;
+}
+
+unsigned vms_report_results(void)
 {
 	unsigned failed = 0;
 
 	for (unsigned i = 0; i < nr_vms; i++) {
-		struct vm *vm = vms[i];
+		const struct vm *vm = vms[i];
 
-		while (vm->state != VM_STOPPED)
-			cpu_relax();
-		for (unsigned j = 0; j < vm->nr_vcpus; j++)	/* its exit report is out */
-			while (vm->vcpu[j].assigned && !vm->vcpu[j].exited)
-				cpu_relax();
 		if (vm->result != 0)
 			failed++;
 		log_info("vm %s: result %d (%s)", vm->name, vm->result, vm->reason);
@@ -272,8 +296,17 @@ static void kick(struct vcpu *v)
 	lapic_send_ipi(smp_cpu(v->core)->apic_id, VEC_IPI_KICK);
 }
 
+/* A vCPU on the core this console runs on is out of guest mode right now
+ * (the console runs between its exits): its run loop acts on a request once
+ * the console returns, and its state is consistent meanwhile. */
+static bool local(const struct vcpu *v)
+{
+	return v->core == this_cpu()->id;
+}
+
 /* Sets or clears req on every running vCPU, kicks them, and waits until
- * done(v) holds for each. */
+ * done(v) holds for each (not for a local one: it cannot answer before the
+ * console returns; a pause is acknowledged for it here). */
 static const char *request(struct vm *vm, uint32_t req, bool set, bool (*done)(struct vcpu *))
 {
 	static char why[80];
@@ -285,14 +318,16 @@ static const char *request(struct vm *vm, uint32_t req, bool set, bool (*done)(s
 			__atomic_or_fetch(&v->request, req, __ATOMIC_SEQ_CST);
 		else
 			__atomic_and_fetch(&v->request, ~req, __ATOMIC_SEQ_CST);
-		if (v->assigned && !v->exited)
+		if (local(v) && req == VCPU_REQ_PAUSE)
+			v->paused = set;
+		else if (v->assigned && !v->exited && !local(v))
 			kick(v);
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpu[i];
 		uint64_t t0 = time_us();
 
-		while (v->assigned && !v->exited && !done(v)) {
+		while (v->assigned && !v->exited && !local(v) && !done(v)) {
 			if (time_us() - t0 > REQUEST_TIMEOUT_US) {
 				fmt_snprintf(why, sizeof(why), "timed out: vcpu%u on cpu%u did not answer",
 					     i, v->core);

@@ -1,15 +1,18 @@
 /* The VMs declared on the GRUB command lines: created at boot, each vCPU
  * pinned to a core of its own, watched until they stop. */
 #pragma once
+#include <stdbool.h>
 #include "boot/bootinfo.h"
 
 /* Creates every VM from the module2 lines and starts their vCPUs. A bad
  * line or image stops that VM with a message; the others boot. */
-void vms_start(const struct boot_info *bi);
+void vms_start(const struct boot_info *bi, bool reserve_cpu0);
 
-/* Waits until every VM has stopped; returns how many did not end with
- * result 0. */
-unsigned vms_wait_all(void);
+/* Has every VM stopped and every vCPU left its run loop (exit report out)? */
+bool vms_all_done(void);
+
+/* Logs each VM's result; returns how many did not end with result 0. */
+unsigned vms_report_results(void);
 unsigned vms_count(void);
 struct vm *vms_get(unsigned i);
 struct vm *vms_find(const char *name);

@@ -536,6 +536,13 @@ bool vcpu_fast_exit(struct vcpu *v)
  * halted vCPU. Returns -1 to leave the run loop, 1 to look again, 0 to run. */
 static int requests_and_hlt(struct vcpu *v)
 {
+	if (v->request & VCPU_REQ_CONSOLE) {
+		/* The console shares this core: its turn, while v is out of
+		 * guest mode (so its state is consistent for the console). */
+		__atomic_and_fetch(&v->request, ~VCPU_REQ_CONSOLE, __ATOMIC_SEQ_CST);
+		this_cpu()->housekeeping();
+		return 1;
+	}
 	if (v->request & VCPU_REQ_KILL) {
 		vm_stop(v->vm, v, -1, "killed from the console");
 		return -1;
@@ -550,8 +557,13 @@ static int requests_and_hlt(struct vcpu *v)
 	if (v->request & VCPU_REQ_PAUSE) {
 		/* Out of guest mode: the console may read a consistent state. */
 		v->paused = true;
-		while ((v->request & (VCPU_REQ_PAUSE | VCPU_REQ_KILL)) == VCPU_REQ_PAUSE)
+		while ((v->request & (VCPU_REQ_PAUSE | VCPU_REQ_KILL)) == VCPU_REQ_PAUSE) {
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			if (v->request & VCPU_REQ_CONSOLE) {
+				__atomic_and_fetch(&v->request, ~VCPU_REQ_CONSOLE, __ATOMIC_SEQ_CST);
+				this_cpu()->housekeeping();
+			}
+		}
 		v->paused = false;
 		return 1;
 	}

@@ -57,6 +57,7 @@ _Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "svm/vmrun.asm: v is 
 #define VCPU_REQ_PAUSE (1u << 0)	/* stay out of guest mode until cleared */
 #define VCPU_REQ_KILL  (1u << 1)	/* stop the VM */
 #define VCPU_REQ_NMI   (1u << 2)	/* inject an NMI at the next entry */
+#define VCPU_REQ_CONSOLE (1u << 3)	/* its core's housekeeping is due (timer tick) */
 
 /* Entry modes of a guest's first instruction. */
 enum vcpu_mode { VCPU_MODE_PROT32, VCPU_MODE_REAL };

@@ -26,8 +26,9 @@ def check_banner(run):
     assert re.search(r"memory: \d+ MiB managed, \d+ MiB free", c)
     assert re.search(rf'module 0: \[0x[0-9a-f]+-0x[0-9a-f]+\) {len(MODULE.data)} bytes, '
                      r'command line "vm=demo kind=flat load=0x100000 mode=prot32 mem=16M"', c)
-    # Every line the hypervisor prints carries a timestamp, CPU and level.
-    ours = [l for l in c.splitlines() if "cpu0 " in l]
+    # Every line the hypervisor prints carries a timestamp, CPU and level
+    # (after the console's prompt, which is erased by ESC [ K before each).
+    ours = [l.rsplit("\x1b[K", 1)[-1] for l in c.splitlines() if "cpu0 " in l]
     assert ours and all(LINE.match(l) for l in ours), ours
 
 

@@ -1,5 +1,6 @@
 """The serial console stays live after boot, with or without SVM."""
 import re
+import time
 
 import pexpect
 
@@ -47,8 +48,66 @@ def test_console_with_svm_lists_cores():
         child.expect_exact(PROMPT)
         child.send("cpus\r")
         for cpu in range(4):
-            child.expect(rf"\s+{cpu}\s+{cpu}\s+idle\s+on\s+0x[0-9a-f]+")
+            child.expect(rf"\s+{cpu}\s+{cpu}\s+idle\s+on\s+-\s+0\s+0x[0-9a-f]+")
         child.expect_exact(PROMPT)
+
+
+def test_console_shares_the_boot_cpu_with_a_guest():
+    """Guests on every core, the boot CPU's included: its timer forces the
+    exits that give the console its turns, and commands on the vCPU that
+    shares the console's core act between its exits."""
+    from test_guests import guest
+    with qemu_session(build_iso("", [guest("spin32", "spin1"), guest("spin32", "spin0")]),
+                      smp=2, timeout=30) as child:
+        child.expect_exact("vcpu0 on cpu1")
+        child.expect_exact("vcpu0 on cpu0")
+        child.expect_exact("[spin0] spin32: spinning")
+        child.send("\r")
+        child.expect_exact(PROMPT)
+        child.send("cpus\r")
+        child.expect(r"0\s+0\s+guest\s+on\s+spin0/vcpu0\s+(\d+)\s+0x[0-9a-f]+  \(console\)")
+        child.expect(r"1\s+1\s+guest\s+on\s+spin1/vcpu0\s+\d+\s+0x[0-9a-f]+")
+        child.expect_exact(PROMPT)
+        for _ in range(6):                      # rates cover a whole second
+            time.sleep(1)
+            child.send("cpus\r")
+            child.expect(r"0\s+0\s+guest\s+on\s+spin0/vcpu0\s+(\d+)\s")
+            rate = int(child.match.group(1))
+            child.expect_exact(PROMPT)
+            if rate:
+                break
+        assert rate > 100, "the console's timer forces ~1000 exits/s"
+        for _ in range(2):                      # the shared core's guest runs between looks
+            child.send("regs spin0\r")
+            child.expect(r"RIP ([0-9a-f]{16})")
+            child.expect(r"RDX ([0-9a-f]{16})")
+            child.expect_exact(PROMPT)
+        command(child, "pause spin0", "paused spin0")
+        command(child, "vms", "spin0           paused")
+        child.send("regs spin0\r")
+        child.expect(r"RDX ([0-9a-f]{16})")
+        rdx = child.match.group(1)
+        child.expect_exact(PROMPT)
+        time.sleep(0.3)
+        command(child, "regs spin0", f"RDX {rdx}")   # paused: it did not run
+        command(child, "vms", "spin0           paused")
+        command(child, "resume spin0", "resumed spin0")
+        command(child, "vms", "spin0           running")
+        command(child, "kill spin0", "killed spin0")
+        command(child, "vms", "-1: killed from the console")
+        command(child, "cpus", "0  idle")
+        command(child, "kill spin1", "killed spin1")
+
+
+def test_monitor_dedicated_keeps_the_boot_cpu():
+    from test_guests import guest
+    with qemu_session(build_iso("monitor=dedicated", [guest("spin32", "spin1"),
+                                                      guest("spin32", "spin0")]),
+                      smp=2, timeout=30) as child:
+        child.expect_exact("vm spin0: stopped: no free core with SVM for vcpu0")
+        child.send("\r")
+        command(child, "vms", "spin1           running")
+        command(child, "cpus", "0  idle     on   -")
 
 
 def test_console_controls_vms():

@@ -220,6 +220,7 @@ static void assert_default(const struct hv_options *o)
 	assert_int_equal(o->crash, CRASH_NONE);
 	assert_int_equal(o->crash_cpu, 0);
 	assert_int_equal(o->timebase, TIMEBASE_AUTO);
+	assert_false(o->monitor_dedicated);
 }
 
 static void test_defaults(void **state)
@@ -445,6 +446,20 @@ static void test_timebase(void **state)
 	assert_string_equal(warns.msg[0], "bad value \"tsc\" for timebase= (want auto|pit|pmtimer|hpet)");
 }
 
+static void test_monitor(void **state)
+{
+	struct hv_options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "monitor=dedicated"), 0);
+	assert_true(o.monitor_dedicated);
+	assert_int_equal(parse(&o, "monitor=dedicated monitor=shared"), 0);
+	assert_false(o.monitor_dedicated);
+	assert_int_equal(parse(&o, "monitor=own"), 1);
+	assert_default(&o);
+	assert_string_equal(warns.msg[0], "bad value \"own\" for monitor= (want shared|dedicated)");
+}
+
 static void test_unknown_and_empty(void **state)
 {
 	struct hv_options o;
@@ -610,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_crash),
 		cmocka_unit_test(test_crash_cpu),
 		cmocka_unit_test(test_timebase),
+		cmocka_unit_test(test_monitor),
 		cmocka_unit_test(test_unknown_and_empty),
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_repeat_and_mixed),
