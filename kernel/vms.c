@@ -112,8 +112,6 @@ static const char *load_image(struct vm *vm, const struct vm_opts *o, const stru
 
 	if (loader_plan(img, m->end - m->start, o, &plan, &err))
 		return err;
-	if (plan.mode == VM_MODE_LONG)
-		return "mode=long is not supported yet";
 	if (plan.mode == VM_MODE_REAL && plan.entry > 0xffff)
 		return "mode=real needs entry= below 64 KiB (the vCPU starts with CS = 0)";
 	for (unsigned i = 0; i < plan.nr_segments; i++) {
@@ -127,10 +125,21 @@ static const char *load_image(struct vm *vm, const struct vm_opts *o, const stru
 			return "a segment overlaps the boot information at 64-128 KiB";
 		memcpy(dst, img + sg->file_off, sg->file_size);	/* the rest stays zero: bss */
 	}
-	start->mode = plan.mode == VM_MODE_REAL ? VCPU_MODE_REAL : VCPU_MODE_PROT32;
-	start->rip = plan.entry;
-	start->rax = plan.boot_eax;
-	start->rbx = 0;
+	*start = (struct vcpu_start){ .rip = plan.entry, .rax = plan.boot_eax };
+	start->mode = plan.mode == VM_MODE_REAL ? VCPU_MODE_REAL :
+		      plan.mode == VM_MODE_LONG ? VCPU_MODE_LONG : VCPU_MODE_PROT32;
+	if (plan.mode == VM_MODE_LONG) {	/* identity map and GDT at the top of RAM */
+		uint64_t size = loader_long_area_size(vm->mem), at = vm->mem - size;
+		struct long_start ls;
+
+		if (!loader_build_long_start(vm_gpa_ptr(vm, at, size), size, at, vm->mem, &ls))
+			return "mode=long: no room for the long-mode page tables";
+		start->cr3 = ls.cr3;
+		start->gdt_base = ls.gdt_base;
+		start->gdt_limit = ls.gdt_limit;
+		start->cs = ls.cs;
+		start->ds = ls.ds;
+	}
 	nr_mods = place_modules(vm, bi, plan.image_end, mods);
 	if (nr_mods < 0)
 		return "its for= modules do not fit in its RAM (or more than 16)";
@@ -200,7 +209,8 @@ static void create(const struct boot_info *bi, uint32_t index)
 	vm->nr_vcpus = nr_vcpus;
 	log_info("vm %s: %lu MiB RAM at host %#lx, %lu-byte image, entry %#lx (%s), vcpu0 on cpu%u",
 		 vm->name, vm->mem >> 20, vm->ram_hpa, m->end - m->start, start.rip,
-		 start.mode == VCPU_MODE_REAL ? "real mode" : "32-bit protected mode", vm->vcpu[0].core);
+		 start.mode == VCPU_MODE_REAL ? "real mode" : start.mode == VCPU_MODE_LONG ?
+		 "64-bit long mode" : "32-bit protected mode", vm->vcpu[0].core);
 	vm->state = VM_RUNNING;
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		struct cpu *c = smp_cpu(vm->vcpu[i].core);

@@ -21,6 +21,7 @@ bool vcpu_fast_exit(struct vcpu *v);
 
 /* Segment attributes, packed as APM Vol.2 B-2: descriptor bits 47:40 in 7:0,
  * bits 55:52 in 11:8. P and S set; CPL == SS.DPL == 0. */
+#define ATTR_CODE64 0x0a9b	/* G, L, P, S, execute/read, accessed */
 #define ATTR_CODE32 0x0c9b	/* G, D, P, S, execute/read, accessed */
 #define ATTR_DATA32 0x0c93	/* G, B, P, S, read/write, accessed */
 #define ATTR_CODE16 0x009b
@@ -73,7 +74,15 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 	c->n_cr3 = vm->ncr3;
 	c->vmcb_clean = 0;	/* nothing cached yet (svm/vmcb.h setters keep it honest) */
 
-	if (mode == VCPU_MODE_PROT32) {
+	if (mode == VCPU_MODE_LONG) {	/* APM Vol.2 14.8: PE, PG, PAE, LME, LMA */
+		seg(&s->cs, start->cs, ATTR_CODE64, 0xffffffff, 0);
+		seg(&s->ds, start->ds, ATTR_DATA32, 0xffffffff, 0);
+		seg(&s->gdtr, 0, 0, start->gdt_limit, start->gdt_base);
+		s->cr0 = CR0_PE | CR0_PG | CR0_WP | (1ull << 4);	/* ET */
+		s->cr3 = start->cr3;
+		s->cr4 = CR4_PAE;
+		s->efer = EFER_LME | EFER_LMA;
+	} else if (mode == VCPU_MODE_PROT32) {
 		seg(&s->cs, 0x08, ATTR_CODE32, 0xffffffff, 0);
 		seg(&s->ds, 0x10, ATTR_DATA32, 0xffffffff, 0);
 		s->cr0 = CR0_PE | (1ull << 4);	/* ET */
@@ -83,12 +92,13 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 		s->cr0 = 1ull << 4;
 	}
 	s->es = s->ss = s->fs = s->gs = s->ds;
-	seg(&s->gdtr, 0, 0, 0xffff, 0);
-	seg(&s->idtr, 0, 0, 0x3ff, 0);
+	if (mode != VCPU_MODE_LONG)
+		seg(&s->gdtr, 0, 0, 0xffff, 0);
+	seg(&s->idtr, 0, 0, mode == VCPU_MODE_LONG ? 0 : 0x3ff, 0);
 	seg(&s->ldtr, 0, ATTR_LDT, 0xffff, 0);
 	seg(&s->tr, 0, ATTR_TSS32, 0xffff, 0);
 	s->cpl = 0;
-	s->efer = EFER_SVME;	/* APM Vol.2 15.5.1: VMRUN requires guest EFER.SVME */
+	s->efer |= EFER_SVME;	/* APM Vol.2 15.5.1: VMRUN requires guest EFER.SVME */
 	s->dr6 = 0xffff0ff0;
 	s->dr7 = 0x400;
 	s->rflags = 0x2;

@@ -60,13 +60,16 @@ _Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "svm/vmrun.asm: v is 
 #define VCPU_REQ_CONSOLE (1u << 3)	/* its core's housekeeping is due (timer tick) */
 
 /* Entry modes of a guest's first instruction. */
-enum vcpu_mode { VCPU_MODE_PROT32, VCPU_MODE_REAL };
+enum vcpu_mode { VCPU_MODE_PROT32, VCPU_MODE_REAL, VCPU_MODE_LONG };
 
 /* How a vCPU starts: its mode, RIP, and the registers a boot protocol sets
- * (Multiboot: EAX magic, EBX boot information). */
+ * (Multiboot: EAX magic, EBX boot information). VCPU_MODE_LONG also needs
+ * the page tables and GDT the loader built (kernel/loader.h long_start). */
 struct vcpu_start {
 	enum vcpu_mode mode;
 	uint64_t rip, rax, rbx;
+	uint64_t cr3, gdt_base;		/* VCPU_MODE_LONG */
+	uint16_t gdt_limit, cs, ds;	/* VCPU_MODE_LONG */
 };
 
 /* Sets up the VMCB: intercepts (default deny), IOPM/MSRPM, NPT root, and the

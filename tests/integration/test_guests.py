@@ -39,6 +39,19 @@ def check_long_guest(c):
     assert "vm long: result 0 (debug exit with code 0)" in c
 
 
+def flat64_guest():
+    with open(os.path.join(BUILD, "guests", "flat64.bin"), "rb") as f:
+        return Module("flat64.bin", f.read(), "vm=flat64 kind=flat load=0x100000 mode=long mem=16M")
+
+
+def check_flat64_guest(c):
+    for case in ("started in 64-bit mode", "CR0.PG and CR4.PAE set", "CR3 at the start area",
+                 "identity map covers RAM", "GDT selectors", "CPUID hypervisor leaf"):
+        assert f"[flat64] PASS flat64: {case}" in c, (case, c)
+    assert "[flat64] FAIL" not in c
+    assert "vm flat64: result 0 (debug exit with code 0)" in c
+
+
 def check_real_guest(c):
     assert "[real] PASS real mode: CPUID signature" in c, c
     assert "[real] PASS real mode: unassigned port reads all ones" in c
@@ -81,15 +94,16 @@ def test_qemu_one_guest():
 def test_qemu_three_guests_in_parallel_with_hostile_ones():
     mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"),
             guest("triple32", "triple"), guest("cpuid32", "cpuid2"), real_guest(),
-            guest("long64", "long"), guest("hlt32", "hlt")]
+            guest("long64", "long"), guest("hlt32", "hlt"), flat64_guest()]
     run = qemu(build_iso("testexit=on", mods), smp=8)
     c = run.console
+    check_flat64_guest(c)
     check_real_guest(c)
     check_long_guest(c)
     check_cpuid_guest(c, "cpuid")
     check_cpuid_guest(c, "cpuid2")
     check_hostile(c)
-    vms = ("cpuid", "pastram", "triple", "cpuid2", "real", "long", "hlt")
+    vms = ("cpuid", "pastram", "triple", "cpuid2", "real", "long", "hlt", "flat64")
     cores = {re.search(rf"vm {vm}: .* vcpu0 on cpu(\d)", c).group(1) for vm in vms}
     assert len(cores) == len(vms), "each VM on a core of its own"
     assert run.status == QEMU_EXIT_VM_FAILED
@@ -102,9 +116,11 @@ def test_bochs_reflects_ac():
 
 def test_bochs_guests():
     mods = [guest("cpuid32", "cpuid"), guest("pastram32", "pastram"), guest("triple32", "triple"),
-            real_guest(), guest("long64", "long"), guest("hlt32", "hlt")]
+            real_guest(), guest("long64", "long"), guest("hlt32", "hlt"), flat64_guest()]
     run = bochs(build_iso("testexit=on", mods), cpus=7)
     assert not run.timed_out, run.console
+    check_flat64_guest(run.console)
+    assert re.search(r"vm \w+: .* vcpu0 on cpu0", run.console), "the boot CPU runs a guest too"
     check_real_guest(run.console)
     check_long_guest(run.console)
     check_cpuid_guest(run.console)
@@ -115,6 +131,8 @@ def test_bochs_guests():
     ("vm=bad kind=flat load=0x100000 mode=prot32 mem=16M frob=1", 'unknown option "frob"'),
     ("vm=big kind=flat load=0x100000 mode=prot32 mem=64G", "not enough free host memory"),
     ("vm=far kind=flat load=0xfff000 mode=prot32 mem=16M", "segment outside guest RAM"),
+    ("vm=top kind=flat load=0xffe000 mode=long mem=16M",
+     "mode=long: the image overlaps the long-mode page tables at the top of RAM"),
 ])
 def test_bad_vm_lines_stop_only_that_vm(opts, msg):
     bad = guest("cpuid32", "x")
