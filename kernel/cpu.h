@@ -48,6 +48,7 @@ struct cpu {
 	struct asid_core asid;	/* this core's guest ASIDs */
 	struct vcpu *volatile vcpu;	/* assigned vCPU: the idle loop runs it */
 	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */
+	volatile uint32_t nmi_kicks;	/* NMIs sent to force a VM exit (svm/vm.c vm_kick) */
 	/* The console's work (kernel/main.c), on the core that owns the serial
 	 * console: called from the idle loop and, through VCPU_REQ_CONSOLE
 	 * set by the timer tick, from the run loop of a vCPU on this core. */

@@ -9,6 +9,7 @@
 #include "kernel/fmt.h"
 #include "kernel/lib.h"
 #include "kernel/log.h"
+#include "kernel/mon_cmd.h"
 #include "kernel/mon_line.h"
 #include "kernel/smp.h"
 #include "kernel/vms.h"
@@ -21,11 +22,13 @@
 #define PROMPT "svmvisor> "
 #define FOCUS_KEY 0x1d	/* Ctrl-]: not Ctrl-A, which QEMU's terminal uses */
 
+/* One console command. args is its argument spec for kernel/mon_cmd.c,
+ * which also serves as the usage text. */
 struct command {
 	const char *name;
 	const char *args;
 	const char *help;
-	void (*run)(int argc, char **argv);
+	void (*run)(const char *cmd, const struct mon_args *a);
 };
 
 static uint16_t port;
@@ -74,45 +77,50 @@ static void print(const char *fmt, ...)
 	out(buf, MIN((size_t)n, sizeof(buf) - 1));
 }
 
-static void cmd_help(int argc, char **argv)
+#define UNUSED_ARGS (void)cmd, (void)a
+
+static void cmd_help(const char *cmd, const struct mon_args *a)
 {
-	for (const struct command *c = commands; c->name; c++)
-		if (argc < 2 || !strcmp(argv[1], c->name))
-			print("  %-9s %-15s %s\n", c->name, c->args, c->help);
-	for (const struct command *c = commands; argc >= 2; c++) {
-		if (!c->name) {
-			print("help: no command \"%.16s\"\n", argv[1]);
-			break;
-		}
-		if (!strcmp(argv[1], c->name))
-			break;
+	const char *which = mon_args_word(a, "cmd");
+	bool found = false;
+
+	(void)cmd;
+	for (const struct command *c = commands; c->name; c++) {
+		if (which && strcmp(which, c->name))
+			continue;
+		print("  %-8s %-22s %s\n", c->name, c->args, c->help);
+		found = true;
 	}
+	if (!found)
+		print("help: no command \"%.16s\"\n", which);
+	if (!which)
+		print("  Keys: Ctrl-] gives the next running VM's COM1 the keyboard (after the last,\n"
+		      "  back here); Up/Down history; Left/Right/Home/End, Backspace, Delete,\n"
+		      "  Ctrl-U, Ctrl-W edit the line. Numbers: decimal or 0x hex, K/M/G suffixes.\n");
 }
 
-static void cmd_version(int argc, char **argv)
+static void cmd_version(const char *cmd, const struct mon_args *a)
 {
-	(void)argc;
-	(void)argv;
+	UNUSED_ARGS;
 	print("svmvisor %s\n", SVMVISOR_VERSION);
 }
 
-static void cmd_features(int argc, char **argv)
+static void cmd_features(const char *cmd, const struct mon_args *a)
 {
-	(void)argc;
-	(void)argv;
+	UNUSED_ARGS;
 	svm_report();	/* to the log, which is on this console */
 }
 
-static void cmd_cpus(int argc, char **argv)
+static void cmd_cpus(const char *cmd, const struct mon_args *a)
 {
-	(void)argc;
-	(void)argv;
+	UNUSED_ARGS;
 	print("  cpu  apic  state    svm  vcpu             exits/s  host-save page\n");
 	for (uint32_t i = 0; i < smp_cpu_count(); i++) {
 		const struct cpu *c = smp_cpu(i);
 		const struct vcpu *v = c->vcpu;
 		const char *st = c->dead ? "dead" : !c->online ? "offline" : !v ? "idle" :
-				 v->paused ? "paused" : v->halted ? "halted" : "guest";
+				 v->paused ? "paused" : v->waiting ? "waiting" :
+				 v->halted ? "halted" : "guest";
 		char who[32] = "-";
 
 		if (v)
@@ -123,21 +131,28 @@ static void cmd_cpus(int argc, char **argv)
 	}
 }
 
-static void cmd_mem(int argc, char **argv)
+static void cmd_mem(const char *cmd, const struct mon_args *a)
 {
-	(void)argc;
-	(void)argv;
-	print("  free: %lu frames (%lu MiB)\n", memory_free_frames(), memory_free_frames() >> 8);
+	UNUSED_ARGS;
+	print("  host: %lu free frames (%lu MiB)\n", memory_free_frames(), memory_free_frames() >> 8);
+	for (unsigned i = 0; i < vms_count(); i++) {
+		const struct vm *vm = vms_get(i);
+
+		print("  vm %-15s RAM %6lu MiB at %#lx; NPT %lu tables, pages %lu x 1G %lu x 2M %lu x 4K\n",
+		      vm->name, vm->mem >> 20, vm->ram_hpa, vm->npt.tables, vm->npt.pages_1g,
+		      vm->npt.pages_2m, vm->npt.pages_4k);
+	}
 }
 
-static void cmd_log(int argc, char **argv)
+static void cmd_log(const char *cmd, const struct mon_args *a)
 {
 	static char ring[LOG_RING_SIZE];
 	uint64_t lines = 20;
 	size_t n = log_ring_read(ring, sizeof(ring)), start = n;
 
-	if (argc > 1 && (!cmdline_parse_u64(argv[1], strlen(argv[1]), false, &lines) || !lines)) {
-		print("log: bad line count \"%s\"\n", argv[1]);
+	mon_args_num(a, "n", &lines);
+	if (!lines) {
+		print("%s: the count must be at least 1\n", cmd);
 		return;
 	}
 	/* Back up to the start of the last `lines` lines. */
@@ -149,27 +164,30 @@ static void cmd_log(int argc, char **argv)
 	out(ring + start, n - start);
 }
 
-static const char *const state_names[] = {
-	[VM_CREATED] = "created", [VM_RUNNING] = "running", [VM_STOPPED] = "stopped",
-};
-
-static void cmd_vms(int argc, char **argv)
+static const char *vcpu_state(const struct vm *vm, const struct vcpu *v)
 {
-	(void)argc;
-	(void)argv;
+	return vm->state == VM_STOPPED ? "stopped" : vm->state != VM_RUNNING ? "created" :
+	       v->paused ? "paused" : v->waiting ? "waiting" : v->halted ? "halted" : "running";
+}
+
+static void cmd_vms(const char *cmd, const struct mon_args *a)
+{
+	UNUSED_ARGS;
 	if (!vms_count()) {
 		print("  no VMs\n");
 		return;
 	}
-	print("  %-15s %-8s %5s %4s %10s  %s\n", "name", "state", "MiB", "cpu", "exits", "result");
+	print("  %-15s %-8s %5s %5s %4s %10s  %s\n", "name", "state", "MiB", "vcpus", "cpu", "exits",
+	      "result");
 	for (unsigned i = 0; i < vms_count(); i++) {
 		const struct vm *vm = vms_get(i);
 		const struct vcpu *v = &vm->vcpu[0];
-		bool paused = vm->state == VM_RUNNING && v->paused;
+		uint64_t exits = 0;
 
-		print("  %-15s %-8s %5lu %4d %10lu  ", vm->name,
-		      paused ? "paused" : v->halted ? "halted" : state_names[vm->state], vm->mem >> 20,
-		      v->assigned ? (int)v->core : -1, v->exits);
+		for (unsigned j = 0; j < vm->nr_vcpus; j++)
+			exits += vm->vcpu[j].exits;
+		print("  %-15s %-8s %5lu %5u %4d %10lu  ", vm->name, vcpu_state(vm, v), vm->mem >> 20,
+		      vm->nr_vcpus, vm->nr_vcpus ? (int)v->core : -1, exits);
 		if (vm->state == VM_STOPPED)
 			print("%d: %s\n", vm->result, vm->reason);
 		else
@@ -177,19 +195,30 @@ static void cmd_vms(int argc, char **argv)
 	}
 }
 
-/* The VM named by argv[1], or NULL after saying why. */
-static struct vm *vm_arg(int argc, char **argv)
+/* The VM the command names, or NULL after saying why. */
+static struct vm *vm_of(const char *cmd, const struct mon_args *a)
 {
-	struct vm *vm;
+	const char *name = mon_args_word(a, "vm");
+	struct vm *vm = vms_find(name);
 
-	if (argc < 2) {
-		print("%s: which VM? (see vms)\n", argv[0]);
+	if (!vm)
+		print("%s: no VM named \"%.16s\" (see vms)\n", cmd, name);
+	else if (!vm->nr_vcpus)
+		print("%s: %s never started: %s\n", cmd, vm->name, vm->reason);
+	return vm && vm->nr_vcpus ? vm : NULL;
+}
+
+/* The vCPU the command names ([vcpu], default 0), or NULL after saying why. */
+static struct vcpu *vcpu_of(const char *cmd, struct vm *vm, const struct mon_args *a)
+{
+	uint64_t i = 0;
+
+	mon_args_num(a, "vcpu", &i);
+	if (i >= vm->nr_vcpus) {
+		print("%s: %s has no vcpu%lu (it has vcpu0-vcpu%u)\n", cmd, vm->name, i, vm->nr_vcpus - 1);
 		return NULL;
 	}
-	vm = vms_find(argv[1]);
-	if (!vm)
-		print("%s: no VM named \"%.16s\"\n", argv[0], argv[1]);
-	return vm;
+	return &vm->vcpu[i];
 }
 
 static void report(const char *cmd, const struct vm *vm, const char *err, const char *done)
@@ -200,28 +229,79 @@ static void report(const char *cmd, const struct vm *vm, const char *err, const 
 		print("%s %s\n", done, vm->name);
 }
 
-static void cmd_pause(int argc, char **argv)
+static void cmd_pause(const char *cmd, const struct mon_args *a)
 {
-	struct vm *vm = vm_arg(argc, argv);
+	struct vm *vm = vm_of(cmd, a);
 
 	if (vm)
-		report("pause", vm, vms_pause(vm), "paused");
+		report(cmd, vm, vms_pause(vm), "paused");
 }
 
-static void cmd_resume(int argc, char **argv)
+static void cmd_resume(const char *cmd, const struct mon_args *a)
 {
-	struct vm *vm = vm_arg(argc, argv);
+	struct vm *vm = vm_of(cmd, a);
 
 	if (vm)
-		report("resume", vm, vms_resume(vm), "resumed");
+		report(cmd, vm, vms_resume(vm), "resumed");
 }
 
-static void cmd_kill(int argc, char **argv)
+static void cmd_kill(const char *cmd, const struct mon_args *a)
 {
-	struct vm *vm = vm_arg(argc, argv);
+	struct vm *vm = vm_of(cmd, a);
 
 	if (vm)
-		report("kill", vm, vms_kill(vm), "killed");
+		report(cmd, vm, vms_kill(vm), "killed");
+}
+
+static void cmd_reset(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+
+	if (vm)
+		report(cmd, vm, vms_reset(vm), "reset");
+}
+
+static void cmd_step(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+	struct vcpu *v = vm ? vcpu_of(cmd, vm, a) : NULL;
+	const char *err;
+
+	if (!v)
+		return;
+	err = vms_step(vm, v);
+	if (err)
+		print("step %s: %s\n", vm->name, err);	/* else the vCPU logs the step */
+}
+
+static void cmd_nmi(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+	struct vcpu *v = vm ? vcpu_of(cmd, vm, a) : NULL;
+
+	if (v)
+		report(cmd, vm, vms_nmi(vm, v), "NMI sent to");
+}
+
+/* Runs show(v) while the VM is out of guest mode: paused for it if it was
+ * running (and resumed after), as it is if paused or stopped. */
+static void while_paused(const char *cmd, struct vm *vm, struct vcpu *v,
+			 void (*show)(struct vm *, struct vcpu *))
+{
+	bool paused_here = false;
+
+	if (vm->state == VM_RUNNING && !v->paused) {
+		const char *err = vms_pause(vm);
+
+		if (err) {
+			print("%s %s: %s\n", cmd, vm->name, err);
+			return;
+		}
+		paused_here = true;
+	}
+	show(vm, v);
+	if (paused_here)
+		vms_resume(vm);
 }
 
 static void seg_line(const char *name, const struct vmcb_seg *s)
@@ -230,33 +310,13 @@ static void seg_line(const char *name, const struct vmcb_seg *s)
 	      s->limit, s->attrib);
 }
 
-/* Registers of vcpu0, read while it is out of guest mode: paused for the
- * read if it was running, resumed after. */
-static void cmd_regs(int argc, char **argv)
+static void show_regs(struct vm *vm, struct vcpu *v)
 {
-	struct vm *vm = vm_arg(argc, argv);
-	const struct vcpu *v;
-	const struct vmcb_save *s;
-	bool paused_here = false;
+	const struct vmcb_save *s = &v->vmcb->save;
+	const struct vmcb_control *c = &v->vmcb->control;
 
-	if (!vm)
-		return;
-	v = &vm->vcpu[0];
-	if (!v->vmcb) {
-		print("regs: %s has no vCPU state\n", vm->name);
-		return;
-	}
-	if (vm->state == VM_RUNNING && !v->paused) {
-		const char *err = vms_pause(vm);
-
-		if (err) {
-			print("regs %s: %s\n", vm->name, err);
-			return;
-		}
-		paused_here = true;
-	}
-	s = &v->vmcb->save;
-	print("  %s vcpu0 (%s)\n", vm->name, vm->state == VM_STOPPED ? "stopped" : "paused");
+	print("  %s vcpu%u (%s)\n", vm->name, v->index, vm->state == VM_STOPPED ? "stopped" :
+	      v->waiting ? "waiting to be started" : "paused");
 	print("  RIP %016lx RFLAGS %016lx CPL %u\n", s->rip, s->rflags, s->cpl);
 	print("  RAX %016lx RBX %016lx RCX %016lx\n", s->rax, v->regs.rbx, v->regs.rcx);
 	print("  RDX %016lx RSI %016lx RDI %016lx\n", v->regs.rdx, v->regs.rsi, v->regs.rdi);
@@ -265,7 +325,8 @@ static void cmd_regs(int argc, char **argv)
 	print("  R12 %016lx R13 %016lx R14 %016lx\n", v->regs.r12, v->regs.r13, v->regs.r14);
 	print("  R15 %016lx\n", v->regs.r15);
 	print("  CR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx\n", s->cr0, s->cr2, s->cr3, s->cr4);
-	print("  EFER %016lx (guest view %016lx)\n", s->efer, s->efer & ~(uint64_t)EFER_SVME);
+	print("  CR8 (V_TPR) %lx  EFER %016lx (guest view %016lx)\n", c->v_intr & 0xf, s->efer,
+	      s->efer & ~(uint64_t)EFER_SVME);
 	seg_line("CS", &s->cs);
 	seg_line("SS", &s->ss);
 	seg_line("DS", &s->ds);
@@ -276,52 +337,40 @@ static void cmd_regs(int argc, char **argv)
 	seg_line("LDTR", &s->ldtr);
 	print("  GDTR base %016lx limit %04x  IDTR base %016lx limit %04x\n", s->gdtr.base,
 	      s->gdtr.limit, s->idtr.base, s->idtr.limit);
-	print("  interrupt shadow %lu, EVENTINJ %#lx, EXITINTINFO %#lx\n",
-	      v->vmcb->control.interrupt_shadow & 1, v->vmcb->control.eventinj,
-	      v->vmcb->control.exitintinfo);
-	if (paused_here)
-		vms_resume(vm);
+	print("  interrupt shadow %lu, pending: EVENTINJ %#lx, EXITINTINFO %#lx\n",
+	      c->interrupt_shadow & 1, c->eventinj, c->exitintinfo);
 }
 
-static void cmd_vcpus(int argc, char **argv)
+static void cmd_regs(const char *cmd, const struct mon_args *a)
 {
-	struct vm *vm = vm_arg(argc, argv);
+	struct vm *vm = vm_of(cmd, a);
+	struct vcpu *v = vm ? vcpu_of(cmd, vm, a) : NULL;
+
+	if (v)
+		while_paused(cmd, vm, v, show_regs);
+}
+
+static void cmd_vcpus(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
 
 	if (!vm)
 		return;
 	print("  %-5s %4s %-8s %10s %6s %18s\n", "vcpu", "cpu", "state", "exits", "asid", "rip");
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		const struct vcpu *v = &vm->vcpu[i];
-		const char *st = vm->state == VM_STOPPED ? "stopped" : v->paused ? "paused" :
-				 v->halted ? "halted" : "running";
 
-		print("  %-5u %4u %-8s %10lu %6u %#18lx\n", i, v->core, st, v->exits, v->asid.asid,
-		      v->vmcb->save.rip);
+		print("  %-5u %4u %-8s %10lu %6u %#18lx\n", i, v->core, vcpu_state(vm, v), v->exits,
+		      v->asid.asid, v->vmcb->save.rip);
 	}
 }
 
-/* The VMCB of vcpu0 decoded by name; taken while it is out of guest mode. */
-static void cmd_vmcb(int argc, char **argv)
+static void show_vmcb(struct vm *vm, struct vcpu *v)
 {
-	struct vm *vm = vm_arg(argc, argv);
-	const struct vmcb_control *c;
-	const struct vmcb_save *s;
-	bool paused_here = false;
+	const struct vmcb_control *c = &v->vmcb->control;
+	const struct vmcb_save *s = &v->vmcb->save;
 
-	if (!vm || !vm->vcpu[0].vmcb)
-		return;
-	if (vm->state == VM_RUNNING && !vm->vcpu[0].paused) {
-		const char *err = vms_pause(vm);
-
-		if (err) {
-			print("vmcb %s: %s\n", vm->name, err);
-			return;
-		}
-		paused_here = true;
-	}
-	c = &vm->vcpu[0].vmcb->control;
-	s = &vm->vcpu[0].vmcb->save;
-	print("  control area at %#lx\n", (uint64_t)vm->vcpu[0].vmcb);
+	print("  %s vcpu%u: control area at %#lx\n", vm->name, v->index, (uint64_t)v->vmcb);
 	print("    intercept CR read %04x write %04x, DR read %04x write %04x\n",
 	      c->intercept_cr_read, c->intercept_cr_write, c->intercept_dr_read, c->intercept_dr_write);
 	print("    intercept exceptions %08x, misc %08x %08x %08x\n", c->intercept_exceptions,
@@ -343,8 +392,15 @@ static void cmd_vmcb(int argc, char **argv)
 	seg_line("CS", &s->cs);
 	seg_line("SS", &s->ss);
 	seg_line("TR", &s->tr);
-	if (paused_here)
-		vms_resume(vm);
+}
+
+static void cmd_vmcb(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+	struct vcpu *v = vm ? vcpu_of(cmd, vm, a) : NULL;
+
+	if (v)
+		while_paused(cmd, vm, v, show_vmcb);
 }
 
 static bool read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)
@@ -363,36 +419,19 @@ static struct gwalk_regs guest_paging(const struct vm *vm)
 	return (struct gwalk_regs){ s->cr0, s->cr3, s->cr4, s->efer, 0 };
 }
 
-/* Parses argv[i] as an address or length; says why not. */
-static bool num_arg(int argc, char **argv, int i, uint64_t *out)
-{
-	if (i >= argc)
-		return false;
-	if (!cmdline_parse_u64(argv[i], strlen(argv[i]), true, out)) {
-		print("%s: bad number \"%.24s\"\n", argv[0], argv[i]);
-		return false;
-	}
-	return true;
-}
-
-/* x <vm> <addr> [len]: guest memory by virtual address (through the guest's
+/* x <vm> <gva> [len]: guest memory by virtual address (through the guest's
  * page tables as vcpu0 has them); x/p: by guest-physical address. */
-static void cmd_x(int argc, char **argv)
+static void cmd_x(const char *cmd, const struct mon_args *a)
 {
-	bool phys = !strcmp(argv[0], "x/p");
-	struct vm *vm = vm_arg(argc, argv);
+	bool phys = !strcmp(cmd, "x/p");
+	struct vm *vm = vm_of(cmd, a);
 	struct gwalk_regs r;
-	uint64_t addr, len = 64;
+	uint64_t addr = 0, len = 64;
 
-	if (!vm || !vm->vcpu[0].vmcb)
+	if (!vm)
 		return;
-	if (!num_arg(argc, argv, 2, &addr)) {
-		if (argc < 3)
-			print("%s: usage: %s <vm> <address> [length]\n", argv[0], argv[0]);
-		return;
-	}
-	if (argc > 3 && !num_arg(argc, argv, 3, &len))
-		return;
+	mon_args_num(a, phys ? "gpa" : "gva", &addr);
+	mon_args_num(a, "len", &len);
 	len = MIN(len, 4096);
 	r = guest_paging(vm);
 	for (uint64_t off = 0; off < len; off += 16) {
@@ -430,20 +469,18 @@ static void cmd_x(int argc, char **argv)
 }
 
 /* xlate <vm> <gva>: the guest walk level by level, then the nested walk. */
-static void cmd_xlate(int argc, char **argv)
+static void cmd_xlate(const char *cmd, const struct mon_args *a)
 {
 	static const char *const level_names[] = { "PTE", "PDE", "PDPTE", "PML4E", "PML5E" };
-	struct vm *vm = vm_arg(argc, argv);
+	struct vm *vm = vm_of(cmd, a);
 	struct gwalk_result w;
 	struct gwalk_regs r;
 	struct npt_walk nw;
-	uint64_t gva;
+	uint64_t gva = 0;
 
-	if (!vm || !vm->vcpu[0].vmcb || !num_arg(argc, argv, 2, &gva)) {
-		if (vm && argc < 3)
-			print("xlate: usage: xlate <vm> <guest virtual address>\n");
+	if (!vm)
 		return;
-	}
+	mon_args_num(a, "gva", &gva);
 	r = guest_paging(vm);
 	gwalk(&r, gva, read_gpa, vm, &w);
 	if (!w.levels)
@@ -474,29 +511,53 @@ static void cmd_xlate(int argc, char **argv)
 	      nw.flags & NPT_W ? ", writable" : "", nw.flags & NPT_X ? ", executable" : "");
 }
 
-static void cmd_exits(int argc, char **argv)
+static const char *exit_name(unsigned code)
 {
-	struct vm *vm;
-	const struct vcpu *v;
+	static const char *const names[NR_EXIT_STATS] = {
+		[VMEXIT_EXCP_BASE + 1] = "#DB", [VMEXIT_EXCP_BASE + 8] = "#DF",
+		[VMEXIT_EXCP_BASE + 17] = "#AC", [VMEXIT_EXCP_BASE + 18] = "#MC",
+		[VMEXIT_INTR] = "INTR", [VMEXIT_NMI] = "NMI", [VMEXIT_SMI] = "SMI",
+		[VMEXIT_INIT] = "INIT", [VMEXIT_CPUID] = "CPUID", [VMEXIT_INVD] = "INVD",
+		[VMEXIT_HLT] = "HLT", [VMEXIT_INVLPGA] = "INVLPGA", [VMEXIT_IOIO] = "IOIO",
+		[VMEXIT_MSR] = "MSR", [VMEXIT_TASK_SWITCH] = "TASK_SWITCH",
+		[VMEXIT_SHUTDOWN] = "SHUTDOWN", [VMEXIT_VMRUN] = "VMRUN", [VMEXIT_VMMCALL] = "VMMCALL",
+		[VMEXIT_VMLOAD] = "VMLOAD", [VMEXIT_VMSAVE] = "VMSAVE", [VMEXIT_STGI] = "STGI",
+		[VMEXIT_CLGI] = "CLGI", [VMEXIT_SKINIT] = "SKINIT", [VMEXIT_RDTSCP] = "RDTSCP",
+		[VMEXIT_MONITOR] = "MONITOR", [VMEXIT_MWAIT] = "MWAIT", [VMEXIT_XSETBV] = "XSETBV",
+	};
 
-	if (argc == 3 && !strcmp(argv[2], "reset")) {
-		vm = vm_arg(argc, argv);
-		if (vm) {
-			vcpu_reset_stats(&vm->vcpu[0]);
-			print("exits %s: counters reset\n", vm->name);
-		}
+	return code < NR_EXIT_STATS && names[code] ? names[code] : "";
+}
+
+/* exits <vm> [vcpu] [reset]: counts and cycles per exit code, with bars. */
+static void cmd_exits(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+	struct vcpu *v = vm ? vcpu_of(cmd, vm, a) : NULL;
+	uint64_t most = 0;
+
+	if (!v)
+		return;
+	if (mon_args_has(a, "reset")) {
+		vcpu_reset_stats(v);
+		print("exits %s: vcpu%u counters reset\n", vm->name, v->index);
 		return;
 	}
-	vm = vm_arg(argc, argv);
-	if (!vm)
-		return;
-	v = &vm->vcpu[0];
-	print("  %s vcpu0: %lu exits, %lu nested page faults\n", vm->name, v->exits, v->npf_exits);
-	print("  %-6s %10s %10s %10s %10s\n", "code", "count", "min", "avg", "max");
 	for (unsigned i = 0; i < NR_EXIT_STATS; i++)
-		if (v->exit_count[i])
-			print("  %#06x %10lu %10lu %10lu %10lu\n", i, v->exit_count[i], v->exit_min[i],
-			      v->exit_cycles[i] / v->exit_count[i], v->exit_max[i]);
+		most = MAX(most, v->exit_count[i]);
+	print("  %s vcpu%u: %lu exits, %lu nested page faults\n", vm->name, v->index, v->exits,
+	      v->npf_exits);
+	print("  %-6s %-8s %10s %10s %10s %10s\n", "code", "name", "count", "min", "avg", "max");
+	for (unsigned i = 0; i < NR_EXIT_STATS; i++) {
+		char bar[32];
+
+		if (!v->exit_count[i])
+			continue;
+		mon_bar(bar, sizeof(bar), v->exit_count[i], most, 24);
+		print("  %#06x %-8s %10lu %10lu %10lu %10lu %s\n", i, exit_name(i), v->exit_count[i],
+		      v->exit_min[i] == ~0ull ? 0 : v->exit_min[i],
+		      v->exit_cycles[i] / v->exit_count[i], v->exit_max[i], bar);
+	}
 }
 
 static void trace_line(const char *line, void *ctx)
@@ -505,24 +566,26 @@ static void trace_line(const char *line, void *ctx)
 	print("  %s\n", line);
 }
 
-static void cmd_trace(int argc, char **argv)
+static void cmd_trace(const char *cmd, const struct mon_args *a)
 {
-	struct vm *vm = vm_arg(argc, argv);
+	struct vm *vm = vm_of(cmd, a);
+	struct vcpu *v = vm ? vcpu_of(cmd, vm, a) : NULL;
 	uint64_t n = 16;
 
-	if (!vm)
+	if (!v)
 		return;
-	if (argc > 2 && (!cmdline_parse_u64(argv[2], strlen(argv[2]), false, &n) || !n)) {
-		print("trace: bad count \"%.20s\"\n", argv[2]);
+	mon_args_num(a, "n", &n);
+	if (!n) {
+		print("%s: the count must be at least 1\n", cmd);
 		return;
 	}
-	vcpu_trace_print(&vm->vcpu[0], (unsigned)MIN(n, (uint64_t)TRACE_LEN), trace_line, NULL);
+	vcpu_trace_print(v, (unsigned)MIN(n, (uint64_t)TRACE_LEN), trace_line, NULL);
 }
 
 /* npt <vm>: the nested mappings, by range and page size. */
-static void cmd_npt(int argc, char **argv)
+static void cmd_npt(const char *cmd, const struct mon_args *a)
 {
-	struct vm *vm = vm_arg(argc, argv);
+	struct vm *vm = vm_of(cmd, a);
 	uint64_t gpa = 0;
 
 	if (!vm || !vm->npt.root)
@@ -550,19 +613,31 @@ static void cmd_npt(int argc, char **argv)
 	}
 }
 
-/* nmi <vm>: an NMI for the guest's vcpu0, injected at its next entry. */
-static void cmd_nmi(int argc, char **argv)
+/* console <vm>: the VM's COM1 output kept in its ring, oldest first. */
+static void cmd_console(const char *cmd, const struct mon_args *a)
 {
-	struct vm *vm = vm_arg(argc, argv);
+	struct vm *vm = vm_of(cmd, a);
+	uint64_t head, n;
 
-	if (vm)
-		report("nmi", vm, vms_nmi(vm), "NMI sent to");
+	if (!vm)
+		return;
+	head = vm->out_head;
+	n = MIN(head, (uint64_t)VM_OUT_RING);
+	print("--- %s COM1: the last %lu of %lu bytes ---\n", vm->name, n, head);
+	for (uint64_t i = head - n; i < head; ) {	/* in runs that do not wrap */
+		uint64_t run = MIN(head - i, VM_OUT_RING - i % VM_OUT_RING);
+
+		out(vm->out_ring + i % VM_OUT_RING, run);
+		i += run;
+	}
+	if (n && vm->out_ring[(head - 1) % VM_OUT_RING] != '\n')
+		print("\n");
+	print("--- end of %s COM1 ---\n", vm->name);
 }
 
-static void cmd_reboot(int argc, char **argv)
+static void cmd_reboot(const char *cmd, const struct mon_args *a)
 {
-	(void)argc;
-	(void)argv;
+	UNUSED_ARGS;
 	print("rebooting\n");
 	outb(0xcf9, 0x02);	/* PCI reset control: system reset request ... */
 	outb(0xcf9, 0x06);	/* ... then the hard reset */
@@ -574,22 +649,25 @@ static const struct command commands[] = {
 	{ "help", "[cmd]", "this list, or one command", cmd_help },
 	{ "version", "", "hypervisor version", cmd_version },
 	{ "features", "", "SVM features and how they are used", cmd_features },
-	{ "cpus", "", "every core: APIC ID, state, SVM, host-save page", cmd_cpus },
-	{ "mem", "", "free host memory", cmd_mem },
+	{ "cpus", "", "every core: APIC ID, state, vCPU, exits per second", cmd_cpus },
+	{ "mem", "", "host memory: free frames, each VM's RAM and NPT pages", cmd_mem },
 	{ "log", "[n]", "the last n lines of the log (default 20)", cmd_log },
-	{ "vms", "", "every VM: state, memory, core, exits, result", cmd_vms },
+	{ "vms", "", "every VM: state, memory, vCPUs, exits, result", cmd_vms },
 	{ "vcpus", "<vm>", "the VM's vCPUs: core, state, exits, ASID, RIP", cmd_vcpus },
-	{ "vmcb", "<vm>", "vcpu0's VMCB, control and save areas, decoded", cmd_vmcb },
-	{ "regs", "<vm>", "registers of the VM's vCPU (paused briefly)", cmd_regs },
-	{ "x", "<vm> <gva> [n]", "guest memory by virtual address (hex and ASCII)", cmd_x },
-	{ "x/p", "<vm> <gpa> [n]", "guest memory by guest-physical address", cmd_x },
+	{ "regs", "<vm> [vcpu]", "registers, segments, interrupt shadow, pending events", cmd_regs },
+	{ "vmcb", "<vm> [vcpu]", "the VMCB, control and save areas, decoded", cmd_vmcb },
+	{ "exits", "<vm> [vcpu] [reset]", "exits per reason: count, cycles, bar; reset zeroes", cmd_exits },
+	{ "trace", "<vm> [vcpu] [n]", "flight recorder: the last n exits (max 32)", cmd_trace },
+	{ "x", "<vm> <gva> [len]", "guest memory by virtual address (hex and ASCII)", cmd_x },
+	{ "x/p", "<vm> <gpa> [len]", "guest memory by guest-physical address", cmd_x },
 	{ "xlate", "<vm> <gva>", "guest page walk, then nested walk, to the host address", cmd_xlate },
-	{ "exits", "<vm> [reset]", "exit counts and cycles per exit code; reset zeroes them", cmd_exits },
 	{ "npt", "<vm>", "the nested mappings by range and page size", cmd_npt },
-	{ "nmi", "<vm>", "inject an NMI into the VM's vcpu0", cmd_nmi },
-	{ "trace", "<vm> [n]", "the flight recorder: the last n exits (max 32)", cmd_trace },
+	{ "console", "<vm>", "replay the VM's COM1 output (the last 4 KiB)", cmd_console },
 	{ "pause", "<vm>", "stop running the VM's vCPUs", cmd_pause },
 	{ "resume", "<vm>", "run a paused VM again", cmd_resume },
+	{ "step", "<vm> [vcpu]", "one guest instruction (trap flag); pauses first", cmd_step },
+	{ "nmi", "<vm> [vcpu]", "inject an NMI into a vCPU", cmd_nmi },
+	{ "reset", "<vm>", "restart the VM from its image with zeroed RAM", cmd_reset },
 	{ "kill", "<vm>", "stop the VM for good", cmd_kill },
 	{ "reboot", "", "reset the machine", cmd_reboot },
 	{ 0 },
@@ -597,25 +675,30 @@ static const struct command commands[] = {
 
 static void run_line(struct mon_line *l)
 {
-	char *argv[MON_ARGS_MAX];
+	char *argv[MON_ARGS_MAX + 1];
+	struct mon_args args;
+	char err[160];
 	int argc;
 
 	if (l->overflow) {
 		print("error: line longer than %u characters, ignored\n", MON_LINE_MAX);
 		return;
 	}
-	argc = mon_split(l->buf, argv, MON_ARGS_MAX);
+	argc = mon_split(l->buf, argv, MON_ARGS_MAX + 1);
 	if (argc < 0) {
-		print("error: more than %u words\n", MON_ARGS_MAX);
+		print("error: more than %u words\n", MON_ARGS_MAX + 1);
 		return;
 	}
 	if (argc == 0)
 		return;
 	for (const struct command *c = commands; c->name; c++) {
-		if (!strcmp(argv[0], c->name)) {
-			c->run(argc, argv);
-			return;
-		}
+		if (strcmp(argv[0], c->name))
+			continue;
+		if (mon_args_parse(c->args, argc, argv, &args, err, sizeof(err)))
+			print("%s\n", err);
+		else
+			c->run(c->name, &args);
+		return;
 	}
 	print("error: unknown command \"%.32s\"; try help\n", argv[0]);
 }

@@ -107,12 +107,18 @@ void trap_entry(struct trap_frame *f)
 		return;
 	}
 
+	/* An NMI that kicked a vCPU out of guest mode (svm/vm.c vm_kick): its
+	 * work was the exit; it needs nothing else. */
+	if (f->vector == VEC_NMI && this_cpu()->nmi_kicks) {
+		__atomic_sub_fetch(&this_cpu()->nmi_kicks, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
 	/* A fault while reporting a fault: stop quietly rather than recurse. */
 	if (++depth[cpu % MAX_CPUS] > 1)
 		cpu_halt_forever();
-	/* Nothing in svmvisor sends NMIs yet: one is a hardware event (a
-	 * watchdog, a parity error, a front-panel button) or a host NMI that
-	 * arrived while a guest ran (an NMI exit). Report it and carry on. */
+	/* Any other NMI is a hardware event (a watchdog, a parity error, a
+	 * front-panel button), maybe one that arrived while a guest ran (an
+	 * NMI exit). Report it and carry on. */
 	if (f->vector == VEC_NMI) {
 		log_warn("NMI on cpu%u from an unknown source; registers follow, carrying on", cpu);
 		dump_registers(f);

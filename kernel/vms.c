@@ -33,6 +33,7 @@ static struct vm *vm_new(const char *name)
 	return vm;
 }
 
+static const struct boot_info *boot;	/* kept for reset */
 static bool cpu0_reserved;	/* monitor=dedicated: the console keeps the boot CPU */
 
 /* The core for a vCPU: the one cpus= names, else the first free AP with SVM,
@@ -175,9 +176,11 @@ static void create(const struct boot_info *bi, uint32_t index)
 	}
 	vms[nr_vms++] = vm;
 	vm->mem = o.mem;
+	vm->module = index;
 	nr_vcpus = o.nr_cpus ? o.nr_cpus : 1;
-	if (nr_vcpus > 1) {
-		vm_stop(vm, NULL, -1, "more than one vCPU per VM is not supported yet");
+	if (nr_vcpus > VM_MAX_VCPUS) {
+		vm_stop(vm, NULL, -1, "cpus= names %u cores; a VM has at most %u vCPUs", nr_vcpus,
+			VM_MAX_VCPUS);
 		return;
 	}
 	why = vm_setup_memory(vm);
@@ -205,6 +208,7 @@ static void create(const struct boot_info *bi, uint32_t index)
 			return;
 		}
 		vcpu_init(v, &start);
+		v->waiting = v->halted = i > 0;	/* vcpu1..: until HC_VCPU_START */
 	}
 	vm->nr_vcpus = nr_vcpus;
 	log_info("vm %s: %lu MiB RAM at host %#lx, %lu-byte image, entry %#lx (%s), vcpu0 on cpu%u",
@@ -226,6 +230,7 @@ void vms_start(const struct boot_info *bi, bool reserve_cpu0)
 	bool bad[BOOT_MAX_MODULES] = { false };
 
 	cpu0_reserved = reserve_cpu0;
+	boot = bi;
 
 	/* Every line first: extra modules (for=) may come before their VM. */
 	for (uint32_t i = 0; i < bi->nr_modules; i++) {
@@ -303,7 +308,7 @@ struct vm *vms_find(const char *name)
 
 static void kick(struct vcpu *v)
 {
-	lapic_send_ipi(smp_cpu(v->core)->apic_id, VEC_IPI_KICK);
+	vm_kick(v);
 }
 
 /* A vCPU on the core this console runs on is out of guest mode right now
@@ -351,7 +356,7 @@ static const char *request(struct vm *vm, uint32_t req, bool set, bool (*done)(s
 
 static bool is_paused(struct vcpu *v)
 {
-	return v->paused;
+	return v->paused || v->waiting;	/* a vCPU not started yet is out of guest mode */
 }
 
 static bool is_running(struct vcpu *v)
@@ -383,13 +388,101 @@ static bool nmi_taken(struct vcpu *v)
 	return !(v->request & VCPU_REQ_NMI);
 }
 
-const char *vms_nmi(struct vm *vm)
+const char *vms_nmi(struct vm *vm, struct vcpu *v)
 {
+	uint64_t t0;
+
 	if (vm->state != VM_RUNNING)
 		return "not running";
-	if (vm->vcpu[0].paused)
+	if (v->paused)
 		return "paused: resume it first";
-	return request(vm, VCPU_REQ_NMI, true, nmi_taken);
+	if (v->waiting)
+		return "that vCPU has not been started (HC_VCPU_START)";
+	__atomic_or_fetch(&v->request, VCPU_REQ_NMI, __ATOMIC_SEQ_CST);
+	if (local(v))
+		return NULL;	/* injected when the console returns */
+	kick(v);
+	for (t0 = time_us(); !nmi_taken(v) && vm->state == VM_RUNNING; cpu_relax())
+		if (time_us() - t0 > REQUEST_TIMEOUT_US)
+			return "timed out: the vCPU did not take the request";
+	return NULL;
+}
+
+const char *vms_step(struct vm *vm, struct vcpu *v)
+{
+	uint32_t before = v->steps;
+	uint64_t t0;
+	const char *err;
+
+	if (vm->state != VM_RUNNING)
+		return "not running";
+	if (v->waiting)
+		return "that vCPU has not been started (HC_VCPU_START)";
+	if (!v->paused && (err = vms_pause(vm)))
+		return err;
+	__atomic_or_fetch(&v->request, VCPU_REQ_STEP, __ATOMIC_SEQ_CST);
+	if (local(v))
+		return NULL;	/* its run loop steps once the console returns */
+	kick(v);
+	for (t0 = time_us(); v->steps == before && vm->state == VM_RUNNING; cpu_relax())
+		if (time_us() - t0 > REQUEST_TIMEOUT_US)
+			return "timed out: the step did not finish";
+	return NULL;
+}
+
+/* Back to the state the boot left it in: every vCPU out of guest mode (or
+ * gone), RAM zeroed, the image and boot information placed anew, vcpu0 at
+ * the entry point and the others waiting, the exit counters zeroed; then
+ * running again on the same cores. */
+const char *vms_reset(struct vm *vm)
+{
+	const struct vm_opts *o = &opts[vm->module];
+	struct vcpu_start start;
+	const char *why;
+
+	if (vm->state == VM_CREATED || !vm->nr_vcpus)
+		return "it never started (see its boot message)";
+	if (vm->state == VM_RUNNING && (why = vms_pause(vm)))
+		return why;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)	/* a stopped VM: run loops left */
+		while (vm->state == VM_STOPPED && vm->vcpu[i].assigned && !vm->vcpu[i].exited &&
+		       !local(&vm->vcpu[i]))
+			cpu_relax();
+	memset((void *)vm->ram_hpa, 0, vm->mem);
+	why = load_image(vm, o, boot, &boot->modules[vm->module], &start);
+	if (why)
+		return why;	/* cannot happen: the same image loaded at boot */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+
+		vcpu_init(v, &start);
+		v->waiting = v->halted = i > 0;
+		v->wake = false;
+		v->exits = 0;
+		memset(v->trace, 0, sizeof(v->trace));
+		asid_request_flush(&v->asid);	/* old translations of the old contents */
+	}
+	vm->resets++;
+	log_info("vm %s: reset from the console (RAM zeroed, image reloaded, entry %#lx)", vm->name,
+		 start.rip);
+	vm->faulted = false;
+	vm->result = -1;
+	vm->reason[0] = 0;
+	if (vm->state == VM_STOPPED) {
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			struct vcpu *v = &vm->vcpu[i];
+
+			v->request = 0;
+			v->paused = false;
+			v->exited = false;
+			smp_cpu(v->core)->vcpu = v;
+		}
+		vm->state = VM_RUNNING;
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			kick(&vm->vcpu[i]);
+		return NULL;
+	}
+	return vms_resume(vm);
 }
 
 const char *vms_kill(struct vm *vm)

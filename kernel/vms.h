@@ -4,6 +4,9 @@
 #include <stdbool.h>
 #include "boot/bootinfo.h"
 
+struct vm;
+struct vcpu;
+
 /* Creates every VM from the module2 lines and starts their vCPUs. A bad
  * line or image stops that VM with a message; the others boot. */
 void vms_start(const struct boot_info *bi, bool reserve_cpu0);
@@ -23,4 +26,11 @@ struct vm *vms_find(const char *name);
 const char *vms_pause(struct vm *vm);
 const char *vms_resume(struct vm *vm);
 const char *vms_kill(struct vm *vm);
-const char *vms_nmi(struct vm *vm);
+const char *vms_nmi(struct vm *vm, struct vcpu *v);
+
+/* One guest instruction on v (the VM is paused first if it runs; it stays
+ * paused). The vCPU logs the step's RIPs when it is done. */
+const char *vms_step(struct vm *vm, struct vcpu *v);
+
+/* Restarts the VM from its image with zeroed RAM, running or stopped. */
+const char *vms_reset(struct vm *vm);

@@ -23,7 +23,9 @@
 #define EFER_SVME (1ull << 12)
 
 /* RFLAGS, APM Vol.2 3.1.6 */
+#define RFLAGS_TF (1ull << 8)
 #define RFLAGS_IF (1ull << 9)
+#define DR6_BS    (1ull << 14)	/* single-step trap (APM Vol.2 13.1.1.3) */
 
 /* CPUID bits, APM Vol.3 Appendix E */
 #define CPUID_80000001_ECX_SVM   (1u << 2)

@@ -107,6 +107,7 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 	v->regs.rbx = start->rbx;
 	s->g_pat = GUEST_PAT;
 	vcpu_reset_stats(v);
+	v->recheck = true;	/* vcpu_run checks the new state before VMRUN */
 }
 
 static void inject(struct vcpu *v, unsigned vector, uint64_t type, bool ev, uint32_t error)
@@ -132,40 +133,70 @@ static bool read_guest(void *ctx, uint64_t gpa, void *buf, size_t len)
 	return p != NULL;
 }
 
-/* The length of the instruction at the guest's CS:RIP, decoded from guest
- * memory through the guest's own page tables; 0 if it cannot be read or
- * decoded. For CPUs without NRIP save (QEMU). */
-static unsigned insn_length(struct vcpu *v, const uint8_t *expect, unsigned expect_len)
+static enum cpu_mode guest_mode(const struct vmcb_save *s)
+{
+	return !(s->cr0 & CR0_PE) ? MODE_REAL16 :
+	       (s->efer & EFER_LMA) && (s->cs.attrib & (1u << 9)) ? MODE_LONG64 :
+	       (s->cs.attrib & (1u << 10)) ? MODE_PROT32 : MODE_PROT16;
+}
+
+static struct gwalk_regs guest_paging(const struct vmcb_save *s)
+{
+	return (struct gwalk_regs){ s->cr0, s->cr3, s->cr4, s->efer, 0 };
+}
+
+/* Copies len bytes at the guest's linear address out of (to_guest false)
+ * or into guest memory, page by page through the guest's own page tables.
+ * Returns the bytes done: less than len where a page is not mapped. */
+static size_t guest_linear_copy(struct vcpu *v, uint64_t linear, void *buf, size_t len,
+				bool to_guest)
+{
+	struct gwalk_regs r = guest_paging(&v->vmcb->save);
+	size_t done = 0;
+
+	while (done < len) {
+		struct gwalk_result w;
+		size_t n = MIN(len - done, 4096 - ((linear + done) & 4095));
+		uint8_t *p;
+
+		gwalk(&r, linear + done, read_guest, v->vm, &w);
+		p = w.status == GWALK_OK ? vm_gpa_ptr(v->vm, w.gpa, n) : NULL;
+		if (!p)
+			break;
+		if (to_guest)
+			memcpy(p, (uint8_t *)buf + done, n);
+		else
+			memcpy((uint8_t *)buf + done, p, n);
+		done += n;
+	}
+	return done;
+}
+
+/* The bytes at the guest's CS:RIP (up to INSN_MAX_LEN; fewer where the
+ * next page is not mapped) and the mode to decode them in. */
+static size_t fetch_insn(struct vcpu *v, uint8_t bytes[INSN_MAX_LEN], enum cpu_mode *mode)
 {
 	const struct vmcb_save *s = &v->vmcb->save;
-	struct gwalk_regs r = { s->cr0, s->cr3, s->cr4, s->efer, 0 };
-	enum cpu_mode mode = !(s->cr0 & CR0_PE) ? MODE_REAL16 :
-			     (s->efer & EFER_LMA) && (s->cs.attrib & (1u << 9)) ? MODE_LONG64 :
-			     (s->cs.attrib & (1u << 10)) ? MODE_PROT32 : MODE_PROT16;
-	uint64_t linear = (mode == MODE_LONG64 ? 0 : s->cs.base) + s->rip;
+	uint64_t linear;
+
+	*mode = guest_mode(s);
+	linear = (*mode == MODE_LONG64 ? 0 : s->cs.base) + s->rip;
+	if (*mode != MODE_LONG64)
+		linear &= 0xffffffff;
+	return guest_linear_copy(v, linear, bytes, INSN_MAX_LEN, false);
+}
+
+/* The length of the instruction at the guest's CS:RIP, decoded from guest
+ * memory through the guest's own page tables; 0 if it cannot be read or
+ * decoded. For CPUs without NRIP save (QEMU). The exit says which
+ * instruction ran: without prefixes it is exactly the expected bytes. */
+static unsigned insn_length(struct vcpu *v, const uint8_t *expect, unsigned expect_len)
+{
 	uint8_t bytes[INSN_MAX_LEN];
-	size_t got = 0;
+	enum cpu_mode mode;
+	size_t got = fetch_insn(v, bytes, &mode);
 	struct insn insn;
 
-	if (mode != MODE_LONG64)
-		linear &= 0xffffffff;
-	/* The exit says which instruction ran: without prefixes it is exactly
-	 * the expected bytes, and no full decode is needed. */
-	if (!(r.cr0 & CR0_PG) && 4096 - (linear & 4095) >= expect_len) {
-		const uint8_t *p = vm_gpa_ptr(v->vm, linear, expect_len);
-
-		if (p && !memcmp(p, expect, expect_len))
-			return expect_len;
-	}
-	/* Byte ranges within one page at a time: the instruction may straddle two. */
-	while (got < sizeof(bytes)) {
-		struct gwalk_result w;
-		size_t n = MIN(sizeof(bytes) - got, 4096 - ((linear + got) & 4095));
-		gwalk(&r, linear + got, read_guest, v->vm, &w);
-		if (w.status != GWALK_OK || !read_guest(v->vm, w.gpa, bytes + got, n))
-			break;
-		got += n;
-	}
 	if (got >= expect_len && !memcmp(bytes, expect, expect_len))
 		return expect_len;
 	if (insn_decode(bytes, got, mode, &insn) != DECODE_OK)
@@ -290,10 +321,33 @@ static void handle_hlt(struct vcpu *v)
 	v->halted = true;
 }
 
+/* Starts a waiting vCPU of vm in 32-bit protected mode at entry, as a flat
+ * guest's vcpu0 starts, with EAX = eax and EBX = its index. False if index
+ * names no vCPU waiting to be started. */
+static bool start_vcpu(struct vm *vm, uint64_t index, uint64_t entry, uint64_t eax)
+{
+	struct vcpu *t;
+	struct vcpu_start st = { .mode = VCPU_MODE_PROT32, .rip = entry & 0xffffffff,
+				 .rax = eax & 0xffffffff, .rbx = index };
+
+	if (index == 0 || index >= vm->nr_vcpus)
+		return false;
+	t = &vm->vcpu[index];
+	if (!__atomic_load_n(&t->waiting, __ATOMIC_ACQUIRE))
+		return false;
+	vcpu_init(t, &st);	/* it sleeps in its run loop until waiting clears */
+	t->halted = false;
+	__atomic_store_n(&t->waiting, false, __ATOMIC_RELEASE);
+	vm_kick(t);
+	log_info("vm %s: vcpu%u started at %#lx", vm->name, t->index, st.rip);
+	return true;
+}
+
 /* Hypercalls: RAX = function, arguments in RBX, RCX; result in RAX.
  * docs/hypercalls.md. */
 #define HC_CONSOLE_WRITE 1	/* RBX = GPA, RCX = length (<= 4096) */
 #define HC_EXIT          2	/* RBX = result code */
+#define HC_VCPU_START    3	/* RBX = vCPU index, RCX = entry GPA, RDX = its EAX */
 #define HC_ERR_INVALID   (~0ull)
 
 static void handle_vmmcall(struct vcpu *v)
@@ -317,6 +371,9 @@ static void handle_vmmcall(struct vcpu *v)
 	}
 	case HC_EXIT:
 		vm_stop(v->vm, v, (int)(v->regs.rbx & 0xff), "exit hypercall with code %lu", v->regs.rbx & 0xff);
+		return;
+	case HC_VCPU_START:
+		s->rax = start_vcpu(v->vm, v->regs.rbx, v->regs.rcx, v->regs.rdx) ? 0 : HC_ERR_INVALID;
 		return;
 	default:
 		s->rax = HC_ERR_INVALID;
@@ -376,8 +433,86 @@ static void handle_ud(struct vcpu *v)
 	inject_exception(v, EXC_UD);	/* SVM instructions do not exist for guests */
 }
 
+/* Single-step for the console: one guest instruction under our trap flag
+ * (APM Vol.2 13.1.4). Three corrections keep the flag invisible:
+ * - PUSHF pushes the flags with our TF: the pushed copy gets the guest's;
+ * - POPF and IRET load TF from the guest's stack: that value stays;
+ * - otherwise TF goes back to what the guest had.
+ * The step ends at the #DB trap after the instruction (DR6.BS, then
+ * cleared), or at an exit that completed the instruction by emulation,
+ * injected an event, or stopped the VM; an interrupt exit before the
+ * instruction ran just runs it again. After MOV SS or POP SS the CPU holds
+ * debug traps back over one more instruction, as it does interrupts (the
+ * interrupt shadow, SDM Vol.3 6.8.3): such a step shows two instructions. */
+enum { STEP_PLAIN, STEP_PUSHF, STEP_POPF };
+
+static void step_arm(struct vcpu *v)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+	uint8_t b[INSN_MAX_LEN];
+	enum cpu_mode mode;
+	size_t got = fetch_insn(v, b, &mode);
+	struct insn insn;
+
+	v->step_kind = STEP_PLAIN;
+	if (got && insn_decode(b, got, mode, &insn) == DECODE_OK && insn.map == INSN_MAP_1BYTE &&
+	    !insn.vex_len) {
+		if (insn.opcode[0] == 0x9c) {
+			v->step_kind = STEP_PUSHF;
+			v->step_push = mode == MODE_LONG64 ? (insn.opsize ? 2 : 8) : insn.op_size;
+		} else if (insn.opcode[0] == 0x9d || insn.opcode[0] == 0xcf) {
+			v->step_kind = STEP_POPF;	/* POPF, IRET */
+		}
+	}
+	v->step_guest_tf = s->rflags & RFLAGS_TF;
+	v->step_rip = s->rip;
+	s->rflags |= RFLAGS_TF;
+	v->stepping = true;
+}
+
+static void step_finish(struct vcpu *v, const char *how)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+
+	if (v->step_kind != STEP_POPF)
+		s->rflags = (s->rflags & ~RFLAGS_TF) | (v->step_guest_tf ? RFLAGS_TF : 0);
+	if (v->step_kind == STEP_PUSHF && !v->step_guest_tf && s->rip != v->step_rip) {
+		uint64_t at = (guest_mode(s) == MODE_LONG64 ? 0 : s->ss.base) + s->rsp, flags = 0;
+
+		if (guest_linear_copy(v, at, &flags, v->step_push, false) == v->step_push) {
+			flags &= ~RFLAGS_TF;
+			guest_linear_copy(v, at, &flags, v->step_push, true);
+		}
+	}
+	vmcb_set_dr6(v->vmcb, s->dr6 & ~DR6_BS);
+	v->stepping = false;
+	__atomic_and_fetch(&v->request, ~VCPU_REQ_STEP, __ATOMIC_SEQ_CST);
+	log_info("vm %s: vcpu%u: step: RIP %#lx -> %#lx (%s)", v->vm->name, v->index, v->step_rip,
+		 s->rip, how);
+	__atomic_add_fetch(&v->steps, 1, __ATOMIC_RELEASE);
+}
+
+/* After an exit handled while stepping: is the step over? */
+static void step_check(struct vcpu *v, uint32_t code)
+{
+	if (code == VMEXIT_INTR || code == VMEXIT_NMI || code == VMEXIT_SMI)
+		if (!(v->vmcb->control.eventinj & EVENT_VALID))
+			return;		/* the instruction has not run yet */
+	step_finish(v, v->vm->state != VM_RUNNING ? "the VM stopped" :
+		       v->vmcb->control.eventinj & EVENT_VALID ? "it raised an exception, delivered next" :
+		       "completed by the hypervisor");
+}
+
 static void handle_reflect(struct vcpu *v)
 {
+	/* A #DB while stepping is our trap unless DR6 names one of the guest's
+	 * breakpoints (B0-B3). DR6.BS says so on QEMU; Bochs 2.7 leaves the
+	 * VMCB's DR6 as it was at VMRUN. */
+	if (v->stepping && v->vmcb->control.exitcode == VMEXIT_EXCP_BASE + EXC_DB &&
+	    ((v->vmcb->save.dr6 & DR6_BS) || !(v->vmcb->save.dr6 & 0xf))) {
+		step_finish(v, "trap flag");
+		return;
+	}
 	inject_exception(v, (unsigned)(v->vmcb->control.exitcode - VMEXIT_EXCP_BASE));
 }
 
@@ -557,6 +692,16 @@ static int requests_and_hlt(struct vcpu *v)
 		vm_stop(v->vm, v, -1, "killed from the console");
 		return -1;
 	}
+	if (v->waiting) {	/* until HC_VCPU_START (or the VM's end) */
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		return 1;
+	}
+	if (v->request & VCPU_REQ_STEP) {	/* before PAUSE: a step runs while paused */
+		if (!v->stepping)
+			step_arm(v);
+		v->halted = false;
+		return 0;
+	}
 	if (v->request & VCPU_REQ_NMI) {
 		/* APM Vol.2 15.20: type NMI, vector 2, no error code. */
 		__atomic_and_fetch(&v->request, ~VCPU_REQ_NMI, __ATOMIC_SEQ_CST);
@@ -567,7 +712,7 @@ static int requests_and_hlt(struct vcpu *v)
 	if (v->request & VCPU_REQ_PAUSE) {
 		/* Out of guest mode: the console may read a consistent state. */
 		v->paused = true;
-		while ((v->request & (VCPU_REQ_PAUSE | VCPU_REQ_KILL)) == VCPU_REQ_PAUSE) {
+		while ((v->request & (VCPU_REQ_PAUSE | VCPU_REQ_KILL | VCPU_REQ_STEP)) == VCPU_REQ_PAUSE) {
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 			if (v->request & VCPU_REQ_CONSOLE) {
 				__atomic_and_fetch(&v->request, ~VCPU_REQ_CONSOLE, __ATOMIC_SEQ_CST);
@@ -641,6 +786,8 @@ void vcpu_run(struct vcpu *v)
 		 * (APM Vol.2 15.7.2), unless a handler injects its own. */
 		c->eventinj = c->exitintinfo & EVENT_VALID ? c->exitintinfo : 0;
 		dispatch(v);
+		if (__builtin_expect(v->stepping, 0))
+			step_check(v, (uint32_t)c->exitcode);
 		irq_enable();	/* take the interrupt that caused an INTR exit */
 	}
 	if (t_exit)

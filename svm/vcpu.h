@@ -37,10 +37,19 @@ struct vcpu {
 	volatile uint32_t request;
 	volatile bool paused;	/* the run loop acknowledges REQ_PAUSE here */
 	bool halted;		/* executed HLT with IF set: waits for an event */
+	volatile bool waiting;	/* vcpu1..: not started yet (HC_VCPU_START); halted too */
 	volatile bool wake;	/* an event for it arrived (set before the kick IPI) */
 	bool recheck;		/* a handler changed state VMRUN checks: vmcb_check first */
 	volatile bool assigned;	/* handed to its core's idle loop */
 	volatile bool exited;	/* its core has left the run loop and reported */
+	/* Single-step for the console (VCPU_REQ_STEP): the trap flag is ours
+	 * for one instruction; svm/vcpu.c step_arm/step_finish. */
+	bool stepping;
+	bool step_guest_tf;	/* the guest's own RFLAGS.TF */
+	uint8_t step_kind;	/* STEP_PLAIN, STEP_PUSHF, STEP_POPF */
+	uint8_t step_push;	/* PUSHF: bytes pushed */
+	uint64_t step_rip;	/* RIP before the step */
+	volatile uint32_t steps;	/* steps completed: the console waits for a change */
 	uint32_t clean_mask;	/* VMCB_CLEAN_ALL with the clean-bits feature, else 0 */
 	uint64_t t_exit;	/* TSC at the last #VMEXIT (vcpu_fast_exit) */
 	uint64_t exits;
@@ -58,6 +67,7 @@ _Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "svm/vmrun.asm: v is 
 #define VCPU_REQ_KILL  (1u << 1)	/* stop the VM */
 #define VCPU_REQ_NMI   (1u << 2)	/* inject an NMI at the next entry */
 #define VCPU_REQ_CONSOLE (1u << 3)	/* its core's housekeeping is due (timer tick) */
+#define VCPU_REQ_STEP  (1u << 4)	/* run one guest instruction, then pause again */
 
 /* Entry modes of a guest's first instruction. */
 enum vcpu_mode { VCPU_MODE_PROT32, VCPU_MODE_REAL, VCPU_MODE_LONG };

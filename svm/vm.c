@@ -3,7 +3,11 @@
  * the stop path that reports why. */
 #include <stdarg.h>
 #include "svm/vm.h"
+#include "drivers/lapic.h"
+#include "kernel/cpu.h"
 #include "kernel/fmt.h"
+#include "kernel/smp.h"
+#include "kernel/trap.h"
 #include "kernel/lib.h"
 #include "kernel/log.h"
 #include "kernel/x86.h"
@@ -38,6 +42,21 @@ static uint64_t alloc_all_ones(unsigned pages)
 	if (pa)
 		memset((void *)pa, 0xff, pages * FRAME_SIZE);
 	return pa;
+}
+
+/* An NMI, not an interrupt: with the NMI intercept it exits the guest
+ * whatever the guest's own state, and Bochs 2.7 holds physical interrupts
+ * while the guest's IF is clear even under V_INTR_MASKING. The count tells
+ * the host's NMI handler the NMI was ours. The fixed IPI after it is for a
+ * core about to HLT with IF clear: an NMI there would come and go before
+ * the HLT, the interrupt stays pending until STI;HLT and ends it. */
+void vm_kick(struct vcpu *v)
+{
+	struct cpu *c = smp_cpu(v->core);
+
+	__atomic_add_fetch(&c->nmi_kicks, 1, __ATOMIC_SEQ_CST);
+	lapic_send_nmi(c->apic_id);
+	lapic_send_ipi(c->apic_id, VEC_IPI_KICK);
 }
 
 const char *vm_setup_memory(struct vm *vm)
@@ -88,13 +107,22 @@ void vm_stop(struct vm *vm, struct vcpu *v, int result, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (vm->state == VM_STOPPED)
-		return;
+	enum vm_state running = VM_RUNNING;
+
+	/* One stop wins: another vCPU may be stopping the VM right now. */
+	if (!__atomic_compare_exchange_n(&vm->state, &running, VM_STOPPED, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		if (vm->state != VM_CREATED)
+			return;
+		vm->state = VM_STOPPED;	/* never ran: the builder stops it */
+	}
 	va_start(ap, fmt);
 	fmt_vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
 	va_end(ap);
 	vm->result = result;
-	vm->state = VM_STOPPED;
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++)	/* the others leave guest mode too */
+		if (&vm->vcpu[i] != v && vm->vcpu[i].assigned && !vm->vcpu[i].exited)
+			vm_kick(&vm->vcpu[i]);
 	if (v)
 		log_info("vm %s: stopped: %s (vcpu%u on cpu%u, exit %#lx, RIP %#lx)", vm->name,
 			 vm->reason, v->index, v->core, v->vmcb->control.exitcode,

@@ -3,11 +3,13 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "kernel/spinlock.h"
 #include "kernel/vmopts.h"
 #include "mm/npt.h"
 #include "svm/vcpu.h"
 
 #define VM_MAX_VCPUS 8
+#define VM_OUT_RING  4096
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPED };
 
@@ -31,12 +33,23 @@ struct vm {
 	volatile uint32_t rx_head, rx_tail;
 	char con[128];		/* COM1 output not yet printed (one line) */
 	uint32_t con_len;
+	struct spinlock con_lock;	/* COM1 state: vCPUs of one VM share it */
+	/* Everything the guest wrote to COM1, for the console's replay
+	 * (console <vm>): a ring of the last VM_OUT_RING bytes. */
+	char out_ring[VM_OUT_RING];
+	uint64_t out_head;	/* bytes ever written */
+	uint32_t module;	/* its module2 line, for reset */
+	uint32_t resets;	/* times restarted from the console */
 };
 
 /* Stops the VM for good with a reason (printed with its name); its vCPUs
  * leave their run loops at their next exit. */
 void vm_stop(struct vm *vm, struct vcpu *v, int result, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Forces v out of guest mode (an IPI to its core): it looks at its
+ * requests and at the VM's state. */
+void vm_kick(struct vcpu *v);
 
 /* Allocates guest RAM (zeroed), the I/O and MSR maps and the NPT for
  * vm->mem bytes. NULL on success, else why not. */

@@ -244,6 +244,12 @@ static inline void vmcb_set_pat(struct vmcb *v, uint64_t pat)
 	v->control.vmcb_clean &= ~VMCB_CLEAN_NP;
 }
 
+static inline void vmcb_set_dr6(struct vmcb *v, uint64_t dr6)
+{
+	v->save.dr6 = dr6;
+	v->control.vmcb_clean &= ~VMCB_CLEAN_DRX;
+}
+
 static inline void vmcb_set_asid(struct vmcb *v, uint32_t asid)
 {
 	if (v->control.guest_asid != asid) {

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 
 import pexpect
@@ -144,6 +145,55 @@ clock: sync=none, time0=utc
 log: {log}
 panic: action=fatal
 """
+
+
+def _bochs_files(iso, cpus, mem, com1):
+    tmp = tempfile.mkdtemp(dir=BUILD, prefix="bochs-")
+    rc = os.path.join(tmp, "bochsrc")
+    with open(rc, "w") as f:
+        f.write(BOCHSRC.format(rom="/usr/share/bochs/BIOS-bochs-latest", rom_addr="",
+                               cpus=cpus, mem=mem, iso=iso, serial=com1,
+                               log=os.path.join(tmp, "bochs.log")))
+    with open(os.path.join(tmp, "cont.rc"), "w") as f:
+        f.write("c\n")
+    return tmp, rc
+
+
+@contextlib.contextmanager
+def bochs_session(iso, cpus=1, mem=256, timeout=120):
+    """Boots iso in Bochs with COM1 on a TCP socket (Bochs listens and waits
+    for us before it starts) and yields a pexpect child on that socket."""
+    import socket
+    from pexpect import fdpexpect
+    with socket.socket() as s:                  # a free port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tmp, rc = _bochs_files(iso, cpus, mem, f"localhost:{port}")
+    with open(rc) as f:
+        text = f.read().replace("mode=file, dev=localhost", "mode=socket-server, dev=localhost")
+    with open(rc, "w") as f:
+        f.write(text)
+    proc = subprocess.Popen(["bochs", "-q", "-f", rc, "-rc", os.path.join(tmp, "cont.rc")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=tmp)
+    sock = None
+    try:
+        for _ in range(200):
+            try:
+                sock = socket.create_connection(("127.0.0.1", port))
+                break
+            except OSError:
+                time.sleep(0.05)
+        child = fdpexpect.fdspawn(sock.fileno(), encoding="utf-8", codec_errors="replace",
+                                  timeout=timeout)
+        child.send = lambda data: sock.sendall(data.encode("latin-1"))
+        yield child
+    finally:
+        if sock:
+            sock.close()
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def bochs(iso, cpus=1, mem=256, timeout=180):

@@ -3,8 +3,9 @@ import re
 import time
 
 import pexpect
+import pytest
 
-from svmv import build_iso, qemu_session
+from svmv import bochs_session, build_iso, qemu_session
 
 PROMPT = "svmvisor> "
 
@@ -36,7 +37,7 @@ def test_live_console_without_svm():
                 pass
         child.send("\x15\r")        # Ctrl-U: drop whatever the junk left
         child.expect_exact(PROMPT)
-        command(child, "mem", "free:")
+        command(child, "mem", "free frames")
         command(child, "x" * 300, "error: line longer than 128 characters, ignored")
         child.send("reboot\r")
         child.expect_exact("rebooting")
@@ -144,7 +145,7 @@ def test_console_controls_vms():
         command(child, "x spin 0x100000 16", f"0000000000100000: {head}")
         command(child, "x/p spin 1M 16", f"0000000000100000: {head}")
         command(child, "x/p spin 0x7ff00000", "outside the VM's 16 MiB of RAM")
-        command(child, "x spin zz", 'x: bad number "zz"')
+        command(child, "x spin zz", 'x: <gva> "zz" is not a number')
         child.send("xlate spin 0x100123\r")
         child.expect_exact("guest paging off: GVA 0x100123 = GPA 0x100123")
         child.expect(r"host physical (0x[0-9a-f]+) \(page")
@@ -158,19 +159,21 @@ def test_console_controls_vms():
         child.expect_exact(PROMPT)
         command(child, "pause spin", "paused spin")
         command(child, "vms", "spin            paused")
-        command(child, "exits spin", "0x0060")            # the kicks were INTR exits
-        child.send("trace spin 4\r")
+        command(child, "exits spin", "0x0061 NMI")        # the kicks were NMI exits
+        child.send("trace spin 0 4\r")
         child.expect(r"#\s+tsc\s+exit\s+exitinfo1")
-        child.expect(r"\d+\s+[0-9a-f]+\s+0x60 ")          # an INTR exit in the recorder
+        child.expect(r"\d+\s+[0-9a-f]+\s+0x61 ")          # an NMI exit in the recorder
         child.expect_exact(PROMPT)
-        command(child, "trace spin x", 'trace: bad count "x"')
+        command(child, "trace spin x", 'trace: unexpected "x"; usage: trace <vm> [vcpu] [n]')
+        command(child, "trace spin 3", "trace: spin has no vcpu3 (it has vcpu0-vcpu0)")
+        command(child, "regs spin 99999999999999999999", 'regs: [vcpu] "99999999999999999999" is too large')
         command(child, "resume spin", "resumed spin")
         command(child, "vms", "spin            running")
         command(child, "kill spin", "killed spin")
         command(child, "vms", "-1: killed from the console")
         command(child, "kill spin", "kill spin: already stopped")
         command(child, "regs nosuch", 'regs: no VM named "nosuch"')
-        command(child, "pause", "pause: which VM? (see vms)")
+        command(child, "pause", "pause: missing <vm>; usage: pause <vm>")
 
 
 def test_console_focus_routes_input_to_the_right_guest():
@@ -220,17 +223,133 @@ def test_console_nmi_npt_help_and_exit_reset():
         child.expect_exact("[nmi] nmi32: waiting for an NMI")
         child.send("\r")
         child.expect_exact(PROMPT)
-        command(child, "help npt", "npt       <vm>            the nested mappings")
+        command(child, "help npt", "npt      <vm>                   the nested mappings")
         command(child, "help frob", 'help: no command "frob"')
         # 16 MiB at GPA 0: 2 MiB pages (no 1G run fits), writable and executable.
         command(child, "npt nmi", "GPA 0x0000000000-0x0000ffffff -> HPA")
         command(child, "npt nmi", "   8 x 2M W X")
         command(child, "exits nmi", "0x007b")
-        command(child, "exits nmi reset", "exits nmi: counters reset")
+        command(child, "exits nmi reset", "exits nmi: vcpu0 counters reset")
         child.send("exits nmi\r")
-        child.expect_exact("code        count")
+        child.expect_exact("code   name          count")
         i = child.expect([r"0x007b", re.escape(PROMPT)])
         assert i == 1, "counters were not reset"
         command(child, "nmi nmi", "NMI sent to nmi")
         child.expect_exact("[nmi] PASS nmi: delivered through the IDT as vector 2")
         child.expect_exact("vm nmi: stopped: debug exit with code 0")
+
+
+def step(child, vm, vcpu=""):
+    """One `step`; returns (RIP before, RIP after) from the vCPU's log line."""
+    child.send(f"step {vm} {vcpu}".strip() + "\r")
+    child.expect(rf"vm {vm}: vcpu\d+: step: RIP (0x[0-9a-f]+) -> (0x[0-9a-f]+) \(([^)]*)\)")
+    return int(child.match.group(1), 16), int(child.match.group(2), 16), child.match.group(3)
+
+
+# guests/step32.asm: step_loop's instructions, address -> address after it.
+STEP32 = {0x100200: 0x100201, 0x100201: 0x100202, 0x100202: 0x100203, 0x100203: 0x100204,
+          0x100204: 0x10020a, 0x10020a: 0x10020b, 0x10020b: 0x10020c, 0x10020c: 0x10020e,
+          0x10020e: 0x100211,   # MOV SS holds the trap over the NOP in its shadow
+          0x100210: 0x100211, 0x100211: 0x100200}
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+def test_step_single_instructions(emulator):
+    """step on a vCPU on another core and on the console's own core: RIP
+    advances by each instruction's length, and the trap flag never shows
+    (PUSHF's pushed copy, RFLAGS after the step)."""
+    from test_guests import guest
+    mods = [guest("step32", "far"), guest("step32", "near")]
+    spawn = (lambda: qemu_session(build_iso("", mods), smp=2, timeout=60)) if emulator == "qemu" \
+        else (lambda: bochs_session(build_iso("", mods), cpus=2, timeout=120))
+    with spawn() as child:
+        ready = set()
+        while len(ready) < 2:                   # in either order
+            child.expect([r"\[(far)\] step32: ready", r"\[(near)\] step32: ready"])
+            ready.add(child.match.group(1))
+        child.send("\r")
+        child.expect_exact(PROMPT)
+        for vm in ("far", "near"):
+            command(child, f"pause {vm}", f"paused {vm}")
+            seen = 0
+            for _ in range(40):                     # a full lap, then some
+                before, after, how = step(child, vm)
+                assert how == "trap flag", how
+                assert STEP32[before] == after, (hex(before), hex(after))
+                seen |= 1 << (before - 0x100200)
+                if seen & (1 << 0x11) and after == 0x100200 and bin(seen).count("1") >= 10:
+                    break
+            assert bin(seen).count("1") >= 10, bin(seen)
+            child.send(f"regs {vm}\r")
+            child.expect(r"RFLAGS ([0-9a-f]{16})")
+            assert not int(child.match.group(1), 16) & 0x100, "TF left set"
+            child.expect(r"RDX ([0-9a-f]{16})")
+            rdx = int(child.match.group(1), 16)
+            child.expect_exact(PROMPT)
+            # The flags PUSHFD pushed during a step, stored by the guest: no TF.
+            child.send(f"x {vm} 0x100400 4\r")
+            child.expect(r"0000000000100400: ([0-9a-f]{2}) ([0-9a-f]{2}) ([0-9a-f]{2}) ([0-9a-f]{2})")
+            flags = int(child.match.group(2) + child.match.group(1), 16)
+            child.expect_exact(PROMPT)
+            assert flags != 0xffff and not flags & 0x100, hex(flags)
+            command(child, f"resume {vm}", f"resumed {vm}")
+            time.sleep(0.2)
+            command(child, f"pause {vm}", f"paused {vm}")
+            child.send(f"regs {vm}\r")
+            child.expect(r"RDX ([0-9a-f]{16})")
+            assert int(child.match.group(1), 16) != rdx, "it ran again after resume"
+            child.expect_exact(PROMPT)
+            command(child, f"resume {vm}", f"resumed {vm}")
+        command(child, "step far 1", "step: far has no vcpu1 (it has vcpu0-vcpu0)")
+        child.send("vcpus near\r")
+        child.expect(r"0\s+0\s+running")              # near shares the console's core
+        child.expect_exact(PROMPT)
+
+
+def test_console_replay_reset_and_vcpu_arguments():
+    from test_guests import guest
+    mods = [guest("cpuid32", "cpuid"), guest("spin32", "spin"), guest("smp32", "smp", "cpus=3,4")]
+    with qemu_session(build_iso("", mods), smp=5, timeout=60) as child:
+        child.expect_exact("vm cpuid: stopped: debug exit with code 0")
+        child.expect_exact("vm smp: stopped: debug exit with code 0")
+        child.send("\r")
+        child.expect_exact(PROMPT)
+        # The VM's COM1 output, kept in its ring.
+        child.send("console cpuid\r")
+        child.expect(r"--- cpuid COM1: the last \d+ of \d+ bytes ---")
+        child.expect_exact("PASS cpuid: SVM hidden")
+        child.expect_exact("PASS svm: INVLPGA is #UD")
+        child.expect_exact("--- end of cpuid COM1 ---")
+        child.expect_exact(PROMPT)
+        # exits: one line per reason, with a bar; the busiest has the full bar.
+        child.send("exits cpuid\r")
+        child.expect(r"0x0072 CPUID\s+\d+\s+\d+\s+\d+\s+\d+ #+")
+        child.expect(r"0x007b IOIO\s+\d+\s+\d+\s+\d+\s+\d+ #{24}\r")
+        child.expect_exact(PROMPT)
+        # reset: a stopped VM runs again from its image, with zeroed RAM.
+        command(child, "reset cpuid", "reset cpuid")
+        child.expect_exact("vm cpuid: stopped: debug exit with code 0")
+        child.send("console cpuid\r")
+        child.expect_exact("PASS svm: INVLPGA is #UD")
+        child.expect_exact("PASS svm: INVLPGA is #UD")   # both runs are in the ring
+        child.expect_exact("--- end of cpuid COM1 ---")
+        child.expect_exact(PROMPT)
+        # reset of a running VM: it starts over (RDX counts from 0 again).
+        child.send("regs spin\r")
+        child.expect(r"RDX ([0-9a-f]{16})")
+        rdx = int(child.match.group(1), 16)
+        child.expect_exact(PROMPT)
+        command(child, "reset spin", "reset spin")
+        child.expect_exact("[spin] spin32: spinning")
+        command(child, "vms", "spin            running")
+        # Two vCPUs: each has its own registers, exits and recorder.
+        command(child, "vcpus smp", "1        4")
+        child.send("regs smp 1\r")
+        child.expect_exact("smp vcpu1 (stopped)")
+        child.expect(r"RBX 0000000000000001")            # its index, as HC_VCPU_START set it
+        child.expect_exact(PROMPT)
+        command(child, "exits smp 1", "smp vcpu1:")
+        command(child, "trace smp 1 2", "exitinfo1")
+        command(child, "regs smp 2", "regs: smp has no vcpu2 (it has vcpu0-vcpu1)")
+        command(child, "reset nosuch", 'reset: no VM named "nosuch"')
+        del rdx

@@ -177,3 +177,28 @@ def test_malformed_image_stops_only_that_vm():
     assert re.search(r"vm junk: stopped: .*(Multiboot|multiboot)", run.console), run.console
     assert "module 1 is for=nobody, but there is no such VM" in run.console
     check_cpuid_guest(run.console)
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+def test_two_vcpus_in_one_vm(emulator):
+    """cpus= with two cores: vcpu1 waits until vcpu0 starts it with the
+    HC_VCPU_START hypercall; both share the VM's memory (locked increments)."""
+    mods = [guest("smp32", "smp", "cpus=1,2"), guest("cpuid32", "cpuid")]
+    iso = build_iso("testexit=on", mods)
+    run = qemu(iso, smp=4) if emulator == "qemu" else bochs(iso, cpus=4)
+    c = run.console
+    for case in ("vcpu1 started", "vcpu1 cannot be started twice", "unknown vcpu refused",
+                 "vcpu1 runs with its index in EBX", "locked increments from both vCPUs"):
+        assert f"[smp] PASS smp: {case}" in c, (case, c)
+    assert "vm smp: vcpu1 started at 0x" in c
+    assert re.search(r"vm smp: vcpu1: \d+ exits", c), "vcpu1 ran on its own core and reported"
+    assert "vm smp: result 0 (debug exit with code 0)" in c
+    check_cpuid_guest(c)
+
+
+def test_too_many_vcpus_stop_only_that_vm():
+    bad = guest("cpuid32", "wide", "cpus=0-9")
+    run = qemu(build_iso("testexit=on", [bad, guest("cpuid32", "cpuid")]), smp=2)
+    assert "vm wide: stopped: cpus= names 10 cores; a VM has at most 8 vCPUs" in run.console, \
+        run.console
+    check_cpuid_guest(run.console)
