@@ -283,9 +283,11 @@ def test_step_single_instructions(emulator):
             child.send(f"regs {vm}\r")
             child.expect(r"RFLAGS ([0-9a-f]{16})")
             assert not int(child.match.group(1), 16) & 0x100, "TF left set"
-            child.expect(r"RDX ([0-9a-f]{16})")
-            rdx = int(child.match.group(1), 16)
+            child.expect(r"RDX ([0-9a-f]{16}) RSI ([0-9a-f]{16})")
+            rdx, rsi = int(child.match.group(1), 16), int(child.match.group(2), 16)
             child.expect_exact(PROMPT)
+            # The pattern the guest pushed, where its ESI points.
+            command(child, f"x {vm} {rsi:#x} 8", f"{rsi:016x}: 0d f0 fe ca de c0 ad 0b")
             # The flags PUSHFD pushed during a step, stored by the guest: no TF.
             child.send(f"x {vm} 0x100400 4\r")
             child.expect(r"0000000000100400: ([0-9a-f]{2}) ([0-9a-f]{2}) ([0-9a-f]{2}) ([0-9a-f]{2})")
@@ -308,10 +310,29 @@ def test_step_single_instructions(emulator):
 
 def test_console_replay_reset_and_vcpu_arguments():
     from test_guests import guest
-    mods = [guest("cpuid32", "cpuid"), guest("spin32", "spin"), guest("smp32", "smp", "cpus=3,4")]
-    with qemu_session(build_iso("", mods), smp=5, timeout=60) as child:
-        child.expect_exact("vm cpuid: stopped: debug exit with code 0")
-        child.expect_exact("vm smp: stopped: debug exit with code 0")
+    from test_guests import flat64_guest
+    mods = [guest("cpuid32", "cpuid"), guest("spin32", "spin"), guest("smp32", "smp", "cpus=3,4"),
+            flat64_guest()]
+    with qemu_session(build_iso("", mods), smp=6, timeout=60) as child:
+        child.expect(r"vm flat64: 16 MiB RAM at host (0x[0-9a-f]+),")
+        flat64_ram = int(child.match.group(1), 16)
+        for _ in range(50):                         # until all three have finished
+            child.send("vms\r")
+            child.expect(r"name\s+state")
+            child.expect_exact(PROMPT)
+            if child.before.count("0: debug exit with code 0") == 3:
+                break
+            time.sleep(0.2)
+        assert child.before.count("0: debug exit with code 0") == 3, child.before
+        # xlate through the 4-level tables the hypervisor built for flat64.
+        child.send("xlate flat64 0x100123\r")
+        child.expect(r"guest PML4E at GPA 0x[0-9a-f]+ = [0-9a-f]{16}  PW-")
+        child.expect(r"guest PDPTE at GPA 0x[0-9a-f]+ = [0-9a-f]{16}  PW-")
+        child.expect(r"guest PDE   at GPA 0x[0-9a-f]+ = [0-9a-f]{16}  PW- large")
+        child.expect_exact("GPA 0x100123 (page 2048 KiB, writable)")
+        child.expect(r"host physical (0x[0-9a-f]+) ")
+        assert int(child.match.group(1), 16) == flat64_ram + 0x100123
+        child.expect_exact(PROMPT)
         child.send("\r")
         child.expect_exact(PROMPT)
         # The VM's COM1 output, kept in its ring.
