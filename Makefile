@@ -99,7 +99,7 @@ $(BUILD)/svmvisor.iso: $(BUILD)/svmvisor.elf iso/grub.cfg $(GUESTS)
 	cp $(GUESTS) $(BUILD)/iso/guests/
 	grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
-QEMU_RUN := qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 4 -m 512M \
+QEMU_RUN := qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 7 -m 512M \
 	-cdrom $(BUILD)/svmvisor.iso -boot d -display none -vga none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 

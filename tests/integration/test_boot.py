@@ -141,3 +141,22 @@ def test_bochs_ryzen():
     check_banner(run)
     assert "AuthenticAMD" in run.console and "SVM advertised" in run.console
     check_dump(run, "#UD invalid opcode", 6)
+
+
+def test_default_iso_as_make_run_boots_it():
+    """build/svmvisor.iso's default entry, on `make run`'s seven CPUs: the
+    self-tests pass, and echo answers through the console's Ctrl-]."""
+    from svmv import qemu_session
+    with qemu_session(os.path.join(BUILD, "svmvisor.iso"), smp=7, timeout=90) as child:
+        want = ["[selftest] PASS cpuid: SVM hidden", "[real] PASS real mode: CPUID signature",
+                "[flat64] PASS flat64: CPUID hypervisor leaf",
+                "[smp] PASS smp: locked increments from both vCPUs",
+                "vcpu0 on cpu0"]                     # the sixth guest shares the console's core
+        while want:                                  # the guests run in parallel: any order
+            want.pop(child.expect_exact(want))
+        child.send("\r")
+        child.expect_exact("svmvisor> ")
+        child.send("\x1d")
+        child.expect_exact("[input to vm echo; Ctrl-] for the next]")
+        child.send("hi there\r")
+        child.expect_exact("[echo] got: hi there")
