@@ -69,7 +69,7 @@ GUESTS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(filter-out guests/mb%,
 all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso
 
 # Test guests: flat binaries assembled on their own (guests/*.asm).
-$(BUILD)/guests/%.bin: guests/%.asm guests/lib32.inc | $(BUILD)/.deps
+$(BUILD)/guests/%.bin: guests/%.asm guests/lib32.inc guests/puts64.inc | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -Werror $< -o $@
 

@@ -150,25 +150,7 @@ report_al:
 	mov esi, msg_nl
 	; fall through
 
-; Prints the NUL-terminated string at RSI on COM1, polling the line status
-; register (transmit holding register empty, bit 5) before each byte.
-; Clobbers RAX, RDX, RSI.
-puts64:
-	lodsb
-	test al, al
-	jz .done
-	mov ah, al
-	mov dx, COM1 + 5
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov dx, COM1
-	mov al, ah
-	out dx, al
-	jmp puts64
-.done:
-	ret
+%include "guests/puts64.inc"
 
 msg_hello:   db "flat64: started at its entry", 13, 10, 0
 case_mode:   db "flat64: started in 64-bit mode", 0

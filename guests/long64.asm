@@ -87,22 +87,8 @@ report64:
 	pop rsi
 	call puts64
 	mov rsi, msg_nl
-puts64:
-	lodsb
-	test al, al
-	jz .done
-	mov ah, al
-	mov dx, COM1 + 5
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov dx, COM1
-	mov al, ah
-	out dx, al
-	jmp puts64
-.done:
-	ret
+	; fall through
+%include "guests/puts64.inc"
 
 align 8
 gdt64:

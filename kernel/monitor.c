@@ -229,36 +229,21 @@ static void report(const char *cmd, const struct vm *vm, const char *err, const 
 		print("%s %s\n", done, vm->name);
 }
 
-static void cmd_pause(const char *cmd, const struct mon_args *a)
+/* pause, resume, kill, reset <vm>: one request to the whole VM. */
+static void cmd_vm_op(const char *cmd, const struct mon_args *a)
 {
+	static const struct {
+		const char *cmd, *done;
+		const char *(*op)(struct vm *vm);
+	} ops[] = {
+		{ "pause", "paused", vms_pause }, { "resume", "resumed", vms_resume },
+		{ "kill", "killed", vms_kill }, { "reset", "reset", vms_reset },
+	};
 	struct vm *vm = vm_of(cmd, a);
 
-	if (vm)
-		report(cmd, vm, vms_pause(vm), "paused");
-}
-
-static void cmd_resume(const char *cmd, const struct mon_args *a)
-{
-	struct vm *vm = vm_of(cmd, a);
-
-	if (vm)
-		report(cmd, vm, vms_resume(vm), "resumed");
-}
-
-static void cmd_kill(const char *cmd, const struct mon_args *a)
-{
-	struct vm *vm = vm_of(cmd, a);
-
-	if (vm)
-		report(cmd, vm, vms_kill(vm), "killed");
-}
-
-static void cmd_reset(const char *cmd, const struct mon_args *a)
-{
-	struct vm *vm = vm_of(cmd, a);
-
-	if (vm)
-		report(cmd, vm, vms_reset(vm), "reset");
+	for (size_t i = 0; vm && i < ARRAY_SIZE(ops); i++)
+		if (!strcmp(cmd, ops[i].cmd))
+			report(cmd, vm, ops[i].op(vm), ops[i].done);
 }
 
 static void cmd_step(const char *cmd, const struct mon_args *a)
@@ -365,6 +350,85 @@ static void cmd_vcpus(const char *cmd, const struct mon_args *a)
 	}
 }
 
+static const char *exit_name(unsigned code)
+{
+	static const char *const names[NR_EXIT_STATS] = {
+		[VMEXIT_EXCP_BASE + 1] = "#DB", [VMEXIT_EXCP_BASE + 8] = "#DF",
+		[VMEXIT_EXCP_BASE + 17] = "#AC", [VMEXIT_EXCP_BASE + 18] = "#MC",
+		[VMEXIT_INTR] = "INTR", [VMEXIT_NMI] = "NMI", [VMEXIT_SMI] = "SMI",
+		[VMEXIT_INIT] = "INIT", [VMEXIT_CPUID] = "CPUID", [VMEXIT_INVD] = "INVD",
+		[VMEXIT_HLT] = "HLT", [VMEXIT_INVLPGA] = "INVLPGA", [VMEXIT_IOIO] = "IOIO",
+		[VMEXIT_MSR] = "MSR", [VMEXIT_TASK_SWITCH] = "TASK_SWITCH",
+		[VMEXIT_SHUTDOWN] = "SHUTDOWN", [VMEXIT_VMRUN] = "VMRUN", [VMEXIT_VMMCALL] = "VMMCALL",
+		[VMEXIT_VMLOAD] = "VMLOAD", [VMEXIT_VMSAVE] = "VMSAVE", [VMEXIT_STGI] = "STGI",
+		[VMEXIT_CLGI] = "CLGI", [VMEXIT_SKINIT] = "SKINIT", [VMEXIT_RDTSCP] = "RDTSCP",
+		[VMEXIT_MONITOR] = "MONITOR", [VMEXIT_MWAIT] = "MWAIT", [VMEXIT_XSETBV] = "XSETBV",
+	};
+
+	if (code == VMEXIT_NPF)
+		return "NPF";
+	if (code == VMEXIT_INVALID)
+		return "INVALID";
+	return code < NR_EXIT_STATS && names[code] ? names[code] : "";
+}
+
+/* Names of the set bits, after label, wrapped at about 90 columns. */
+static void bit_names(const char *label, uint32_t bits, const char *const names[32])
+{
+	char line[100];
+	int n = fmt_snprintf(line, sizeof(line), "      %-11s", label);
+
+	for (unsigned i = 0; i < 32; i++) {
+		char name[8];
+		const char *nm = names[i];
+
+		if (!(bits >> i & 1))
+			continue;
+		if (!nm) {
+			fmt_snprintf(name, sizeof(name), "bit%u", i);
+			nm = name;
+		}
+		if (n + 1 + (int)strlen(nm) > 90) {
+			print("%s\n", line);
+			n = fmt_snprintf(line, sizeof(line), "      %-11s", "");
+		}
+		n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, " %s", nm);
+	}
+	print("%s\n", line);
+}
+
+/* APM Vol.2 Appendix B, Table B-1: intercept vectors 3 and 4 (offsets 0x0c
+ * and 0x10) and the exception vector (offset 0x08). */
+static const char *const misc1_names[32] = {
+	"INTR", "NMI", "SMI", "INIT", "VINTR", "CR0_SEL", "IDTR_R", "GDTR_R", "LDTR_R", "TR_R",
+	"IDTR_W", "GDTR_W", "LDTR_W", "TR_W", "RDTSC", "RDPMC", "PUSHF", "POPF", "CPUID", "RSM",
+	"IRET", "INTn", "INVD", "PAUSE", "HLT", "INVLPG", "INVLPGA", "IOIO", "MSR", "TASK_SW",
+	"FERR_FRZ", "SHUTDOWN",
+};
+static const char *const misc2_names[32] = {
+	"VMRUN", "VMMCALL", "VMLOAD", "VMSAVE", "STGI", "CLGI", "SKINIT", "RDTSCP", "ICEBP",
+	"WBINVD", "MONITOR", "MWAIT", "MWAIT_C", "XSETBV", "RDPRU", "EFER_W",
+};
+static const char *const exception_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", NULL, "#TS", "#NP", "#SS",
+	"#GP", "#PF", NULL, "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+};
+
+/* EVENTINJ and EXITINTINFO, APM Vol.2 15.20: valid, vector, type, error code. */
+static void event_line(const char *name, uint64_t e)
+{
+	static const char *const types[8] = { "INTR", "?1", "NMI", "exception", "INTn", "?5", "?6", "?7" };
+
+	if (!(e & EVENT_VALID)) {
+		print("    %-11s %#lx (none)\n", name, e);
+		return;
+	}
+	print("    %-11s %#lx: vector %lu, %s%s", name, e, e & 0xff, types[(e >> 8) & 7],
+	      e & EVENT_EV ? ", error code " : "\n");
+	if (e & EVENT_EV)
+		print("%#lx\n", e >> 32);
+}
+
 static void show_vmcb(struct vm *vm, struct vcpu *v)
 {
 	const struct vmcb_control *c = &v->vmcb->control;
@@ -375,14 +439,18 @@ static void show_vmcb(struct vm *vm, struct vcpu *v)
 	      c->intercept_cr_read, c->intercept_cr_write, c->intercept_dr_read, c->intercept_dr_write);
 	print("    intercept exceptions %08x, misc %08x %08x %08x\n", c->intercept_exceptions,
 	      c->intercept_misc1, c->intercept_misc2, c->intercept_misc3);
+	bit_names("exceptions:", c->intercept_exceptions, exception_names);
+	bit_names("misc:", c->intercept_misc1, misc1_names);
+	bit_names("misc2:", c->intercept_misc2, misc2_names);
 	print("    IOPM %#lx MSRPM %#lx TSC offset %#lx\n", c->iopm_base_pa, c->msrpm_base_pa,
 	      c->tsc_offset);
 	print("    ASID %u TLB_CONTROL %u V_INTR %#lx interrupt shadow %#lx clean %#x\n",
 	      c->guest_asid, c->tlb_control, c->v_intr, c->interrupt_shadow, c->vmcb_clean);
 	print("    NP_ENABLE %#lx N_CR3 %#lx\n", c->np_enable, c->n_cr3);
-	print("    EXITCODE %#lx EXITINFO1 %#lx EXITINFO2 %#lx EXITINTINFO %#lx\n", c->exitcode,
-	      c->exitinfo1, c->exitinfo2, c->exitintinfo);
-	print("    EVENTINJ %#lx NRIP %#lx\n", c->eventinj, c->nrip);
+	print("    EXITCODE %#lx (%s) EXITINFO1 %#lx EXITINFO2 %#lx NRIP %#lx\n", c->exitcode,
+	      exit_name((unsigned)c->exitcode), c->exitinfo1, c->exitinfo2, c->nrip);
+	event_line("EXITINTINFO", c->exitintinfo);
+	event_line("EVENTINJ", c->eventinj);
 	print("  save area\n");
 	print("    CPL %u EFER %#lx CR0 %#lx CR3 %#lx CR4 %#lx\n", s->cpl, s->efer, s->cr0, s->cr3, s->cr4);
 	print("    RIP %#lx RSP %#lx RAX %#lx RFLAGS %#lx\n", s->rip, s->rsp, s->rax, s->rflags);
@@ -509,24 +577,6 @@ static void cmd_xlate(const char *cmd, const struct mon_args *a)
 		print("  nested %-5s = %016lx\n", level_names[3 - l], nw.entry[l]);
 	print("  host physical %#lx (page %lu KiB%s%s)\n", nw.hpa, nw.page_size >> 10,
 	      nw.flags & NPT_W ? ", writable" : "", nw.flags & NPT_X ? ", executable" : "");
-}
-
-static const char *exit_name(unsigned code)
-{
-	static const char *const names[NR_EXIT_STATS] = {
-		[VMEXIT_EXCP_BASE + 1] = "#DB", [VMEXIT_EXCP_BASE + 8] = "#DF",
-		[VMEXIT_EXCP_BASE + 17] = "#AC", [VMEXIT_EXCP_BASE + 18] = "#MC",
-		[VMEXIT_INTR] = "INTR", [VMEXIT_NMI] = "NMI", [VMEXIT_SMI] = "SMI",
-		[VMEXIT_INIT] = "INIT", [VMEXIT_CPUID] = "CPUID", [VMEXIT_INVD] = "INVD",
-		[VMEXIT_HLT] = "HLT", [VMEXIT_INVLPGA] = "INVLPGA", [VMEXIT_IOIO] = "IOIO",
-		[VMEXIT_MSR] = "MSR", [VMEXIT_TASK_SWITCH] = "TASK_SWITCH",
-		[VMEXIT_SHUTDOWN] = "SHUTDOWN", [VMEXIT_VMRUN] = "VMRUN", [VMEXIT_VMMCALL] = "VMMCALL",
-		[VMEXIT_VMLOAD] = "VMLOAD", [VMEXIT_VMSAVE] = "VMSAVE", [VMEXIT_STGI] = "STGI",
-		[VMEXIT_CLGI] = "CLGI", [VMEXIT_SKINIT] = "SKINIT", [VMEXIT_RDTSCP] = "RDTSCP",
-		[VMEXIT_MONITOR] = "MONITOR", [VMEXIT_MWAIT] = "MWAIT", [VMEXIT_XSETBV] = "XSETBV",
-	};
-
-	return code < NR_EXIT_STATS && names[code] ? names[code] : "";
 }
 
 /* exits <vm> [vcpu] [reset]: counts and cycles per exit code, with bars. */
@@ -663,12 +713,12 @@ static const struct command commands[] = {
 	{ "xlate", "<vm> <gva>", "guest page walk, then nested walk, to the host address", cmd_xlate },
 	{ "npt", "<vm>", "the nested mappings by range and page size", cmd_npt },
 	{ "console", "<vm>", "replay the VM's COM1 output (the last 4 KiB)", cmd_console },
-	{ "pause", "<vm>", "stop running the VM's vCPUs", cmd_pause },
-	{ "resume", "<vm>", "run a paused VM again", cmd_resume },
+	{ "pause", "<vm>", "stop running the VM's vCPUs", cmd_vm_op },
+	{ "resume", "<vm>", "run a paused VM again", cmd_vm_op },
 	{ "step", "<vm> [vcpu]", "one guest instruction (trap flag); pauses first", cmd_step },
 	{ "nmi", "<vm> [vcpu]", "inject an NMI into a vCPU", cmd_nmi },
-	{ "reset", "<vm>", "restart the VM from its image with zeroed RAM", cmd_reset },
-	{ "kill", "<vm>", "stop the VM for good", cmd_kill },
+	{ "reset", "<vm>", "restart the VM from its image with zeroed RAM", cmd_vm_op },
+	{ "kill", "<vm>", "stop the VM for good", cmd_vm_op },
 	{ "reboot", "", "reset the machine", cmd_reboot },
 	{ 0 },
 };
