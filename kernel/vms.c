@@ -457,7 +457,6 @@ const char *vms_reset(struct vm *vm)
 
 		vcpu_init(v, &start);
 		v->waiting = v->halted = i > 0;
-		v->wake = false;
 		v->exits = 0;
 		memset(v->trace, 0, sizeof(v->trace));
 		asid_request_flush(&v->asid);	/* old translations of the old contents */

@@ -722,13 +722,13 @@ static int requests_and_hlt(struct vcpu *v)
 		v->paused = false;
 		return 1;
 	}
-	if (v->halted && !v->wake) {
-		/* Park the core until a kick IPI (an event for this vCPU, or the
-		 * VM being stopped) arrives; STI's shadow covers HLT. */
+	if (v->halted) {
+		/* Park the core until a kick (an NMI for the guest from the
+		 * console, a step, the VM being stopped) arrives: those clear
+		 * halted or end the loop. STI's shadow covers HLT. */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 		return 1;
 	}
-	v->halted = v->wake = false;
 	return 0;
 }
 

@@ -38,7 +38,6 @@ struct vcpu {
 	volatile bool paused;	/* the run loop acknowledges REQ_PAUSE here */
 	bool halted;		/* executed HLT with IF set: waits for an event */
 	volatile bool waiting;	/* vcpu1..: not started yet (HC_VCPU_START); halted too */
-	volatile bool wake;	/* an event for it arrived (set before the kick IPI) */
 	bool recheck;		/* a handler changed state VMRUN checks: vmcb_check first */
 	volatile bool assigned;	/* handed to its core's idle loop */
 	volatile bool exited;	/* its core has left the run loop and reported */
