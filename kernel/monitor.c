@@ -553,10 +553,15 @@ static void cmd_xlate(const char *cmd, const struct mon_args *a)
 	gwalk(&r, gva, read_gpa, vm, &w);
 	if (!w.levels)
 		print("  guest paging off: GVA %#lx = GPA %#lx\n", gva, w.gpa);
-	for (int l = w.levels; l >= 1 && l >= (w.fault_level ? w.fault_level : 1); l--) {
+	/* Down to the leaf: the level that failed, or the one that mapped the
+	 * page (1 for 4 KiB, 2 for 2 MiB, 3 for 1 GiB). */
+	int last = w.status != GWALK_OK ? w.fault_level : w.page_size >= (1ull << 30) ? 3 :
+		   w.page_size >= (2ull << 20) ? 2 : 1;
+
+	for (int l = w.levels; l >= 1 && l >= last; l--) {
 		uint64_t e = w.entries[l - 1];
 
-		print("  guest %-5s at GPA %#010lx = %016lx  %s%s%s%s%s\n", level_names[l - 1],
+		print("  guest %-5s at GPA 0x%08lx = %016lx  %s%s%s%s%s\n", level_names[l - 1],
 		      w.entry_gpa[l - 1], e, e & 1 ? "P" : "-", e & 2 ? "W" : "-", e & 4 ? "U" : "-",
 		      e & (1ull << 7) && l > 1 ? " large" : "", e >> 63 ? " NX" : "");
 	}
@@ -595,8 +600,8 @@ static void cmd_exits(const char *cmd, const struct mon_args *a)
 	}
 	for (unsigned i = 0; i < NR_EXIT_STATS; i++)
 		most = MAX(most, v->exit_count[i]);
-	print("  %s vcpu%u: %lu exits, %lu nested page faults\n", vm->name, v->index, v->exits,
-	      v->npf_exits);
+	print("  %s vcpu%u: %lu exits since it started; since the last reset:\n", vm->name,
+	      v->index, v->exits);
 	print("  %-6s %-8s %10s %10s %10s %10s\n", "code", "name", "count", "min", "avg", "max");
 	for (unsigned i = 0; i < NR_EXIT_STATS; i++) {
 		char bar[32];
@@ -608,6 +613,8 @@ static void cmd_exits(const char *cmd, const struct mon_args *a)
 		      v->exit_min[i] == ~0ull ? 0 : v->exit_min[i],
 		      v->exit_cycles[i] / v->exit_count[i], v->exit_max[i], bar);
 	}
+	if (v->npf_exits)	/* outside the table: it stops the VM, so at most one */
+		print("  %#06x %-8s %10lu\n", VMEXIT_NPF, "NPF", v->npf_exits);
 }
 
 static void trace_line(const char *line, void *ctx)

@@ -334,6 +334,7 @@ def test_console_replay_reset_and_vcpu_arguments():
         child.expect(r"guest PDPTE at GPA 0x[0-9a-f]+ = [0-9a-f]{16}  PW-")
         child.expect(r"guest PDE   at GPA 0x[0-9a-f]+ = [0-9a-f]{16}  PW- large")
         child.expect_exact("GPA 0x100123 (page 2048 KiB, writable)")
+        assert "guest PTE" not in child.before, "the walk ends at the large PDE"
         child.expect(r"host physical (0x[0-9a-f]+) ")
         assert int(child.match.group(1), 16) == flat64_ram + 0x100123
         child.expect_exact(PROMPT)
