@@ -310,9 +310,11 @@ static void handle_ioio(struct vcpu *v)
 
 static void handle_hlt(struct vcpu *v)
 {
-	/* With IF clear only an NMI could wake it, and nothing sends guests
-	 * NMIs: the VM is finished. Otherwise the vCPU waits on its core until
-	 * an event for it arrives (vcpu_run parks the core). */
+	/* With IF clear only an NMI could wake it, and the only source of
+	 * guest NMIs is the console's nmi command: the VM is taken to be
+	 * finished (a guest's usual "cli; hlt" end). Otherwise the vCPU
+	 * waits on its core until an event for it arrives (vcpu_run parks
+	 * the core). */
 	if (!(v->vmcb->save.rflags & RFLAGS_IF)) {
 		vm_stop(v->vm, v, -1, "halted with interrupts disabled: nothing can wake it");
 		return;

@@ -379,3 +379,18 @@ def test_console_replay_reset_and_vcpu_arguments():
         command(child, "regs smp 2", "regs: smp has no vcpu2 (it has vcpu0-vcpu1)")
         command(child, "reset nosuch", 'reset: no VM named "nosuch"')
         del rdx
+
+
+def test_bochs_kicks_reach_a_guest_with_interrupts_off():
+    """Bochs 2.7 holds physical interrupts while the guest's IF is 0, so the
+    console's kicks are NMIs: spin32 runs with IF=0 and still pauses."""
+    from test_guests import guest
+    with bochs_session(build_iso("", [guest("spin32", "spin")]), cpus=2, timeout=120) as child:
+        child.expect_exact("[spin] spin32: spinning")
+        child.send("\r")
+        child.expect_exact(PROMPT)
+        command(child, "pause spin", "paused spin")
+        command(child, "regs spin", "RAX 000000005a5a5a5a")
+        command(child, "resume spin", "resumed spin")
+        command(child, "kill spin", "killed spin")
+        command(child, "vms", "-1: killed from the console")
