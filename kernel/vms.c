@@ -457,6 +457,7 @@ const char *vms_reset(struct vm *vm)
 
 		vcpu_init(v, &start);
 		v->waiting = v->halted = i > 0;
+		__atomic_and_fetch(&v->request, ~(VCPU_REQ_STEP | VCPU_REQ_NMI), __ATOMIC_SEQ_CST);
 		v->exits = 0;
 		memset(v->trace, 0, sizeof(v->trace));
 		asid_request_flush(&v->asid);	/* old translations of the old contents */

@@ -108,6 +108,7 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 	s->g_pat = GUEST_PAT;
 	vcpu_reset_stats(v);
 	v->recheck = true;	/* vcpu_run checks the new state before VMRUN */
+	v->stepping = false;
 }
 
 static void inject(struct vcpu *v, unsigned vector, uint64_t type, bool ev, uint32_t error)
