@@ -137,6 +137,9 @@ def test_console_controls_vms():
         assert int(child.match.group(1), 16) != rdx1     # and it ran in between
         child.expect_exact(PROMPT)
         command(child, "vcpus spin", "running")
+        child.send("mem\r")                       # the VM's RAM at the host address it logged
+        child.expect(rf"vm spin\s+RAM\s+16 MiB at {ram:#x}; NPT \d+ tables, pages 0 x 1G 8 x 2M 0 x 4K")
+        child.expect_exact(PROMPT)
         # Guest memory: the image's first bytes at 1 MiB, by GVA and by GPA.
         import os
         from svmv import BUILD
