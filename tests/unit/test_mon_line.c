@@ -11,43 +11,13 @@
 #include <cmocka.h>
 
 #include "kernel/mon_line.h"
+#define TERM_ASSERT(cond) assert_true(cond)
+#include "tests/common/term_model.h"
 
 static char echoed[4096];
 static size_t echoed_len;
 
-/* One line of a VT100: what is on it and where the cursor is. */
-static struct {
-	char cell[2 * MON_LINE_MAX];
-	size_t col;
-	size_t used;		/* columns ever written since the line began */
-} term;
-
-static void term_clear(void)
-{
-	memset(&term, 0, sizeof(term));
-}
-
-static void term_put(char c)
-{
-	switch (c) {
-	case '\b':
-		if (term.col)
-			term.col--;
-		break;
-	case '\r':
-		term.col = 0;
-		break;
-	case '\n':
-		term_clear();	/* the next line starts empty */
-		break;
-	default:
-		assert_true(c >= 0x20 && c < 0x7f);
-		assert_true(term.col < sizeof(term.cell));
-		term.cell[term.col++] = c;
-		if (term.col > term.used)
-			term.used = term.col;
-	}
-}
+static struct term term;
 
 static void echo(const char *s, size_t n, void *ctx)
 {
@@ -58,25 +28,7 @@ static void echo(const char *s, size_t n, void *ctx)
 	echoed_len += n;
 	echoed[echoed_len] = 0;
 	for (size_t i = 0; i < n; i++)
-		term_put(s[i]);
-}
-
-/* The screen shows buf[0..len) then blanks, the cursor at cur; after a
- * finished line, a fresh empty line. */
-static void check_screen(const struct mon_line *l)
-{
-	assert_true(l->cur <= l->len && l->len <= MON_LINE_MAX);
-	if (l->done) {
-		assert_int_equal(term.used, 0);
-		assert_int_equal(term.col, 0);
-		return;
-	}
-	assert_int_equal(term.col, l->cur);
-	assert_true(term.used >= l->len);
-	if (l->len)
-		assert_memory_equal(term.cell, l->buf, l->len);
-	for (size_t i = l->len; i < term.used; i++)
-		assert_int_equal(term.cell[i], ' ');
+		term_put(&term, s[i]);
 }
 
 /* Feeds bytes; returns how many lines completed, the last one in l->buf. */
@@ -86,7 +38,7 @@ static int feed(struct mon_line *l, const char *s, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		lines += mon_line_feed(l, (unsigned char)s[i], echo, NULL);
-		check_screen(l);
+		term_check(&term, l);
 	}
 	return lines;
 }
@@ -102,7 +54,7 @@ static int setup(void **state)
 {
 	(void)state;
 	clear_echoed();
-	term_clear();
+	term_clear(&term);
 	return 0;
 }
 
@@ -370,7 +322,7 @@ static void test_scripts(void **state)
 	for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
 		struct mon_line l;
 
-		term_clear();
+		term_clear(&term);
 		mon_line_reset(&l);
 		assert_int_equal(feed(&l, scripts[i].in, strlen(scripts[i].in)), 0);
 		assert_int_equal(l.len, strlen(scripts[i].line));
@@ -455,7 +407,7 @@ static void test_random_edits(void **state)
 
 	(void)state;
 	mon_line_reset(&l);
-	term_clear();
+	term_clear(&term);
 	for (int step = 0; step < 200000; step++) {
 		unsigned back = l.done ? 0 : l.hist_back;	/* a new line starts at 0 */
 		int k;
@@ -500,12 +452,12 @@ static void test_redraw(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
 		mon_line_reset(&l);
-		term_clear();
+		term_clear(&term);
 		feed(&l, inputs[i], strlen(inputs[i]));
-		term_clear();
+		term_clear(&term);
 		clear_echoed();
 		mon_line_redraw(&l, echo, NULL);
-		check_screen(&l);
+		term_check(&term, &l);
 		FEED(&l, "x" LEFT DELETE);	/* editing goes on from there */
 	}
 	clear_echoed();
