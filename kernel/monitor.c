@@ -587,10 +587,21 @@ static void cmd_xlate(const char *cmd, const struct mon_args *a)
 /* exits <vm> [vcpu] [reset]: counts and cycles per exit code, with bars. */
 static void cmd_exits(const char *cmd, const struct mon_args *a)
 {
-	struct vm *vm = vm_of(cmd, a);
-	struct vcpu *v = vm ? vcpu_of(cmd, vm, a) : NULL;
+	struct vm *vm;
+	struct vcpu *v;
 	uint64_t most = 0;
 
+	/* exits reset (no VM named "reset"): every vCPU of every VM. */
+	if (!strcmp(mon_args_word(a, "vm"), "reset") && !vms_find("reset") &&
+	    !mon_args_has(a, "vcpu") && !mon_args_has(a, "reset")) {
+		for (unsigned i = 0; i < vms_count(); i++)
+			for (unsigned j = 0; j < vms_get(i)->nr_vcpus; j++)
+				vcpu_reset_stats(&vms_get(i)->vcpu[j]);
+		print("exits: counters of every vCPU reset\n");
+		return;
+	}
+	vm = vm_of(cmd, a);
+	v = vm ? vcpu_of(cmd, vm, a) : NULL;
 	if (!v)
 		return;
 	if (mon_args_has(a, "reset")) {

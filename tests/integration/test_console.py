@@ -241,6 +241,7 @@ def test_console_nmi_npt_help_and_exit_reset():
         child.expect_exact("code   name          count")
         i = child.expect([r"0x007b", re.escape(PROMPT)])
         assert i == 1, "counters were not reset"
+        command(child, "exits reset", "exits: counters of every vCPU reset")
         command(child, "nmi nmi", "NMI sent to nmi")
         child.expect_exact("[nmi] PASS nmi: delivered through the IDT as vector 2")
         child.expect_exact("vm nmi: stopped: debug exit with code 0")
