@@ -239,7 +239,7 @@ static const char *bar(uint64_t value, uint64_t max, unsigned width)
 
 static void test_bar(void **state)
 {
-	char small[4] = "XXX";
+	char small[4] = "---";	/* overwritten by the bar */
 
 	(void)state;
 	assert_string_equal(bar(0, 100, 10), "");
