@@ -306,11 +306,6 @@ struct vm *vms_find(const char *name)
 
 #define REQUEST_TIMEOUT_US 200000
 
-static void kick(struct vcpu *v)
-{
-	vm_kick(v);
-}
-
 /* A vCPU on the core this console runs on is out of guest mode right now
  * (the console runs between its exits): its run loop acts on a request once
  * the console returns, and its state is consistent meanwhile. */
@@ -336,7 +331,7 @@ static const char *request(struct vm *vm, uint32_t req, bool set, bool (*done)(s
 		if (local(v) && req == VCPU_REQ_PAUSE)
 			v->paused = set;
 		else if (v->assigned && !v->exited && !local(v))
-			kick(v);
+			vm_kick(v);
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpu[i];
@@ -401,7 +396,7 @@ const char *vms_nmi(struct vm *vm, struct vcpu *v)
 	__atomic_or_fetch(&v->request, VCPU_REQ_NMI, __ATOMIC_SEQ_CST);
 	if (local(v))
 		return NULL;	/* injected when the console returns */
-	kick(v);
+	vm_kick(v);
 	for (t0 = time_us(); !nmi_taken(v) && vm->state == VM_RUNNING; cpu_relax())
 		if (time_us() - t0 > REQUEST_TIMEOUT_US)
 			return "timed out: the vCPU did not take the request";
@@ -423,7 +418,7 @@ const char *vms_step(struct vm *vm, struct vcpu *v)
 	__atomic_or_fetch(&v->request, VCPU_REQ_STEP, __ATOMIC_SEQ_CST);
 	if (local(v))
 		return NULL;	/* its run loop steps once the console returns */
-	kick(v);
+	vm_kick(v);
 	for (t0 = time_us(); v->steps == before && vm->state == VM_RUNNING; cpu_relax())
 		if (time_us() - t0 > REQUEST_TIMEOUT_US)
 			return "timed out: the step did not finish";
@@ -479,7 +474,7 @@ const char *vms_reset(struct vm *vm)
 		}
 		vm->state = VM_RUNNING;
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
-			kick(&vm->vcpu[i]);
+			vm_kick(&vm->vcpu[i]);
 		return NULL;
 	}
 	return vms_resume(vm);
