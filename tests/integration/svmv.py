@@ -144,7 +144,16 @@ port_e9_hack: enabled=1
 clock: sync=none, time0=utc
 log: {log}
 panic: action=fatal
+sound: driver=dummy
 """
+
+
+class BochsDidNotStart(RuntimeError):
+    """Bochs ended before it opened its serial port: its stderr says why."""
+
+    def __init__(self, stderr):
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-8:]
+        super().__init__("Bochs did not start: " + ("\n".join(tail) or "(no stderr)"))
 
 
 def _bochs_files(iso, cpus, mem, com1):
@@ -173,17 +182,24 @@ def bochs_session(iso, cpus=1, mem=256, timeout=120):
         text = f.read().replace("mode=file, dev=localhost", "mode=socket-server, dev=localhost")
     with open(rc, "w") as f:
         f.write(text)
+    errf = open(os.path.join(tmp, "stderr.txt"), "w+b")
     proc = subprocess.Popen(["bochs", "-q", "-f", rc, "-rc", os.path.join(tmp, "cont.rc")],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=tmp)
+                            stderr=errf, cwd=tmp)
     sock = None
     try:
         for _ in range(200):
+            if proc.poll() is not None:
+                errf.seek(0)
+                raise BochsDidNotStart(errf.read())
             try:
                 sock = socket.create_connection(("127.0.0.1", port))
                 break
             except OSError:
                 time.sleep(0.05)
+        if sock is None:
+            errf.seek(0)
+            raise BochsDidNotStart(errf.read())
         child = fdpexpect.fdspawn(sock.fileno(), encoding="utf-8", codec_errors="replace",
                                   timeout=timeout)
         child.send = lambda data: sock.sendall(data.encode("latin-1"))
@@ -193,10 +209,11 @@ def bochs_session(iso, cpus=1, mem=256, timeout=120):
             sock.close()
         proc.kill()
         proc.wait()
+        errf.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def bochs(iso, cpus=1, mem=256, timeout=180):
+def bochs(iso, cpus=1, mem=256, timeout=180, rom="/usr/share/bochs/BIOS-bochs-latest"):
     """Boots iso in Bochs (model ryzen) and waits for it to end. Bochs always
     exits with status 1: the serial file is what counts."""
     tmp = tempfile.mkdtemp(dir=BUILD, prefix="bochs-")
@@ -204,20 +221,25 @@ def bochs(iso, cpus=1, mem=256, timeout=180):
     rc = os.path.join(tmp, "bochsrc")
     cont = os.path.join(tmp, "cont.rc")
     with open(rc, "w") as f:
-        f.write(BOCHSRC.format(rom="/usr/share/bochs/BIOS-bochs-latest", rom_addr="",
+        f.write(BOCHSRC.format(rom=rom, rom_addr="",
                                cpus=cpus, mem=mem, iso=iso, serial=serial,
                                log=os.path.join(tmp, "bochs.log")))
     with open(cont, "w") as f:
         f.write("c\n")
     timed_out = False
+    stderr = b""
     try:
         p = subprocess.run(["bochs", "-q", "-f", rc, "-rc", cont], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                            timeout=timeout, cwd=tmp)
-        status = p.returncode
-    except subprocess.TimeoutExpired:
-        timed_out, status = True, None
-    with open(serial, "rb") as f:
-        out = f.read().decode("utf-8", "replace")
-    shutil.rmtree(tmp, ignore_errors=True)
+        status, stderr = p.returncode, p.stderr
+    except subprocess.TimeoutExpired as e:
+        timed_out, status, stderr = True, None, e.stderr or b""
+    try:
+        if not os.path.exists(serial):
+            raise BochsDidNotStart(stderr)
+        with open(serial, "rb") as f:
+            out = f.read().decode("utf-8", "replace")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return Run(status, out.replace("\r", ""), timed_out)

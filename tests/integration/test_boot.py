@@ -143,6 +143,15 @@ def test_bochs_ryzen():
     check_dump(run, "#UD invalid opcode", 6)
 
 
+def test_bochs_that_dies_early_is_reported_with_its_stderr():
+    """A Bochs that ends before its BIOS runs (here: no ROM image; on a
+    machine without sound, its ALSA thread without sound: driver=dummy)
+    is reported as such, not as a missing serial file."""
+    from svmv import BochsDidNotStart
+    with pytest.raises(BochsDidNotStart, match=r"^Bochs did not start: (?s:.*)\S"):
+        bochs(build_iso("testexit=on", [MODULE]), rom="/nonexistent/bios.bin", timeout=60)
+
+
 def test_default_iso_as_make_run_boots_it():
     """build/svmvisor.iso's default entry, on `make run`'s seven CPUs: the
     self-tests pass, and echo answers through the console's Ctrl-]."""
