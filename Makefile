@@ -20,10 +20,10 @@ PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
 
 KERNEL_C := \
 	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c \
-	kernel/crash.c kernel/string.c kernel/fmt.c kernel/cmdline.c \
-	kernel/smp.c kernel/monitor.c kernel/mon_line.c kernel/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
+	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c \
+	kernel/smp.c kernel/console/monitor.c kernel/console/mon_line.c kernel/console/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
-	kernel/vms.c kernel/vmopts.c kernel/loader.c mm/npt.c drivers/virt/vio.c \
+	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c mm/npt.c drivers/virt/vio.c \
 	svm/svm.c svm/vm.c svm/vcpu.c svm/asid.c svm/vmcb_check.c \
 	svm/decode.c svm/gwalk.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
@@ -116,16 +116,16 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sa
 # Each pure module and the sources its tests link.
 SRCS_mb2     := boot/mb2.c
 SRCS_frame   := mm/frame.c
-SRCS_fmt     := kernel/fmt.c
-SRCS_cmdline := kernel/cmdline.c kernel/fmt.c
+SRCS_fmt     := kernel/lib/fmt.c
+SRCS_cmdline := kernel/lib/cmdline.c kernel/options.c kernel/lib/fmt.c
 SRCS_acpi    := drivers/acpi.c
-SRCS_mon_line := kernel/mon_line.c
-SRCS_mon_cmd := kernel/mon_cmd.c kernel/mon_line.c kernel/cmdline.c kernel/fmt.c
+SRCS_mon_line := kernel/console/mon_line.c
+SRCS_mon_cmd := kernel/console/mon_cmd.c kernel/console/mon_line.c kernel/lib/cmdline.c kernel/lib/fmt.c
 SRCS_npt     := mm/npt.c
 SRCS_asid    := svm/asid.c
 SRCS_vmcb_check := svm/vmcb_check.c
-SRCS_vmopts  := kernel/vmopts.c kernel/cmdline.c kernel/fmt.c
-SRCS_loader  := kernel/loader.c boot/mb2.c
+SRCS_vmopts  := kernel/vm/vmopts.c kernel/lib/cmdline.c kernel/lib/fmt.c
+SRCS_loader  := kernel/vm/loader.c boot/mb2.c
 SRCS_decode  := svm/decode.c
 SRCS_gwalk   := svm/gwalk.c
 

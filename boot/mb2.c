@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "boot/mb2.h"
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 
 /* Multiboot2 3.6.5 (command line) and 3.6.9 (boot loader name). */
 struct mb2_tag_string {

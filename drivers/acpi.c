@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "drivers/acpi.h"
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 
 #define ACPI_MAX_TABLE_LEN (1u << 20)	/* our cap: real MADTs are a few KiB */
 #define ACPI_MAX_RSDP_LEN  4096u	/* our cap for the RSDP's Length */

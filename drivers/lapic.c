@@ -2,7 +2,7 @@
  * mode register r is MSR 0x800 + r / 16 (APM Vol.2 16.11). */
 #include "drivers/lapic.h"
 #include "drivers/tsc.h"
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "kernel/x86.h"
 
 #define MSR_APIC_BASE   0x1b

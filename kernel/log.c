@@ -3,9 +3,9 @@
 #include "drivers/tsc.h"
 #include "drivers/uart.h"
 #include "kernel/cpu.h"
-#include "kernel/fmt.h"
-#include "kernel/lib.h"
-#include "kernel/spinlock.h"
+#include "kernel/lib/fmt.h"
+#include "kernel/lib/lib.h"
+#include "kernel/lib/spinlock.h"
 
 #define DEBUGCON_PORT 0xe9	/* QEMU -debugcon and Bochs port_e9_hack */
 #define LINE_MAX 256

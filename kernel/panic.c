@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include "kernel/panic.h"
 #include "kernel/cpu.h"
-#include "kernel/fmt.h"
+#include "kernel/lib/fmt.h"
 #include "kernel/log.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4	/* -device isa-debug-exit,iobase=0xf4 */

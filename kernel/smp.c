@@ -9,7 +9,7 @@
 #include "kernel/cpu.h"
 #include "kernel/crash.h"
 #include "kernel/layout.h"
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "kernel/log.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"

@@ -3,7 +3,7 @@
 #pragma once
 #include <stdint.h>
 #include "boot/bootinfo.h"
-#include "kernel/cmdline.h"
+#include "kernel/options.h"
 
 /* Copies the AP trampoline below 1 MiB; must run while the boot page tables
  * (writable everywhere) are live. Also keeps the BIOS data area, which the

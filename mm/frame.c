@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "mm/frame.h"
 
 #define LOW_MEMORY_END (1ull << 20)	/* BIOS data, EBDA, option ROMs: never managed */

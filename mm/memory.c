@@ -2,10 +2,10 @@
  * CPUs under a lock, and the host page tables built over it. */
 #include "mm/memory.h"
 #include "kernel/layout.h"
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
-#include "kernel/spinlock.h"
+#include "kernel/lib/spinlock.h"
 #include "kernel/x86.h"
 
 extern char __image_start[], __image_end[];

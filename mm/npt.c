@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "mm/npt.h"
 
 #define ENTRIES    512

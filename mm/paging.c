@@ -14,7 +14,7 @@
  * Caching comes from the firmware's MTRRs (MMIO ranges are UC there). */
 #include "mm/paging.h"
 #include "kernel/layout.h"
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/x86.h"

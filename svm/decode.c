@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "svm/decode.h"
 
 /* Immediate (or moffs) that follows the opcode, ModRM, SIB and disp. */

@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "svm/gwalk.h"
 
 #define GWALK_ADDR   0x000ffffffffff000ull	/* bits 51:12: next table or 4 KiB page */

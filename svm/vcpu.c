@@ -3,8 +3,8 @@
 #include <stdarg.h>
 #include "svm/vcpu.h"
 #include "kernel/cpu.h"
-#include "kernel/fmt.h"
-#include "kernel/lib.h"
+#include "kernel/lib/fmt.h"
+#include "kernel/lib/lib.h"
 #include "kernel/log.h"
 #include "kernel/x86.h"
 #include "svm/svm.h"

@@ -3,8 +3,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "kernel/spinlock.h"
-#include "kernel/vmopts.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/vm/vmopts.h"
 #include "mm/npt.h"
 #include "svm/vcpu.h"
 

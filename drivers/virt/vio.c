@@ -3,7 +3,7 @@
  * is what the console types while the VM has focus), the debug exit port,
  * and all ones for everything else. */
 #include "drivers/virt/vio.h"
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "kernel/log.h"
 #include "svm/vm.h"
 

@@ -5,7 +5,7 @@
 #pragma once
 #include <stddef.h>
 #include <string.h>
-#include "kernel/mon_line.h"
+#include "kernel/console/mon_line.h"
 
 struct term {
 	char cell[2 * MON_LINE_MAX];

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/options.h"
 
 #define CHECK(cond)							\
 	do {								\

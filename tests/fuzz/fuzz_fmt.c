@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "kernel/fmt.h"
+#include "kernel/lib/fmt.h"
 
 #define BUF 512
 #define SENTINEL 0x5a

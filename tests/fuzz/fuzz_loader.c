@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "boot/mb2.h"
-#include "kernel/loader.h"
+#include "kernel/vm/loader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

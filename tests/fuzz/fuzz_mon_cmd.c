@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/cmdline.h"
-#include "kernel/mon_cmd.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/console/mon_cmd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kernel/mon_line.h"
+#include "kernel/console/mon_line.h"
 #define TERM_ASSERT(cond) assert(cond)
 #include "tests/common/term_model.h"
 

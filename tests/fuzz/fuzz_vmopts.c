@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/vmopts.h"
+#include "kernel/vm/vmopts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/options.h"
 
 /* Renders the tokens of line as "[key]" (bare) or "[key=value]". */
 static const char *tokens(const char *line)

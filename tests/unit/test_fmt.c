@@ -13,7 +13,7 @@
 #include <sys/types.h>
 #include <cmocka.h>
 
-#include "kernel/fmt.h"
+#include "kernel/lib/fmt.h"
 
 #define OUT_MAX 16384
 #define SENTINEL 0x5a

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "mm/frame.h"
 
 #define KiB (1ull << 10)

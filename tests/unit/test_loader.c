@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "boot/mb2.h"
-#include "kernel/loader.h"
+#include "kernel/vm/loader.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/mon_cmd.h"
+#include "kernel/console/mon_cmd.h"
 
 static char line[MON_LINE_MAX + 1];
 static char err[160];

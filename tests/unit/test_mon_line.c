@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/mon_line.h"
+#include "kernel/console/mon_line.h"
 #define TERM_ASSERT(cond) assert_true(cond)
 #include "tests/common/term_model.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 #include "mm/npt.h"
 #include "tests/common/npt_tree.h"
 

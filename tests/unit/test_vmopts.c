@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/vmopts.h"
+#include "kernel/vm/vmopts.h"
 
 static struct vm_opts o;
 static char err[VMOPTS_ERR_MAX];

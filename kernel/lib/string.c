@@ -1,7 +1,7 @@
 /* The few string routines the kernel needs; gcc may also emit calls to the
  * mem* functions for struct copies. Kernel only: host builds use libc. */
 #include <stdint.h>
-#include "kernel/lib.h"
+#include "kernel/lib/lib.h"
 
 /* REP MOVSB/STOSB: fast on every AMD64 CPU with ERMS, and few instructions
  * under emulation (Bochs counts instructions as time). */

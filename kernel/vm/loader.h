@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/vmopts.h"
+#include "kernel/vm/vmopts.h"
 
 #define MB1_HEADER_MAGIC   0x1BADB002u	/* Multiboot 0.6.96, 3.1.2 */
 #define MB1_SEARCH_LEN     8192		/* 3.1.1: header within the first 8 KiB, 4-aligned */

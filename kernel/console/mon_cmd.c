@@ -5,10 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/mon_cmd.h"
-#include "kernel/cmdline.h"
-#include "kernel/fmt.h"
-#include "kernel/lib.h"
+#include "kernel/console/mon_cmd.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/lib/fmt.h"
+#include "kernel/lib/lib.h"
 
 enum arg_kind { ARG_KEYWORD, ARG_NUM, ARG_WORD };
 

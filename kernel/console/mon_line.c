@@ -3,8 +3,8 @@
  * VT100 and every terminal since move left on '\b' and right by writing, so
  * moving right rewrites the character under the cursor, and an edit in the
  * middle rewrites the rest of the line and comes back with '\b's. */
-#include "kernel/mon_line.h"
-#include "kernel/lib.h"
+#include "kernel/console/mon_line.h"
+#include "kernel/lib/lib.h"
 
 #define CTRL(c) ((c) & 0x1f)
 #define ESC 0x1b

@@ -2,17 +2,17 @@
  * table of commands. For now it inspects the host: version, SVM features,
  * cores, memory, the log ring; and it can reboot the machine. It polls the
  * UART (the boot CPU has nothing else to do yet). */
-#include "kernel/monitor.h"
+#include "kernel/console/monitor.h"
 #include "drivers/uart.h"
 #include "drivers/tsc.h"
 #include "kernel/cpu.h"
-#include "kernel/fmt.h"
-#include "kernel/lib.h"
+#include "kernel/lib/fmt.h"
+#include "kernel/lib/lib.h"
 #include "kernel/log.h"
-#include "kernel/mon_cmd.h"
-#include "kernel/mon_line.h"
+#include "kernel/console/mon_cmd.h"
+#include "kernel/console/mon_line.h"
 #include "kernel/smp.h"
-#include "kernel/vms.h"
+#include "kernel/vm/vms.h"
 #include "svm/gwalk.h"
 #include "svm/vm.h"
 #include "kernel/x86.h"

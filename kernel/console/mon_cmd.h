@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/mon_line.h"
+#include "kernel/console/mon_line.h"
 
 struct mon_args {
 	int count;		/* arguments in the spec */

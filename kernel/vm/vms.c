@@ -1,16 +1,16 @@
 /* From module2 lines to running VMs. Each line is parsed (kernel/vmopts.c),
  * its image placed in the VM's RAM, a core picked for each vCPU, and that
  * core's idle loop told to run it (an IPI wakes it). */
-#include "kernel/vms.h"
+#include "kernel/vm/vms.h"
 #include "drivers/lapic.h"
 #include "kernel/cpu.h"
 #include "drivers/tsc.h"
-#include "kernel/fmt.h"
-#include "kernel/lib.h"
-#include "kernel/loader.h"
+#include "kernel/lib/fmt.h"
+#include "kernel/lib/lib.h"
+#include "kernel/vm/loader.h"
 #include "kernel/log.h"
 #include "kernel/smp.h"
-#include "kernel/vmopts.h"
+#include "kernel/vm/vmopts.h"
 #include "mm/memory.h"
 #include "svm/vm.h"
 

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/lib.h"
-#include "kernel/loader.h"
+#include "kernel/lib/lib.h"
+#include "kernel/vm/loader.h"
 
 /* ---- ELF: System V gABI 4.1, chapter 4 "ELF Header" and chapter 5
  * "Program Header"; the x86-64 psABI for ELFCLASS64. ---- */

@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/fmt.h"
-#include "kernel/lib.h"
+#include "kernel/lib/fmt.h"
+#include "kernel/lib/lib.h"
 
 #define FMT_MAX_PAD 4096	/* bound on width and integer precision */
 #define FMT_INT_MAX 0x7fffffff

@@ -13,10 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/cmdline.h"
-#include "kernel/fmt.h"
-#include "kernel/lib.h"
-#include "kernel/vmopts.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/lib/fmt.h"
+#include "kernel/lib/lib.h"
+#include "kernel/vm/vmopts.h"
 
 #define VMOPTS_WORD_MAX	272	/* one decoded word: "cmdline=" + 255 + slack */
 #define VMOPTS_MSG_MAX	160	/* one problem */
