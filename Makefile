@@ -20,7 +20,7 @@ PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
 
 KERNEL_C := \
 	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c \
-	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c \
+	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c kernel/lib/x86_arch.c \
 	kernel/smp.c kernel/console/monitor.c kernel/console/mon_line.c kernel/console/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
 	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c mm/npt.c drivers/virt/vio.c \

@@ -5,7 +5,6 @@
 #include "kernel/lib/lib.h"
 #include "kernel/x86.h"
 
-#define MSR_APIC_BASE   0x1b
 #define APIC_BASE_EXTD  (1ull << 10)	/* x2APIC mode */
 #define APIC_BASE_EN    (1ull << 11)
 #define APIC_BASE_ADDR  0x000ffffffffff000ull

@@ -1,37 +1,9 @@
-/* x86-64 instructions, registers and bits the hypervisor uses.
- * AMD64 APM Vol. 2 and Vol. 3; one inline wrapper per instruction. */
+/* x86-64 instructions the hypervisor uses, one inline wrapper each (AMD64
+ * APM Vol. 2 and 3). The architectural constants are in kernel/lib/x86_arch.h,
+ * which pure code includes instead of this hardware-access header. */
 #pragma once
 #include <stdint.h>
-
-/* CR0, APM Vol.2 3.1.1 */
-#define CR0_PE (1ull << 0)	/* protected mode */
-#define CR0_WP (1ull << 16)	/* supervisor writes honour R/W */
-#define CR0_PG (1ull << 31)	/* paging */
-/* CR4, APM Vol.2 3.1.3 */
-#define CR4_PAE (1ull << 5)
-#define CR4_PGE (1ull << 7)
-
-/* MSRs, APM Vol.2 Appendix A */
-#define MSR_EFER        0xc0000080u
-#define MSR_FS_BASE     0xc0000100u
-#define MSR_GS_BASE     0xc0000101u
-#define MSR_KERNEL_GS_BASE 0xc0000102u
-#define EFER_SCE  (1ull << 0)
-#define EFER_LME  (1ull << 8)
-#define EFER_LMA  (1ull << 10)
-#define EFER_NXE  (1ull << 11)
-#define EFER_SVME (1ull << 12)
-
-/* RFLAGS, APM Vol.2 3.1.6 */
-#define RFLAGS_TF (1ull << 8)
-#define RFLAGS_IF (1ull << 9)
-#define DR6_BS    (1ull << 14)	/* single-step trap (APM Vol.2 13.1.1.3) */
-
-/* CPUID bits, APM Vol.3 Appendix E */
-#define CPUID_80000001_ECX_SVM   (1u << 2)
-#define CPUID_80000001_EDX_NX    (1u << 20)
-#define CPUID_80000001_EDX_PG1G  (1u << 26)
-#define CPUID_80000001_EDX_LM    (1u << 29)
+#include "kernel/lib/x86_arch.h"
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;

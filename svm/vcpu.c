@@ -17,24 +17,6 @@
 void svm_world_switch(struct vcpu *v, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa);
 bool vcpu_fast_exit(struct vcpu *v);
 
-#define GUEST_PAT 0x0007040600070406ull	/* power-on PAT: WB, WT, UC-, UC; Bochs checks it */
-
-/* Segment attributes, packed as APM Vol.2 B-2: descriptor bits 47:40 in 7:0,
- * bits 55:52 in 11:8. P and S set; CPL == SS.DPL == 0. */
-#define ATTR_CODE64 0x0a9b	/* G, L, P, S, execute/read, accessed */
-#define ATTR_CODE32 0x0c9b	/* G, D, P, S, execute/read, accessed */
-#define ATTR_DATA32 0x0c93	/* G, B, P, S, read/write, accessed */
-#define ATTR_CODE16 0x009b
-#define ATTR_DATA16 0x0093
-#define ATTR_LDT    0x0082
-#define ATTR_TSS32  0x008b	/* busy 32-bit TSS */
-
-#define EXC_DB 1
-#define EXC_DF 8
-#define EXC_UD 6
-#define EXC_GP 13
-#define EXC_AC 17
-
 static void seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t limit, uint64_t base)
 {
 	s->selector = sel;
@@ -96,7 +78,7 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 		seg(&s->gdtr, 0, 0, 0xffff, 0);
 	seg(&s->idtr, 0, 0, mode == VCPU_MODE_LONG ? 0 : 0x3ff, 0);
 	seg(&s->ldtr, 0, ATTR_LDT, 0xffff, 0);
-	seg(&s->tr, 0, ATTR_TSS32, 0xffff, 0);
+	seg(&s->tr, 0, ATTR_TSS, 0xffff, 0);
 	s->cpl = 0;
 	s->efer |= EFER_SVME;	/* APM Vol.2 15.5.1: VMRUN requires guest EFER.SVME */
 	s->dr6 = 0xffff0ff0;
@@ -105,7 +87,7 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 	s->rip = start->rip;
 	s->rax = start->rax;
 	v->regs.rbx = start->rbx;
-	s->g_pat = GUEST_PAT;
+	s->g_pat = PAT_RESET;	/* Bochs checks it */
 	vcpu_reset_stats(v);
 	v->recheck = true;	/* vcpu_run checks the new state before VMRUN */
 	v->stepping = false;
