@@ -1,8 +1,21 @@
-/* The VMCB, after AMD64 APM Vol.2 Appendix B (tables B-1 control area, B-2
- * state save area). Packed fixed-width fields, offsets in comments, gaps
- * named reserved_0xNN; every offset C or assembly uses is asserted. */
+/* The VMCB, after AMD64 APM Vol.2 Appendix B (Table B-1 control area,
+ * Table B-2 state save area). Packed fixed-width fields, offsets in comments,
+ * gaps named reserved_0xNN after the offset where they start. The offset of
+ * every field and every reserved gap is asserted, as are the sizes of the
+ * segment, the two areas and the whole page, as Linux does for its VMCB
+ * (arch/x86/include/asm/svm.h): a mistyped width anywhere moves everything
+ * after it, and the asserts say where. Offsets here, save area included,
+ * count from the start of the VMCB (the save area begins at 0x400). */
 #pragma once
 #include <stdint.h>
+
+/* Field f of the control (save) area starts at VMCB offset off. */
+#define VMCB_CONTROL_OFFSET(f, off) \
+	_Static_assert(__builtin_offsetof(struct vmcb_control, f) == (off), \
+		       "APM Vol.2 Table B-1: " #f " at " #off)
+#define VMCB_SAVE_OFFSET(f, off) \
+	_Static_assert(0x400 + __builtin_offsetof(struct vmcb_save, f) == (off), \
+		       "APM Vol.2 Table B-2: " #f " at " #off)
 
 /* Intercept word 3 (offset 0x0c), APM Vol.2 B-1 */
 #define INTERCEPT_INTR        (1u << 0)
@@ -118,7 +131,11 @@ struct vmcb_seg {
 	uint32_t limit;		/* 0x4 */
 	uint64_t base;		/* 0x8 */
 } __attribute__((packed));
-_Static_assert(sizeof(struct vmcb_seg) == 16, "APM Vol.2 B-2: segment is 16 bytes");
+_Static_assert(__builtin_offsetof(struct vmcb_seg, selector) == 0x0, "APM Vol.2 Table B-2: selector");
+_Static_assert(__builtin_offsetof(struct vmcb_seg, attrib) == 0x2, "APM Vol.2 Table B-2: attrib");
+_Static_assert(__builtin_offsetof(struct vmcb_seg, limit) == 0x4, "APM Vol.2 Table B-2: limit");
+_Static_assert(__builtin_offsetof(struct vmcb_seg, base) == 0x8, "APM Vol.2 Table B-2: base");
+_Static_assert(sizeof(struct vmcb_seg) == 16, "APM Vol.2 Table B-2: a segment is 16 bytes");
 
 struct vmcb_control {
 	uint16_t intercept_cr_read;	/* 0x000 */
@@ -157,14 +174,42 @@ struct vmcb_control {
 	uint8_t insn_bytes[15];		/* 0x0d1 */
 	uint8_t reserved_0x0e0[0x400 - 0x0e0];
 } __attribute__((packed));
-_Static_assert(sizeof(struct vmcb_control) == 0x400, "APM Vol.2 B-1: control area is 0x400 bytes");
-_Static_assert(__builtin_offsetof(struct vmcb_control, iopm_base_pa) == 0x040, "APM Vol.2 B-1");
-_Static_assert(__builtin_offsetof(struct vmcb_control, guest_asid) == 0x058, "APM Vol.2 B-1");
-_Static_assert(__builtin_offsetof(struct vmcb_control, exitcode) == 0x070, "APM Vol.2 B-1");
-_Static_assert(__builtin_offsetof(struct vmcb_control, exitintinfo) == 0x088, "APM Vol.2 B-1");
-_Static_assert(__builtin_offsetof(struct vmcb_control, eventinj) == 0x0a8, "APM Vol.2 B-1");
-_Static_assert(__builtin_offsetof(struct vmcb_control, n_cr3) == 0x0b0, "APM Vol.2 B-1");
-_Static_assert(__builtin_offsetof(struct vmcb_control, nrip) == 0x0c8, "APM Vol.2 B-1");
+_Static_assert(sizeof(struct vmcb_control) == 0x400, "APM Vol.2 Table B-1: control area 0x000-0x3ff");
+VMCB_CONTROL_OFFSET(intercept_cr_read, 0x000);
+VMCB_CONTROL_OFFSET(intercept_cr_write, 0x002);
+VMCB_CONTROL_OFFSET(intercept_dr_read, 0x004);
+VMCB_CONTROL_OFFSET(intercept_dr_write, 0x006);
+VMCB_CONTROL_OFFSET(intercept_exceptions, 0x008);
+VMCB_CONTROL_OFFSET(intercept_misc1, 0x00c);
+VMCB_CONTROL_OFFSET(intercept_misc2, 0x010);
+VMCB_CONTROL_OFFSET(intercept_misc3, 0x014);
+VMCB_CONTROL_OFFSET(reserved_0x018, 0x018);
+VMCB_CONTROL_OFFSET(pause_filter_threshold, 0x03c);
+VMCB_CONTROL_OFFSET(pause_filter_count, 0x03e);
+VMCB_CONTROL_OFFSET(iopm_base_pa, 0x040);
+VMCB_CONTROL_OFFSET(msrpm_base_pa, 0x048);
+VMCB_CONTROL_OFFSET(tsc_offset, 0x050);
+VMCB_CONTROL_OFFSET(guest_asid, 0x058);
+VMCB_CONTROL_OFFSET(tlb_control, 0x05c);
+VMCB_CONTROL_OFFSET(reserved_0x05d, 0x05d);
+VMCB_CONTROL_OFFSET(v_intr, 0x060);
+VMCB_CONTROL_OFFSET(interrupt_shadow, 0x068);
+VMCB_CONTROL_OFFSET(exitcode, 0x070);
+VMCB_CONTROL_OFFSET(exitinfo1, 0x078);
+VMCB_CONTROL_OFFSET(exitinfo2, 0x080);
+VMCB_CONTROL_OFFSET(exitintinfo, 0x088);
+VMCB_CONTROL_OFFSET(np_enable, 0x090);
+VMCB_CONTROL_OFFSET(avic_apic_bar, 0x098);
+VMCB_CONTROL_OFFSET(ghcb_pa, 0x0a0);
+VMCB_CONTROL_OFFSET(eventinj, 0x0a8);
+VMCB_CONTROL_OFFSET(n_cr3, 0x0b0);
+VMCB_CONTROL_OFFSET(lbr_virt_enable, 0x0b8);
+VMCB_CONTROL_OFFSET(vmcb_clean, 0x0c0);
+VMCB_CONTROL_OFFSET(reserved_0x0c4, 0x0c4);
+VMCB_CONTROL_OFFSET(nrip, 0x0c8);
+VMCB_CONTROL_OFFSET(insn_len, 0x0d0);
+VMCB_CONTROL_OFFSET(insn_bytes, 0x0d1);
+VMCB_CONTROL_OFFSET(reserved_0x0e0, 0x0e0);
 
 struct vmcb_save {
 	struct vmcb_seg es;		/* 0x400 */
@@ -209,24 +254,60 @@ struct vmcb_save {
 	uint64_t br_to;			/* 0x680 */
 	uint64_t last_excp_from;	/* 0x688 */
 	uint64_t last_excp_to;		/* 0x690 */
-	uint8_t reserved_0x698[0xc00 - 0x698];
+	uint8_t reserved_0x698[0x1000 - 0x698];	/* to the end of the page */
 } __attribute__((packed));
-_Static_assert(__builtin_offsetof(struct vmcb_save, cpl) == 0x4cb - 0x400, "APM Vol.2 B-2");
-_Static_assert(__builtin_offsetof(struct vmcb_save, efer) == 0x4d0 - 0x400, "APM Vol.2 B-2");
-_Static_assert(__builtin_offsetof(struct vmcb_save, cr4) == 0x548 - 0x400, "APM Vol.2 B-2");
-_Static_assert(__builtin_offsetof(struct vmcb_save, rflags) == 0x570 - 0x400, "APM Vol.2 B-2");
-_Static_assert(__builtin_offsetof(struct vmcb_save, rip) == 0x578 - 0x400, "APM Vol.2 B-2");
-_Static_assert(__builtin_offsetof(struct vmcb_save, rsp) == 0x5d8 - 0x400, "APM Vol.2 B-2");
-_Static_assert(__builtin_offsetof(struct vmcb_save, rax) == 0x5f8 - 0x400, "APM Vol.2 B-2");
-_Static_assert(__builtin_offsetof(struct vmcb_save, cr2) == 0x640 - 0x400, "APM Vol.2 B-2");
-_Static_assert(__builtin_offsetof(struct vmcb_save, g_pat) == 0x668 - 0x400, "APM Vol.2 B-2");
+_Static_assert(sizeof(struct vmcb_save) == 0xc00, "APM Vol.2 Table B-2: save area 0x400-0xfff");
+VMCB_SAVE_OFFSET(es, 0x400);
+VMCB_SAVE_OFFSET(cs, 0x410);
+VMCB_SAVE_OFFSET(ss, 0x420);
+VMCB_SAVE_OFFSET(ds, 0x430);
+VMCB_SAVE_OFFSET(fs, 0x440);
+VMCB_SAVE_OFFSET(gs, 0x450);
+VMCB_SAVE_OFFSET(gdtr, 0x460);
+VMCB_SAVE_OFFSET(ldtr, 0x470);
+VMCB_SAVE_OFFSET(idtr, 0x480);
+VMCB_SAVE_OFFSET(tr, 0x490);
+VMCB_SAVE_OFFSET(reserved_0x4a0, 0x4a0);
+VMCB_SAVE_OFFSET(cpl, 0x4cb);
+VMCB_SAVE_OFFSET(reserved_0x4cc, 0x4cc);
+VMCB_SAVE_OFFSET(efer, 0x4d0);
+VMCB_SAVE_OFFSET(reserved_0x4d8, 0x4d8);
+VMCB_SAVE_OFFSET(cr4, 0x548);
+VMCB_SAVE_OFFSET(cr3, 0x550);
+VMCB_SAVE_OFFSET(cr0, 0x558);
+VMCB_SAVE_OFFSET(dr7, 0x560);
+VMCB_SAVE_OFFSET(dr6, 0x568);
+VMCB_SAVE_OFFSET(rflags, 0x570);
+VMCB_SAVE_OFFSET(rip, 0x578);
+VMCB_SAVE_OFFSET(reserved_0x580, 0x580);
+VMCB_SAVE_OFFSET(rsp, 0x5d8);
+VMCB_SAVE_OFFSET(reserved_0x5e0, 0x5e0);
+VMCB_SAVE_OFFSET(rax, 0x5f8);
+VMCB_SAVE_OFFSET(star, 0x600);
+VMCB_SAVE_OFFSET(lstar, 0x608);
+VMCB_SAVE_OFFSET(cstar, 0x610);
+VMCB_SAVE_OFFSET(sfmask, 0x618);
+VMCB_SAVE_OFFSET(kernel_gs_base, 0x620);
+VMCB_SAVE_OFFSET(sysenter_cs, 0x628);
+VMCB_SAVE_OFFSET(sysenter_esp, 0x630);
+VMCB_SAVE_OFFSET(sysenter_eip, 0x638);
+VMCB_SAVE_OFFSET(cr2, 0x640);
+VMCB_SAVE_OFFSET(reserved_0x648, 0x648);
+VMCB_SAVE_OFFSET(g_pat, 0x668);
+VMCB_SAVE_OFFSET(dbgctl, 0x670);
+VMCB_SAVE_OFFSET(br_from, 0x678);
+VMCB_SAVE_OFFSET(br_to, 0x680);
+VMCB_SAVE_OFFSET(last_excp_from, 0x688);
+VMCB_SAVE_OFFSET(last_excp_to, 0x690);
+VMCB_SAVE_OFFSET(reserved_0x698, 0x698);
 
 struct vmcb {
 	struct vmcb_control control;	/* 0x000 */
 	struct vmcb_save save;		/* 0x400 */
 } __attribute__((packed, aligned(4096)));
-_Static_assert(sizeof(struct vmcb) == 4096, "APM Vol.2 B: the VMCB is one 4 KiB page");
-_Static_assert(__builtin_offsetof(struct vmcb_control, vmcb_clean) == 0x0c0, "APM Vol.2 B-1");
+_Static_assert(__builtin_offsetof(struct vmcb, control) == 0x000, "APM Vol.2 Table B-1: control");
+_Static_assert(__builtin_offsetof(struct vmcb, save) == 0x400, "APM Vol.2 Table B-2: save area");
+_Static_assert(sizeof(struct vmcb) == 4096, "APM Vol.2 Appendix B: the VMCB is one 4 KiB page");
 
 /* Setters for cached fields the hypervisor changes after the first VMRUN:
  * each clears its clean bit, so a stale cached copy is never used (Xen's

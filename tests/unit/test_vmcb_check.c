@@ -1,5 +1,5 @@
 /* Every consistency rule vmcb_check knows, broken one at a time on an
- * otherwise good VMCB. */
+ * otherwise good VMCB: the one vmcb_init builds for a protected-mode guest. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,20 +8,18 @@
 #include <cmocka.h>
 
 #include "svm/vmcb_check.h"
+#include "svm/vmcb_init.h"
 
 static struct vmcb v;
 
+/* EFER.SVME alone, CR0 PE|ET, reset DR6/DR7, 32-bit CS, every intercept
+ * vcpu_init sets; the ASID asid_prepare would give it. */
 static void good(void)
 {
-	memset(&v, 0, sizeof(v));
-	v.save.efer = 1ull << 12;
-	v.save.cr0 = 0x11;
-	v.save.dr6 = 0xffff0ff0;
-	v.save.dr7 = 0x400;
-	v.save.cs.attrib = 0x0c9b;
-	v.control.intercept_misc2 = INTERCEPT_VMRUN;
-	v.control.iopm_base_pa = 0x100000;
-	v.control.msrpm_base_pa = 0x104000;
+	static const struct vcpu_start start = { .mode = VM_MODE_PROT32, .rip = 0x100000 };
+	static const struct vmcb_refs refs = { .iopm_pa = 0x100000, .msrpm_pa = 0x104000 };
+
+	vmcb_init(&v, &start, &refs);
 	v.control.guest_asid = 1;
 }
 
