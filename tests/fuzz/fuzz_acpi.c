@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "drivers/acpi.h"
+#include "tests/common/check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant: %s\n", #c); abort(); } } while (0)
 
 #define MEM_SIZE  0x100000u
 #define BASE      0xe0000u	/* the BIOS area acpi_find_rsdp() scans */

@@ -10,14 +10,8 @@
 
 #include "kernel/lib/cmdline.h"
 #include "kernel/options.h"
+#include "tests/common/check.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();					\
-		}							\
-	} while (0)
 
 static void warn_cb(const char *msg, void *ctx)
 {

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "svm/decode.h"
+#include "tests/common/check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant: %s\n", #c); abort(); } } while (0)
 
 static enum decode_status decode_copy(const uint8_t *data, size_t n, enum cpu_mode mode,
 				      struct insn *in)

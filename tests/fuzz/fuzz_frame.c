@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "mm/frame.h"
+#include "tests/common/check.h"
 
 #define MiB     (1ull << 20)
 #define WINDOW  (256 * MiB)		/* entry bases */
@@ -24,7 +25,6 @@
 #define NFRAMES (LIMIT / FRAME_SIZE)
 #define MAX_OPS 512
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 
 static struct frame_alloc fa;
 static uint8_t allowed[NFRAMES];	/* may be handed out */

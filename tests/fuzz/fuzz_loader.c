@@ -22,10 +22,10 @@
 #include <string.h>
 #include "boot/mb2.h"
 #include "kernel/vm/loader.h"
+#include "tests/common/check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant: %s\n", #c); abort(); } } while (0)
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)

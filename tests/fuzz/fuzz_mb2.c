@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "boot/mb2.h"
+#include "tests/common/check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant: %s\n", #c); abort(); } } while (0)
 
 static const uint8_t *blk_start, *blk_end;
 

@@ -12,10 +12,10 @@
 
 #include "kernel/lib/cmdline.h"
 #include "kernel/console/mon_cmd.h"
+#include "tests/common/check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant: %s\n", #c); abort(); } } while (0)
 
 #define BAR_HEADER 21
 

@@ -22,6 +22,7 @@
 
 #include "mm/npt.h"
 #include "tests/common/npt_tree.h"
+#include "tests/common/check.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -33,7 +34,6 @@
 #define POOL_BASE  0x000f000000000000ull	/* fake table phys, high bits in use */
 #define REF_MAX (2 * MAX_OPS + 8)
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 
 /* ---- table pool with a free list and failure injection ---- */
 

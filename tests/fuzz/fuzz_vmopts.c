@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "kernel/vm/vmopts.h"
+#include "tests/common/check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant: %s\n", #c); abort(); } } while (0)
 
 static bool name_ok(const char *s)
 {
