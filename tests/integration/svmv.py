@@ -243,3 +243,51 @@ def bochs(iso, cpus=1, mem=256, timeout=180, rom="/usr/share/bochs/BIOS-bochs-la
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return Run(status, out.replace("\r", ""), timed_out)
+
+
+import re as _re  # noqa: E402  (for the helpers below)
+
+_ANSI_CSI = _re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def console_text(line):
+    """What a terminal would show of one console line: escape sequences
+    (ESC [ ... letter) removed and, after a carriage return, only what was
+    written after it (the console erases its prompt with CR, ESC [K before
+    a log line)."""
+    line = _ANSI_CSI.sub("", line).rstrip("\r")
+    return line.rsplit("\r", 1)[-1]
+
+
+class LineReader:
+    """A pexpect child's output as lines, each with the wall-clock time
+    (time.monotonic()) of the read that completed it. Reading as fast as the
+    output comes keeps the emulator from blocking on a full pty."""
+
+    def __init__(self, child):
+        self.child = child
+        self.partial = ""
+        self.lines = []         # (time, text as console_text shows it)
+        self.raw_tail = ""      # the last raw bytes, for prompts without a newline
+        self.last = ""          # the raw bytes of the last read
+        self.eof = False
+
+    def poll(self, timeout=0.05):
+        """Reads what has arrived, waiting at most timeout for the first
+        byte; returns the new complete lines as (time, text)."""
+        if self.eof:
+            return []
+        try:
+            data = self.child.read_nonblocking(1 << 16, timeout=timeout)
+        except pexpect.TIMEOUT:
+            return []
+        except pexpect.EOF:
+            self.eof = True
+            return []
+        now = time.monotonic()
+        self.last = data
+        self.raw_tail = (self.raw_tail + data)[-4096:]
+        *done, self.partial = (self.partial + data).split("\n")
+        new = [(now, console_text(l)) for l in done]
+        self.lines += new
+        return new

@@ -1,0 +1,69 @@
+; A guest that prints "beat N" (N from 0, decimal) BEATS times, busy-waiting
+; TICKS TSC ticks between beats (RDTSC is not intercepted), then
+; "heartbeat done" and the debug exit with 0. On QEMU TCG the guest's TSC
+; runs at the host's rate (2.6 GHz here): a beat every ~15 ms, ~6 s in all.
+; It never stops early: only the beat count ends it. The steady signal next
+; to a flooding VM in tests/integration/test_flood.py.
+org 0x100000
+%include "guests/lib32.inc"
+
+BEATS equ 400
+TICKS equ 40000000
+
+main:
+	xor edi, edi                    ; beat number
+.beat:
+	mov esi, msg_beat
+	call puts
+	mov eax, edi
+	call put_dec
+	mov esi, msg_nl
+	call puts
+	inc edi
+	cmp edi, BEATS
+	jae .done
+	rdtsc                           ; the wait starts: EBX:ECX = TSC
+	mov ecx, eax
+	mov ebx, edx
+.wait:
+	rdtsc
+	sub eax, ecx                    ; EDX:EAX = ticks since the start
+	sbb edx, ebx
+	jnz .beat                       ; 2^32 ticks or more (or the TSC went back)
+	cmp eax, TICKS
+	jb .wait
+	jmp .beat
+.done:
+	mov esi, msg_done
+	call puts
+	ret                             ; to finish: EBP (failures) is still 0
+
+; EAX in decimal on COM1.
+put_dec:
+	push eax
+	push ebx
+	push ecx
+	push edx
+	push esi
+	mov esi, dec_end
+	mov ebx, 10
+.digit:
+	xor edx, edx
+	div ebx
+	add dl, '0'
+	dec esi
+	mov [esi], dl
+	test eax, eax
+	jnz .digit
+	call puts
+	pop esi
+	pop edx
+	pop ecx
+	pop ebx
+	pop eax
+	ret
+
+msg_beat: db "beat ", 0
+msg_done: db "heartbeat done", 13, 10, 0
+dec_buf:  times 10 db 0
+dec_end:  db 0
