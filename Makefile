@@ -19,12 +19,12 @@ PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
 # --- the hypervisor image ----------------------------------------------------
 
 KERNEL_C := \
-	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c \
-	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c kernel/lib/x86_arch.c \
+	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c kernel/power.c \
+	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c kernel/lib/x86_arch.c kernel/lib/outring.c \
 	kernel/smp.c kernel/console/monitor.c kernel/console/mon_line.c kernel/console/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
-	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c mm/npt.c drivers/virt/vio.c \
-	svm/svm.c svm/vm.c svm/vcpu.c svm/asid.c svm/vmcb_check.c \
+	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c mm/npt.c drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c \
+	svm/svm.c svm/vcpu.c svm/trace.c svm/exits.c svm/hypercall.c svm/step.c svm/gmem.c svm/vmctl.c svm/asid.c svm/vmcb_check.c svm/vmcb_init.c \
 	svm/decode.c svm/gwalk.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o)
@@ -123,14 +123,19 @@ SRCS_mon_line := kernel/console/mon_line.c
 SRCS_mon_cmd := kernel/console/mon_cmd.c kernel/console/mon_line.c kernel/lib/cmdline.c kernel/lib/fmt.c
 SRCS_npt     := mm/npt.c
 SRCS_asid    := svm/asid.c
-SRCS_vmcb_check := svm/vmcb_check.c
+SRCS_vmcb_check := svm/vmcb_check.c svm/vmcb_init.c
 SRCS_vmopts  := kernel/vm/vmopts.c kernel/lib/cmdline.c kernel/lib/fmt.c
 SRCS_loader  := kernel/vm/loader.c boot/mb2.c
 SRCS_decode  := svm/decode.c
 SRCS_gwalk   := svm/gwalk.c
+SRCS_bus     := drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c kernel/lib/fmt.c
+SRCS_vuart   := $(SRCS_bus)
+SRCS_vmcb_init := svm/vmcb_init.c svm/vmcb_check.c
+SRCS_outring := kernel/lib/outring.c
 
-UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check decode gwalk vmopts loader
-FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader
+UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
+	gwalk vmopts loader bus vuart outring
+FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 
@@ -169,7 +174,11 @@ fuzz: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 integration: all
 	$(PYTHON) -m pytest -v -rs tests/integration $(PYTEST_ARGS)
 
-test: unit fuzz-smoke integration
+# The include rules of docs/ARCHITECTURE.md (layers, no cycles, pure modules).
+check-layers:
+	@$(PYTHON) tests/check_layers.py
+
+test: check-layers unit fuzz-smoke integration
 
 # Figures, not a pass/fail test: per-exit cost under QEMU icount.
 bench: all
@@ -198,6 +207,6 @@ $(BUILD)/.deps: Makefile
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run unit fuzz fuzz-smoke integration test bench deps clean
+.PHONY: all run unit fuzz fuzz-smoke integration check-layers test bench deps clean
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -25,6 +25,7 @@
 #define FCR_ENABLE_CLEAR 0x07	/* FIFOs on, both cleared */
 
 #define UART_CLOCK 115200	/* divisor 1 */
+#define UART_FIFO_SIZE 16	/* PC16550D: transmit FIFO depth */
 #define TX_SPIN_LIMIT 100000	/* a wedged UART must not hang the log */
 
 bool uart_init(uint16_t port, uint32_t baud)
@@ -63,6 +64,18 @@ void uart_putc(uint16_t port, char c)
 	for (int i = 0; i < TX_SPIN_LIMIT && !(inb(port + UART_LSR) & LSR_THRE); i++)
 		cpu_relax();
 	outb(port + UART_THR, (uint8_t)c);
+}
+
+size_t uart_write_some(uint16_t port, const char *s, size_t n)
+{
+	size_t i;
+
+	/* With the FIFO on, THRE means the whole 16-byte FIFO is empty. */
+	if (!(inb(port + UART_LSR) & LSR_THRE))
+		return 0;
+	for (i = 0; i < n && i < UART_FIFO_SIZE; i++)
+		outb(port + UART_THR, (uint8_t)s[i]);
+	return i;
 }
 
 int uart_getc(uint16_t port)

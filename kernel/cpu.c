@@ -2,7 +2,6 @@
  * NMI, #DF and #MC on known-good stacks. */
 #include <stdbool.h>
 #include "kernel/cpu.h"
-#include "kernel/trap.h"
 
 struct cpu boot_cpu;
 static bool percpu_ready;
@@ -58,7 +57,6 @@ void cpu_init(struct cpu *c, uint32_t id)
 			 : "rax", "memory");
 	__asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
-	idt_load();
 	if (id == 0)
 		percpu_ready = true;
 }

@@ -2,9 +2,9 @@
  * GS base (struct cpu starts with a pointer to itself). Guest GS is only ever
  * live inside VMRUN, never while host code runs. */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include "kernel/x86.h"
-#include "svm/asid.h"
 
 struct vcpu;
 
@@ -45,7 +45,6 @@ struct cpu {
 	bool svm_on;		/* EFER.SVME set, host-save page programmed */
 	uint64_t hsave_pa;	/* VM_HSAVE_PA */
 	uint64_t host_vmcb_pa;	/* host FS/GS/TR/... kept by VMSAVE around VMRUN */
-	struct asid_core asid;	/* this core's guest ASIDs */
 	struct vcpu *volatile vcpu;	/* assigned vCPU: the idle loop runs it */
 	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */
 	volatile uint32_t nmi_kicks;	/* NMIs sent to force a VM exit (svm/vm.c vm_kick) */
@@ -58,7 +57,7 @@ struct cpu {
 	uint8_t ist_stack[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 };
 
-/* Loads this CPU's GDT, TSS, the shared IDT and GS base. */
+/* Loads this CPU's GDT, TSS and GS base (the shared IDT: idt_load). */
 void cpu_init(struct cpu *c, uint32_t id);
 
 static inline struct cpu *this_cpu(void)

@@ -13,9 +13,12 @@
 #include "kernel/log.h"
 #include "kernel/console/monitor.h"
 #include "kernel/panic.h"
+#include "kernel/power.h"
 #include "kernel/smp.h"
 #include "kernel/trap.h"
 #include "kernel/vm/vms.h"
+#include "svm/svm.h"
+#include "svm/vcpu.h"
 #include "kernel/x86.h"
 #include "mm/memory.h"
 
@@ -39,15 +42,18 @@ static void housekeeping(void)
 	uint64_t last = time_us();
 
 	while (options.serial_port) {
+		log_drain();
 		if (monitor_poll())
 			last = time_us();
 		else if (this_cpu()->vcpu || time_us() - last > CONSOLE_BURST_US)
 			break;
 		cpu_relax();
 	}
+	log_drain();
 	if (options.testexit && vms_all_done()) {
 		unsigned failed = vms_report_results();
 
+		log_flush();	/* every VM's last words and the results */
 		power_stop(trap_cpus_failed() ? EXIT_PANIC : failed ? EXIT_VM_FAILED : EXIT_OK);
 	}
 }
@@ -141,6 +147,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	(void)magic;	/* checked in boot/entry.asm */
 	idt_init();
 	cpu_init(&boot_cpu, 0);
+	idt_load();
 
 	hv_options_default(&options);
 	/* The boot code maps the first 4 GiB: that is all we can vouch for. */
@@ -177,7 +184,13 @@ void kmain(uint32_t magic, uint32_t mbi)
 	smp_early_init(&boot_info);
 	memory_init(&boot_info);
 	pic_disable();
+	svm_detect();
+	svm_report();
+	smp_set_guest_hooks(&(struct smp_guest_hooks){ svm_cpu_up, vcpu_run_on_this_cpu,
+						       vcpu_console_due });
 	smp_init(&boot_info, &options);
+	if (!smp_cpus_svm())
+		log_error("svm: no core can run guests; the serial console stays up for diagnostics");
 
 	if (options.crash != CRASH_NONE && options.crash_cpu == 0)
 		crash_now(options.crash);
@@ -189,6 +202,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	 * its turn every millisecond (kernel/smp.c timer_tick). */
 	if (options.serial_port)
 		monitor_init(options.serial_port);
+	log_go_async();	/* from now on the console's turns drain the log */
 	this_cpu()->housekeeping = housekeeping;
 	lapic_timer_periodic(CONSOLE_TICK_US);
 	smp_idle();

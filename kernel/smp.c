@@ -14,8 +14,6 @@
 #include "kernel/trap.h"
 #include "kernel/x86.h"
 #include "mm/memory.h"
-#include "svm/svm.h"
-#include "svm/vcpu.h"
 
 #define AP_STACK_SIZE   (16 * 1024)
 #define AP_START_US     200000	/* an AP not in C by then is left out */
@@ -30,10 +28,11 @@ void ap_entry(struct cpu *c);
 extern const char trampoline_start[], trampoline_end[];
 
 static struct acpi_info acpi;
+static struct smp_guest_hooks guest;
 static uint8_t bios_page0[BIOS_PAGE0_KEEP];
 static bool trampoline_ok;
 static const struct hv_options *opts;
-static volatile uint32_t nr_online = 1, nr_svm;
+static volatile uint32_t nr_online = 1;
 static struct cpu *cpu_table[MAX_CPUS] = { &boot_cpu };
 static uint32_t nr_cpus = 1;
 
@@ -69,26 +68,6 @@ static const void *acpi_read(uint64_t phys, uint64_t len, void *ctx)
 	return (const void *)phys;
 }
 
-static void svm_on_this_cpu(struct cpu *c)
-{
-	uint64_t hsave = 0, host_vmcb = 0;
-	const char *why = svm_enable_cpu(&hsave, &host_vmcb);
-
-	if (why) {
-		log_warn("cpu%u: out of service for guests: %s", c->id, why);
-		return;
-	}
-	if (!asid_core_init(&c->asid, svm_caps.nr_asids, svm_caps.features & SVM_FEAT_FLUSH_BY_ASID)) {
-		log_warn("cpu%u: out of service for guests: no guest ASIDs (CPUID 0x8000000A EBX = %u)",
-			 c->id, svm_caps.nr_asids);
-		return;
-	}
-	c->hsave_pa = hsave;
-	c->host_vmcb_pa = host_vmcb;
-	c->svm_on = true;
-	__atomic_add_fetch(&nr_svm, 1, __ATOMIC_SEQ_CST);
-}
-
 /* On the console's core the periodic tick makes its housekeeping due: at
  * once in the idle loop (the tick ends its HLT), through a request when a
  * vCPU runs there (the tick forced the VM exit). */
@@ -99,8 +78,8 @@ static void timer_tick(struct trap_frame *f)
 
 	(void)f;
 	c->timer_ticks++;
-	if (c->housekeeping && v)
-		__atomic_or_fetch(&v->request, VCPU_REQ_CONSOLE, __ATOMIC_SEQ_CST);
+	if (c->housekeeping && v && guest.console_due)
+		guest.console_due(v);
 	lapic_eoi();
 }
 
@@ -144,11 +123,8 @@ void smp_idle(void)
 		if (c->housekeeping)
 			c->housekeeping();
 
-		if (v) {
-			vcpu_run(v);
-			vcpu_report_exits(v);
-			c->vcpu = NULL;
-			__atomic_store_n(&v->exited, true, __ATOMIC_RELEASE);
+		if (v && guest.run) {
+			guest.run(v);	/* until its VM stops; it hands the core back */
 			continue;
 		}
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
@@ -159,8 +135,10 @@ void ap_entry(struct cpu *c)
 {
 	__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
 	cpu_init(c, c->id);
+	idt_load();
 	lapic_init();
-	svm_on_this_cpu(c);
+	if (guest.cpu_up)
+		guest.cpu_up(c);
 	cpu_online(c);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&nr_online, 1, __ATOMIC_SEQ_CST);
@@ -261,16 +239,15 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 	opts = o;
 	have_acpi = acpi_init(bi);
 	timebase_init(o->timebase, have_acpi);
-	svm_detect();
 	lapic_init();
 	bsp->apic_id = lapic_id();
 	bsp->online = true;
-	svm_report();
 	irq_set_handler(VEC_LAPIC_TIMER, timer_tick);
 	irq_set_handler(VEC_IPI_KICK, kick);
 	log_info("lapic: %s mode, boot CPU APIC ID %u, timer %u ticks/ms", lapic_x2apic() ? "x2APIC" : "xAPIC",
 		 bsp->apic_id, lapic_timer_calibrate());
-	svm_on_this_cpu(bsp);
+	if (guest.cpu_up)
+		guest.cpu_up(bsp);
 	cpu_online(bsp);
 
 	if (have_acpi && !trampoline_ok)
@@ -306,9 +283,7 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 					 a->apic_id);
 		}
 	}
-	log_info("smp: %u of %u CPUs online, %u with SVM", nr_online, found, nr_svm);
-	if (!nr_svm)
-		log_error("svm: no core can run guests; the serial console stays up for diagnostics");
+	log_info("smp: %u of %u CPUs online, %u with SVM", nr_online, found, smp_cpus_svm());
 	if (o->crash != CRASH_NONE && o->crash_cpu != 0) {
 		/* Let that AP's report out before the boot goes on (bounded). */
 		struct cpu *c = smp_cpu(o->crash_cpu);
@@ -317,6 +292,11 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 		while (c && !c->dead && time_us() - t0 < AP_ONLINE_US)
 			cpu_relax();
 	}
+}
+
+void smp_set_guest_hooks(const struct smp_guest_hooks *h)
+{
+	guest = *h;
 }
 
 uint32_t smp_cpu_count(void)
@@ -336,5 +316,9 @@ uint32_t smp_cpus_online(void)
 
 uint32_t smp_cpus_svm(void)
 {
-	return nr_svm;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < nr_cpus; i++)
+		n += cpu_table[i]->svm_on;
+	return n;
 }

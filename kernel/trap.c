@@ -5,7 +5,7 @@
 #include "drivers/pic.h"
 #include "kernel/cpu.h"
 #include "kernel/log.h"
-#include "kernel/panic.h"
+#include "kernel/power.h"
 
 /* 64-bit interrupt gate, APM Vol.2 4.8.4 figure 4-24. */
 struct idt_gate {
@@ -31,22 +31,6 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 static irq_handler irq_handlers[256];
 static uint32_t cpus_failed;
 
-static const char *const names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved 15", "#MF x87 floating point", "#AC alignment check",
-	"#MC machine check", "#XF SIMD floating point", "#VE", "#CP control protection",
-	"reserved 22", "reserved 23", "reserved 24", "reserved 25", "reserved 26",
-	"reserved 27", "#HV hypervisor injection", "#VC VMM communication",
-	"#SX security", "reserved 31",
-};
-
-const char *exception_name(unsigned vector)
-{
-	return vector < 32 ? names[vector] : "external interrupt";
-}
 
 void idt_init(void)
 {
@@ -97,6 +81,19 @@ static void interrupt(struct trap_frame *f)
 	lapic_eoi();
 }
 
+void dump_registers(const struct trap_frame *f)
+{
+	log_error("  RIP=%016lx CS=%04lx RFLAGS=%016lx", f->rip, f->cs, f->rflags);
+	log_error("  RSP=%016lx SS=%04lx ERR=%016lx", f->rsp, f->ss, f->error);
+	log_error("  RAX=%016lx RBX=%016lx RCX=%016lx", f->rax, f->rbx, f->rcx);
+	log_error("  RDX=%016lx RSI=%016lx RDI=%016lx", f->rdx, f->rsi, f->rdi);
+	log_error("  RBP=%016lx R8 =%016lx R9 =%016lx", f->rbp, f->r8, f->r9);
+	log_error("  R10=%016lx R11=%016lx R12=%016lx", f->r10, f->r11, f->r12);
+	log_error("  R13=%016lx R14=%016lx R15=%016lx", f->r13, f->r14, f->r15);
+	log_error("  CR0=%016lx CR2=%016lx CR3=%016lx CR4=%016lx",
+		  read_cr0(), read_cr2(), read_cr3(), read_cr4());
+}
+
 void trap_entry(struct trap_frame *f)
 {
 	static volatile int depth[MAX_CPUS];
@@ -125,11 +122,11 @@ void trap_entry(struct trap_frame *f)
 		depth[cpu % MAX_CPUS]--;
 		return;
 	}
-	if (f->vector == VEC_DF || f->vector == VEC_MC)
-		log_force_unlock();
+	log_reclaim_this_cpu();	/* what this fault interrupted never resumes */
 
-	log_error("EXCEPTION %s (vector %lu) on cpu%u, error code %#lx",
-		  exception_name(f->vector), f->vector, cpu, f->error);
+	log_error("EXCEPTION %s%s%s (vector %lu) on cpu%u, error code %#lx",
+		  exc_name(f->vector) ? exc_name(f->vector) : "", exc_name(f->vector) ? " " : "",
+		  exc_description(f->vector), f->vector, cpu, f->error);
 	if (f->vector == VEC_PF)
 		log_error("  page fault at %#lx: %s, %s, %s mode%s", read_cr2(),
 			  f->error & 1 ? "protection violation" : "page not present",

@@ -24,4 +24,7 @@ void irq_set_handler(unsigned vector, irq_handler h);
 uint32_t trap_cpus_failed(void);
 void idt_load(void);
 void trap_entry(struct trap_frame *f);
-const char *exception_name(unsigned vector);
+
+/* Prints the frame's registers and the control registers, one log line each. */
+void dump_registers(const struct trap_frame *f);
+

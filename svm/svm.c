@@ -1,6 +1,8 @@
 /* SVM bring-up: the checks of APM Vol.2 15.4 ("Enabling SVM"), then EFER.SVME
  * and VM_HSAVE_PA with a page of our own on each core. */
 #include "svm/svm.h"
+#include "kernel/cpu.h"
+#include "svm/asid.h"
 #include "kernel/log.h"
 #include "kernel/x86.h"
 #include "mm/frame.h"
@@ -89,4 +91,31 @@ void svm_report(void)
 		log_info("svm:   %-22s %-3s %s", f->name, on ? "yes" : "no",
 			 on ? f->if_present : f->if_absent);
 	}
+}
+
+/* Each core's guest ASIDs (svm/asid.c), by CPU index. */
+static struct asid_core core_asid[MAX_CPUS];
+
+void svm_cpu_up(struct cpu *c)
+{
+	uint64_t hsave = 0, host_vmcb = 0;
+	const char *why = svm_enable_cpu(&hsave, &host_vmcb);
+
+	if (why) {
+		log_warn("cpu%u: out of service for guests: %s", c->id, why);
+		return;
+	}
+	if (!asid_core_init(&core_asid[c->id % MAX_CPUS], svm_caps.nr_asids, svm_caps.features & SVM_FEAT_FLUSH_BY_ASID)) {
+		log_warn("cpu%u: out of service for guests: no guest ASIDs (CPUID 0x8000000A EBX = %u)",
+			 c->id, svm_caps.nr_asids);
+		return;
+	}
+	c->hsave_pa = hsave;
+	c->host_vmcb_pa = host_vmcb;
+	c->svm_on = true;
+}
+
+struct asid_core *svm_core_asid(uint32_t cpu_id)
+{
+	return &core_asid[cpu_id % MAX_CPUS];
 }

@@ -45,5 +45,16 @@ const char *svm_enable_cpu(uint64_t *hsave_pa, uint64_t *host_vmcb_pa);
  * the page at vmcb_pa (svm/vmrun.asm). */
 void svm_vmsave(uint64_t vmcb_pa);
 
+struct cpu;
+struct asid_core;
+
+/* The smp cpu_up hook: SVM on for the calling CPU c (svm_enable_cpu) and
+ * its guest ASIDs; sets c->svm_on, hsave_pa and host_vmcb_pa, or says why
+ * the core is out of service for guests. */
+void svm_cpu_up(struct cpu *c);
+
+/* The guest ASIDs of CPU cpu_id (its own core only). */
+struct asid_core *svm_core_asid(uint32_t cpu_id);
+
 /* One log line per feature: present or not, and what svmvisor does. */
 void svm_report(void);

@@ -1,99 +1,15 @@
-/* A virtual CPU: its VMCB, its GPRs, and the run loop on its physical core.
- * Only svm/ touches the VMCB. */
+/* The run loop and the fast path of a vCPU on its physical core (the vCPU
+ * itself: svm/vm.h). */
 #pragma once
-#include <stdbool.h>
-#include <stdint.h>
-#include "svm/asid.h"
-#include "svm/vmcb.h"
 
-struct vm;
+struct vcpu;
 
-/* Guest GPRs the VMCB does not hold (RAX and RSP live in the save area).
- * Layout shared with svm/vmrun.asm. */
-struct guest_regs {
-	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-};
-_Static_assert(__builtin_offsetof(struct guest_regs, rdi) == 0x20, "svm/vmrun.asm GR_RDI");
-_Static_assert(__builtin_offsetof(struct guest_regs, r15) == 0x68, "svm/vmrun.asm GR_R15");
+/* Runs v on the calling CPU until the VM stops, then reports its exits and
+ * hands the core back (cpu->vcpu = NULL, then v->exited). kernel/smp.c's
+ * idle loop calls it through the hook kernel/main.c installs. */
+void vcpu_run_on_this_cpu(struct vcpu *v);
 
-#define NR_EXIT_STATS 0x100	/* exit codes counted individually; NPF and INVALID apart */
-#define TRACE_LEN     32	/* exits kept by the flight recorder */
-
-/* One exit, as the flight recorder keeps it. */
-struct exit_record {
-	uint64_t tsc, code, info1, info2, rip, intinfo;
-};
-
-struct vcpu {
-	struct guest_regs regs;	/* first: svm/vmrun.asm takes the vCPU as its regs */
-	struct vm *vm;
-	uint32_t index;		/* within the VM */
-	uint32_t core;		/* physical CPU it is pinned to */
-	struct vmcb *vmcb;	/* identity-mapped: pointer == physical address */
-	struct asid_vcpu asid;	/* ASID and TLB flush state (svm/asid.c) */
-	/* Requests from other cores (the console): set the bit, then kick the
-	 * vCPU's core with an IPI; the run loop acts on them between exits. */
-	volatile uint32_t request;
-	volatile bool paused;	/* the run loop acknowledges REQ_PAUSE here */
-	bool halted;		/* executed HLT with IF set: waits for an event */
-	volatile bool waiting;	/* vcpu1..: not started yet (HC_VCPU_START); halted too */
-	bool recheck;		/* a handler changed state VMRUN checks: vmcb_check first */
-	volatile bool assigned;	/* handed to its core's idle loop */
-	volatile bool exited;	/* its core has left the run loop and reported */
-	/* Single-step for the console (VCPU_REQ_STEP): the trap flag is ours
-	 * for one instruction; svm/vcpu.c step_arm/step_finish. */
-	bool stepping;
-	bool step_guest_tf;	/* the guest's own RFLAGS.TF */
-	uint8_t step_kind;	/* STEP_PLAIN, STEP_PUSHF, STEP_POPF */
-	uint8_t step_push;	/* PUSHF: bytes pushed */
-	uint64_t step_rip;	/* RIP before the step */
-	volatile uint32_t steps;	/* steps completed: the console waits for a change */
-	uint32_t clean_mask;	/* VMCB_CLEAN_ALL with the clean-bits feature, else 0 */
-	uint64_t t_exit;	/* TSC at the last #VMEXIT (vcpu_fast_exit) */
-	uint64_t exits;
-	uint64_t exit_count[NR_EXIT_STATS];
-	/* TSC cycles in the hypervisor per exit, from the world switch's
-	 * return to the next call (the switch's own fixed path is not in it). */
-	uint64_t exit_cycles[NR_EXIT_STATS], exit_min[NR_EXIT_STATS], exit_max[NR_EXIT_STATS];
-	uint64_t npf_exits;
-	struct exit_record trace[TRACE_LEN];	/* ring: the last TRACE_LEN exits */
-};
-
-_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "svm/vmrun.asm: v is its regs");
-
-#define VCPU_REQ_PAUSE (1u << 0)	/* stay out of guest mode until cleared */
-#define VCPU_REQ_KILL  (1u << 1)	/* stop the VM */
-#define VCPU_REQ_NMI   (1u << 2)	/* inject an NMI at the next entry */
-#define VCPU_REQ_CONSOLE (1u << 3)	/* its core's housekeeping is due (timer tick) */
-#define VCPU_REQ_STEP  (1u << 4)	/* run one guest instruction, then pause again */
-
-/* Entry modes of a guest's first instruction. */
-enum vcpu_mode { VCPU_MODE_PROT32, VCPU_MODE_REAL, VCPU_MODE_LONG };
-
-/* How a vCPU starts: its mode, RIP, and the registers a boot protocol sets
- * (Multiboot: EAX magic, EBX boot information). VCPU_MODE_LONG also needs
- * the page tables and GDT the loader built (kernel/loader.h long_start). */
-struct vcpu_start {
-	enum vcpu_mode mode;
-	uint64_t rip, rax, rbx;
-	uint64_t cr3, gdt_base;		/* VCPU_MODE_LONG */
-	uint16_t gdt_limit, cs, ds;	/* VCPU_MODE_LONG */
-};
-
-/* Sets up the VMCB: intercepts (default deny), IOPM/MSRPM, NPT root, and the
- * register state of a guest about to run its first instruction. */
-void vcpu_init(struct vcpu *v, const struct vcpu_start *start);
-
-/* Runs v on the calling CPU until the VM stops. */
-void vcpu_run(struct vcpu *v);
-
-/* Zeroes the exit counters and cycle statistics (the recorder stays). */
-void vcpu_reset_stats(struct vcpu *v);
-
-/* One line per exit code seen, for reports. */
-void vcpu_report_exits(const struct vcpu *v);
-
-/* Prints the newest n exits of the flight recorder through out, oldest first. */
-void vcpu_trace_print(const struct vcpu *v, unsigned n,
-		      void (*out)(const char *line, void *ctx), void *ctx);
+/* The console's turn is due on v's core (its timer tick): v leaves guest
+ * mode at the tick's INTR exit and the run loop calls the core's
+ * housekeeping before it enters again. */
+void vcpu_console_due(struct vcpu *v);

@@ -1,20 +1,91 @@
-/* A virtual machine: its memory behind nested page tables, its I/O and MSR
- * permission maps, its vCPUs and its fate. */
+/* A virtual machine and its virtual CPUs, as types: the VM's memory behind
+ * nested page tables, its I/O and MSR permission maps, its device bus and
+ * devices, its console output, its fate; each vCPU's VMCB, registers,
+ * mailbox and exit statistics. Only svm/ touches a VMCB. Built by
+ * kernel/vm/; run by svm/vcpu.c; controlled through svm/vmctl.h. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "kernel/lib/spinlock.h"
-#include "kernel/vm/vmopts.h"
+#include "drivers/virt/bus.h"
+#include "drivers/virt/vuart.h"
+#include "kernel/lib/outring.h"
+#include "kernel/log.h"
 #include "mm/npt.h"
-#include "svm/vcpu.h"
+#include "svm/asid.h"
+#include "svm/vmcb.h"
+#include "svm/vmcb_init.h"
+
+struct cpu;
+
+
+/* Guest GPRs the VMCB does not hold (RAX and RSP live in the save area).
+ * Layout shared with svm/vmrun.asm. */
+struct guest_regs {
+	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+_Static_assert(__builtin_offsetof(struct guest_regs, rdi) == 0x20, "svm/vmrun.asm GR_RDI");
+_Static_assert(__builtin_offsetof(struct guest_regs, r15) == 0x68, "svm/vmrun.asm GR_R15");
+
+#define NR_EXIT_STATS 0x100	/* exit codes counted individually; NPF and INVALID apart */
+#define TRACE_LEN     32	/* exits kept by the flight recorder */
+
+/* One exit, as the flight recorder keeps it. */
+struct exit_record {
+	uint64_t tsc, code, info1, info2, rip, intinfo;
+};
+
+struct vcpu {
+	struct guest_regs regs;	/* first: svm/vmrun.asm takes the vCPU as its regs */
+	struct vm *vm;
+	uint32_t index;		/* within the VM */
+	uint32_t core;		/* physical CPU it is pinned to */
+	struct cpu *cpu;	/* that CPU (kicks go to its APIC) */
+	struct vmcb *vmcb;	/* identity-mapped: pointer == physical address */
+	struct asid_vcpu asid;	/* ASID and TLB flush state (svm/asid.c) */
+	/* Requests from other cores (the console): set the bit, then kick the
+	 * vCPU's core with an IPI; the run loop acts on them between exits. */
+	volatile uint32_t request;
+	volatile bool paused;	/* the run loop acknowledges REQ_PAUSE here */
+	bool halted;		/* executed HLT with IF set: waits for an event */
+	volatile bool waiting;	/* vcpu1..: not started yet (HC_VCPU_START); halted too */
+	bool recheck;		/* a handler changed state VMRUN checks: vmcb_check first */
+	volatile bool assigned;	/* handed to its core's idle loop */
+	volatile bool exited;	/* its core has left the run loop and reported */
+	/* Single-step for the console (VCPU_REQ_STEP): the trap flag is ours
+	 * for one instruction; svm/vcpu.c step_arm/step_finish. */
+	bool stepping;
+	bool step_guest_tf;	/* the guest's own RFLAGS.TF */
+	uint8_t step_kind;	/* STEP_PLAIN, STEP_PUSHF, STEP_POPF */
+	uint8_t step_push;	/* PUSHF: bytes pushed */
+	uint64_t step_rip;	/* RIP before the step */
+	volatile uint32_t steps;	/* steps completed: the console waits for a change */
+	uint32_t clean_mask;	/* VMCB_CLEAN_ALL with the clean-bits feature, else 0 */
+	uint64_t t_exit;	/* TSC at the last #VMEXIT (vcpu_fast_exit) */
+	uint64_t exits;
+	uint64_t exit_count[NR_EXIT_STATS];
+	/* TSC cycles in the hypervisor per exit, from the world switch's
+	 * return to the next call (the switch's own fixed path is not in it). */
+	uint64_t exit_cycles[NR_EXIT_STATS], exit_min[NR_EXIT_STATS], exit_max[NR_EXIT_STATS];
+	uint64_t npf_exits;
+	struct exit_record trace[TRACE_LEN];	/* ring: the last TRACE_LEN exits */
+};
+
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "svm/vmrun.asm: v is its regs");
+
+#define VCPU_REQ_PAUSE (1u << 0)	/* stay out of guest mode until cleared */
+#define VCPU_REQ_KILL  (1u << 1)	/* stop the VM */
+#define VCPU_REQ_NMI   (1u << 2)	/* inject an NMI at the next entry */
+#define VCPU_REQ_CONSOLE (1u << 3)	/* its core's housekeeping is due (timer tick) */
+#define VCPU_REQ_STEP  (1u << 4)	/* run one guest instruction, then pause again */
 
 #define VM_MAX_VCPUS 8
-#define VM_OUT_RING  4096
+#define VM_NAME_LEN  16		/* with the NUL; kernel/vm/vmopts.h VM_NAME_MAX fits */
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPED };
 
 struct vm {
-	char name[VM_NAME_MAX + 1];
+	char name[VM_NAME_LEN];
 	uint64_t mem;		/* guest RAM: GPA [0, mem) */
 	uint64_t ram_hpa;	/* host physical base of that RAM (one aligned run) */
 	struct npt npt;		/* guest physical -> host physical */
@@ -27,36 +98,12 @@ struct vm {
 	char reason[160];	/* why it stopped */
 	uint32_t nr_vcpus;
 	struct vcpu vcpu[VM_MAX_VCPUS];
-	/* COM1 input typed at the console while this VM has focus: a ring
-	 * written by the console's core, read by the vCPU's. */
-	uint8_t rx[64];
-	volatile uint32_t rx_head, rx_tail;
-	char con[128];		/* COM1 output not yet printed (one line) */
-	uint32_t con_len;
-	struct spinlock con_lock;	/* COM1 state: vCPUs of one VM share it */
-	/* Everything the guest wrote to COM1, for the console's replay
-	 * (console <vm>): a ring of the last VM_OUT_RING bytes. */
-	char out_ring[VM_OUT_RING];
-	uint64_t out_head;	/* bytes ever written */
+	struct bus bus;		/* its ports (and, later, device memory) */
+	struct vuart uart;	/* COM1 */
+	/* Everything the guest writes to COM1 (and HC_CONSOLE_WRITE): drained
+	 * to the serial console by its core, replayed by `console <vm>`. */
+	struct outring con;
+	struct log_source con_src;
 	uint32_t module;	/* its module2 line, for reset */
 	uint32_t resets;	/* times restarted from the console */
 };
-
-/* Stops the VM for good with a reason (printed with its name); its vCPUs
- * leave their run loops at their next exit. */
-void vm_stop(struct vm *vm, struct vcpu *v, int result, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* Forces v out of guest mode (an IPI to its core): it looks at its
- * requests and at the VM's state. */
-void vm_kick(struct vcpu *v);
-
-/* Allocates guest RAM (zeroed), the I/O and MSR maps and the NPT for
- * vm->mem bytes. NULL on success, else why not. */
-const char *vm_setup_memory(struct vm *vm);
-
-/* Queues a byte for the VM's COM1 receiver; false when its ring is full. */
-bool vm_console_input(struct vm *vm, uint8_t c);
-
-/* Guest-physical to host pointer for len bytes of guest RAM, or NULL. */
-void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);

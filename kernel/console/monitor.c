@@ -1,23 +1,27 @@
-/* The serial console: a prompt, a line editor (kernel/mon_line.c) and a
- * table of commands. For now it inspects the host: version, SVM features,
- * cores, memory, the log ring; and it can reboot the machine. It polls the
- * UART (the boot CPU has nothing else to do yet). */
+/* The serial console (docs/monitor.md): a prompt, a line editor
+ * (kernel/console/mon_line.c), an argument parser (mon_cmd.c) and a table
+ * of commands that inspect and control the host and every VM. It runs on
+ * the boot CPU between two exits of that core's vCPU or in its idle loop,
+ * polls the UART, and hands typed input to a VM's COM1 on Ctrl-]. */
 #include "kernel/console/monitor.h"
-#include "drivers/uart.h"
 #include "drivers/tsc.h"
+#include "drivers/uart.h"
+#include "kernel/console/mon_cmd.h"
+#include "kernel/console/mon_line.h"
 #include "kernel/cpu.h"
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/lib.h"
 #include "kernel/log.h"
-#include "kernel/console/mon_cmd.h"
-#include "kernel/console/mon_line.h"
 #include "kernel/smp.h"
 #include "kernel/vm/vms.h"
-#include "svm/gwalk.h"
-#include "svm/vm.h"
 #include "kernel/x86.h"
 #include "mm/memory.h"
+#include "svm/gmem.h"
+#include "svm/gwalk.h"
 #include "svm/svm.h"
+#include "svm/vm.h"
+#include "svm/trace.h"
+#include "svm/vmctl.h"
 
 #define PROMPT "svmvisor> "
 #define FOCUS_KEY 0x1d	/* Ctrl-]: not Ctrl-A, which QEMU's terminal uses */
@@ -37,7 +41,7 @@ static uint64_t rate_t0, rate_last[MAX_CPUS], rate[MAX_CPUS];
 static const struct vcpu *rate_vcpu[MAX_CPUS];
 static const struct command commands[];
 
-/* To the UART as it is; the caller holds the log lock (the prompt hook). */
+/* To the UART as it is: the prompt hook, between two drained lines. */
 static void out_raw(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -49,7 +53,7 @@ static void out_raw(const char *s, size_t n)
 
 static void out(const char *s, size_t n)
 {
-	log_console_locked(out_raw, s, n);
+	log_console_write(s, n);
 }
 
 static void echo_raw(const char *s, size_t n, void *ctx)
@@ -177,8 +181,8 @@ static void cmd_vms(const char *cmd, const struct mon_args *a)
 		print("  no VMs\n");
 		return;
 	}
-	print("  %-15s %-8s %5s %5s %4s %10s  %s\n", "name", "state", "MiB", "vcpus", "cpu", "exits",
-	      "result");
+	print("  %-15s %-8s %5s %5s %4s %10s %8s  %s\n", "name", "state", "MiB", "vcpus", "cpu",
+	      "exits", "dropped", "result");
 	for (unsigned i = 0; i < vms_count(); i++) {
 		const struct vm *vm = vms_get(i);
 		const struct vcpu *v = &vm->vcpu[0];
@@ -186,8 +190,9 @@ static void cmd_vms(const char *cmd, const struct mon_args *a)
 
 		for (unsigned j = 0; j < vm->nr_vcpus; j++)
 			exits += vm->vcpu[j].exits;
-		print("  %-15s %-8s %5lu %5u %4d %10lu  ", vm->name, vcpu_state(vm, v), vm->mem >> 20,
-		      vm->nr_vcpus, vm->nr_vcpus ? (int)v->core : -1, exits);
+		print("  %-15s %-8s %5lu %5u %4d %10lu %8lu  ", vm->name, vcpu_state(vm, v),
+		      vm->mem >> 20, vm->nr_vcpus, vm->nr_vcpus ? (int)v->core : -1, exits,
+		      vm->con.dropped);
 		if (vm->state == VM_STOPPED)
 			print("%d: %s\n", vm->result, vm->reason);
 		else
@@ -236,8 +241,8 @@ static void cmd_vm_op(const char *cmd, const struct mon_args *a)
 		const char *cmd, *done;
 		const char *(*op)(struct vm *vm);
 	} ops[] = {
-		{ "pause", "paused", vms_pause }, { "resume", "resumed", vms_resume },
-		{ "kill", "killed", vms_kill }, { "reset", "reset", vms_reset },
+		{ "pause", "paused", vmctl_pause }, { "resume", "resumed", vmctl_resume },
+		{ "kill", "killed", vmctl_kill }, { "reset", "reset", vms_reset },
 	};
 	struct vm *vm = vm_of(cmd, a);
 
@@ -254,7 +259,7 @@ static void cmd_step(const char *cmd, const struct mon_args *a)
 
 	if (!v)
 		return;
-	err = vms_step(vm, v);
+	err = vmctl_step(vm, v);
 	if (err)
 		print("step %s: %s\n", vm->name, err);	/* else the vCPU logs the step */
 }
@@ -265,7 +270,7 @@ static void cmd_nmi(const char *cmd, const struct mon_args *a)
 	struct vcpu *v = vm ? vcpu_of(cmd, vm, a) : NULL;
 
 	if (v)
-		report(cmd, vm, vms_nmi(vm, v), "NMI sent to");
+		report(cmd, vm, vmctl_nmi(vm, v), "NMI sent to");
 }
 
 /* Runs show(v) while the VM is out of guest mode: paused for it if it was
@@ -276,7 +281,7 @@ static void while_paused(const char *cmd, struct vm *vm, struct vcpu *v,
 	bool paused_here = false;
 
 	if (vm->state == VM_RUNNING && !v->paused) {
-		const char *err = vms_pause(vm);
+		const char *err = vmctl_pause(vm);
 
 		if (err) {
 			print("%s %s: %s\n", cmd, vm->name, err);
@@ -286,7 +291,7 @@ static void while_paused(const char *cmd, struct vm *vm, struct vcpu *v,
 	}
 	show(vm, v);
 	if (paused_here)
-		vms_resume(vm);
+		vmctl_resume(vm);
 }
 
 static void seg_line(const char *name, const struct vmcb_seg *s)
@@ -372,7 +377,8 @@ static const char *exit_name(unsigned code)
 	return code < NR_EXIT_STATS && names[code] ? names[code] : "";
 }
 
-/* Names of the set bits, after label, wrapped at about 90 columns. */
+/* Names of the set bits (names NULL: exception vectors), after label,
+ * wrapped at about 90 columns. */
 static void bit_names(const char *label, uint32_t bits, const char *const names[32])
 {
 	char line[100];
@@ -380,7 +386,7 @@ static void bit_names(const char *label, uint32_t bits, const char *const names[
 
 	for (unsigned i = 0; i < 32; i++) {
 		char name[8];
-		const char *nm = names[i];
+		const char *nm = names ? names[i] : exc_name(i);
 
 		if (!(bits >> i & 1))
 			continue;
@@ -409,10 +415,6 @@ static const char *const misc2_names[32] = {
 	"VMRUN", "VMMCALL", "VMLOAD", "VMSAVE", "STGI", "CLGI", "SKINIT", "RDTSCP", "ICEBP",
 	"WBINVD", "MONITOR", "MWAIT", "MWAIT_C", "XSETBV", "RDPRU", "EFER_W",
 };
-static const char *const exception_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", NULL, "#TS", "#NP", "#SS",
-	"#GP", "#PF", NULL, "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-};
 
 /* EVENTINJ and EXITINTINFO, APM Vol.2 15.20: valid, vector, type, error code. */
 static void event_line(const char *name, uint64_t e)
@@ -439,7 +441,7 @@ static void show_vmcb(struct vm *vm, struct vcpu *v)
 	      c->intercept_cr_read, c->intercept_cr_write, c->intercept_dr_read, c->intercept_dr_write);
 	print("    intercept exceptions %08x, misc %08x %08x %08x\n", c->intercept_exceptions,
 	      c->intercept_misc1, c->intercept_misc2, c->intercept_misc3);
-	bit_names("exceptions:", c->intercept_exceptions, exception_names);
+	bit_names("exceptions:", c->intercept_exceptions, NULL);
 	bit_names("misc:", c->intercept_misc1, misc1_names);
 	bit_names("misc2:", c->intercept_misc2, misc2_names);
 	print("    IOPM %#lx MSRPM %#lx TSC offset %#lx\n", c->iopm_base_pa, c->msrpm_base_pa,
@@ -681,6 +683,12 @@ static void cmd_npt(const char *cmd, const struct mon_args *a)
 	}
 }
 
+static void out_ctx(const char *s, size_t n, void *ctx)
+{
+	(void)ctx;
+	out(s, n);
+}
+
 /* console <vm>: the VM's COM1 output kept in its ring, oldest first. */
 static void cmd_console(const char *cmd, const struct mon_args *a)
 {
@@ -689,16 +697,11 @@ static void cmd_console(const char *cmd, const struct mon_args *a)
 
 	if (!vm)
 		return;
-	head = vm->out_head;
-	n = MIN(head, (uint64_t)VM_OUT_RING);
-	print("--- %s COM1: the last %lu of %lu bytes ---\n", vm->name, n, head);
-	for (uint64_t i = head - n; i < head; ) {	/* in runs that do not wrap */
-		uint64_t run = MIN(head - i, VM_OUT_RING - i % VM_OUT_RING);
-
-		out(vm->out_ring + i % VM_OUT_RING, run);
-		i += run;
-	}
-	if (n && vm->out_ring[(head - 1) % VM_OUT_RING] != '\n')
+	head = __atomic_load_n(&vm->con.head, __ATOMIC_ACQUIRE);
+	print("--- %s COM1: the last %lu of %lu bytes ---\n", vm->name,
+	      MIN(head, (uint64_t)OUTRING_SIZE), head);
+	n = outring_replay(&vm->con, out_ctx, NULL);
+	if (n && vm->con.buf[(head - 1) % OUTRING_SIZE] != '\n')
 		print("\n");
 	print("--- end of %s COM1 ---\n", vm->name);
 }
@@ -845,7 +848,7 @@ bool monitor_poll(void)
 			continue;
 		}
 		if (focus >= 0) {
-			if (!vm_console_input(vms_get(focus), (uint8_t)c))
+			if (!vuart_rx_push(&vms_get(focus)->uart, (uint8_t)c))
 				print("\n[vm %s is not reading its COM1: byte dropped]\n", vms_get(focus)->name);
 			continue;
 		}

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "svm/vmcb_init.h"	/* enum vm_mode */
 
 #define VM_NAME_MAX     15			/* characters of vm= and for= */
 #define VM_CMDLINE_MAX  255			/* characters of cmdline= */
@@ -22,12 +23,6 @@ enum vm_kind {
 	VM_KIND_FLAT,	/* raw bytes at load=, started at entry= in mode= */
 };
 
-/* The CPU mode the first vCPU starts in. */
-enum vm_mode {
-	VM_MODE_REAL,	/* 16-bit real mode */
-	VM_MODE_PROT32,	/* 32-bit protected mode, paging off (every Multiboot guest) */
-	VM_MODE_LONG,	/* 64-bit mode */
-};
 
 struct vm_opts {
 	bool is_extra_module;		/* a for= line: a module for another VM */

@@ -1,18 +1,33 @@
-/* From module2 lines to running VMs. Each line is parsed (kernel/vmopts.c),
- * its image placed in the VM's RAM, a core picked for each vCPU, and that
- * core's idle loop told to run it (an IPI wakes it). */
+/* The VM builder: from module2 lines to running VMs. Each line is parsed
+ * (kernel/vm/vmopts.c); the VM gets its RAM behind nested page tables, its
+ * permission maps, its devices on its bus and its console ring; its image
+ * is placed as kernel/vm/loader.c plans it; a core is picked for each
+ * vCPU, and that core's idle loop is told to run it (an IPI wakes it).
+ * Reset rebuilds the same VM in place. */
 #include "kernel/vm/vms.h"
 #include "drivers/lapic.h"
+#include "drivers/virt/debugexit.h"
 #include "kernel/cpu.h"
-#include "drivers/tsc.h"
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/lib.h"
-#include "kernel/vm/loader.h"
 #include "kernel/log.h"
 #include "kernel/smp.h"
+#include "kernel/trap.h"
+#include "kernel/vm/loader.h"
 #include "kernel/vm/vmopts.h"
+#include "kernel/x86.h"
 #include "mm/memory.h"
+#include "svm/gmem.h"
 #include "svm/vm.h"
+#include "svm/vmctl.h"
+
+_Static_assert(VM_NAME_MAX < VM_NAME_LEN, "svm/vm.h: a VM's name fits");
+
+#define IOPM_PAGES  3	/* APM Vol.2 15.10.1: 12 KiB, one bit per port */
+#define MSRPM_PAGES 2	/* APM Vol.2 15.11: 8 KiB */
+#define COM1_PORT   0x3f8
+#define COM1_IRQ    4
+#define DEBUG_EXIT_PORT 0xf4	/* QEMU isa-debug-exit: the value is the VM's result */
 
 #define MAX_VMS 32
 
@@ -31,6 +46,94 @@ static struct vm *vm_new(const char *name)
 	vm->result = -1;
 	vm->state = VM_CREATED;
 	return vm;
+}
+
+static uint64_t npt_alloc(void *ctx)
+{
+	(void)ctx;
+	return memory_alloc_zeroed_frame();	/* npt zeroes it too; cheap next to a VMRUN */
+}
+
+static void npt_free(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	memory_free_run(phys, 1);
+}
+
+static void *npt_ptr(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return (void *)phys;
+}
+
+static uint64_t alloc_all_ones(unsigned pages)
+{
+	uint64_t pa = memory_alloc_zeroed_run(pages, FRAME_SIZE);
+
+	if (pa)
+		memset((void *)pa, 0xff, pages * FRAME_SIZE);
+	return pa;
+}
+
+/* Guest RAM (zeroed, one run aligned for the largest NPT pages that fit),
+ * the deny-all I/O and MSR maps, and the nested page tables. NULL on
+ * success, else why not. */
+static const char *setup_memory(struct vm *vm)
+{
+	static const struct npt_mem mem = { npt_alloc, npt_free, npt_ptr, NULL };
+	uint64_t frames = vm->mem / FRAME_SIZE;
+	uint64_t align = vm->mem >= (1ull << 30) ? (1ull << 30) : (2ull << 20);
+	bool pg1g = cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_PG1G;
+
+	vm->ram_hpa = memory_alloc_zeroed_run(frames, align);
+	if (!vm->ram_hpa && align > FRAME_SIZE)
+		vm->ram_hpa = memory_alloc_zeroed_run(frames, FRAME_SIZE);
+	if (!vm->ram_hpa)
+		return "not enough free host memory for its RAM";
+	vm->iopm_pa = alloc_all_ones(IOPM_PAGES);
+	vm->msrpm_pa = alloc_all_ones(MSRPM_PAGES);
+	if (!vm->iopm_pa || !vm->msrpm_pa)
+		return "no memory for its I/O and MSR permission maps";
+	if (npt_init(&vm->npt, &mem, pg1g) != NPT_OK ||
+	    npt_map(&vm->npt, 0, vm->ram_hpa, vm->mem, NPT_W | NPT_X) != NPT_OK) {
+		npt_destroy(&vm->npt);
+		return "no memory for its nested page tables";
+	}
+	vm->ncr3 = vm->npt.root;
+	return NULL;
+}
+
+/* An access nobody answers: logged once per port (the bus decides when). */
+static void unassigned(void *ctx, enum bus_space sp, uint64_t addr, unsigned size, bool write,
+		       bool last)
+{
+	const struct vm *vm = ctx;
+
+	log_info("vm %s: %s of %u byte%s at unassigned %s %#lx: %s (reported once%s)", vm->name,
+		 write ? "write" : "read", size, size > 1 ? "s" : "", sp == BUS_PIO ? "port" : "GPA",
+		 addr, write ? "dropped" : "all ones",
+		 last ? "; further unassigned pages are counted, not reported" : "");
+}
+
+static void com1_tx(void *ctx, uint8_t c)
+{
+	struct vm *vm = ctx;
+
+	outring_write(&vm->con, &c, 1);
+}
+
+/* The guest's platform on its bus: COM1 and the debug-exit port; the
+ * console drains COM1's ring. NULL on success, else why not. */
+static const char *setup_devices(struct vm *vm, char *err, size_t errlen)
+{
+	bus_init(&vm->bus, &(struct bus_hooks){ .unassigned = unassigned, .ctx = vm });
+	vuart_init(&vm->uart, &vm->bus, COM1_IRQ, com1_tx, vm);
+	if (vuart_attach(&vm->uart, &vm->bus, COM1_PORT, err, errlen) ||
+	    debugexit_attach(&vm->bus, DEBUG_EXIT_PORT, err, errlen))
+		return err;
+	if (!log_attach(&vm->con_src, &vm->con, vm->name))
+		return "no room on the console for its output";
+	return NULL;
 }
 
 static const struct boot_info *boot;	/* kept for reset */
@@ -127,8 +230,7 @@ static const char *load_image(struct vm *vm, const struct vm_opts *o, const stru
 		memcpy(dst, img + sg->file_off, sg->file_size);	/* the rest stays zero: bss */
 	}
 	*start = (struct vcpu_start){ .rip = plan.entry, .rax = plan.boot_eax };
-	start->mode = plan.mode == VM_MODE_REAL ? VCPU_MODE_REAL :
-		      plan.mode == VM_MODE_LONG ? VCPU_MODE_LONG : VCPU_MODE_PROT32;
+	start->mode = plan.mode;
 	if (plan.mode == VM_MODE_LONG) {	/* identity map and GDT at the top of RAM */
 		uint64_t size = loader_long_area_size(vm->mem), at = vm->mem - size;
 		struct long_start ls;
@@ -161,6 +263,7 @@ static void create(const struct boot_info *bi, uint32_t index)
 	const struct vm_opts o = opts[index];
 	struct vcpu_start start;
 	const char *why;
+	char err[96];
 	unsigned nr_vcpus;
 	struct vm *vm;
 
@@ -183,7 +286,9 @@ static void create(const struct boot_info *bi, uint32_t index)
 			VM_MAX_VCPUS);
 		return;
 	}
-	why = vm_setup_memory(vm);
+	why = setup_devices(vm, err, sizeof(err));
+	if (!why)
+		why = setup_memory(vm);
 	if (!why)
 		why = load_image(vm, &o, bi, m, &start);
 	if (why) {
@@ -202,18 +307,18 @@ static void create(const struct boot_info *bi, uint32_t index)
 		v->vm = vm;
 		v->index = i;
 		v->core = (uint32_t)core;
+		v->cpu = smp_cpu((uint32_t)core);
 		v->vmcb = (struct vmcb *)memory_alloc_zeroed_frame();
 		if (!v->vmcb) {
 			vm_stop(vm, NULL, -1, "no memory for a VMCB");
 			return;
 		}
-		vcpu_init(v, &start);
-		v->waiting = v->halted = i > 0;	/* vcpu1..: until HC_VCPU_START */
+		vcpu_reset(v, &start);
 	}
 	vm->nr_vcpus = nr_vcpus;
 	log_info("vm %s: %lu MiB RAM at host %#lx, %lu-byte image, entry %#lx (%s), vcpu0 on cpu%u",
 		 vm->name, vm->mem >> 20, vm->ram_hpa, m->end - m->start, start.rip,
-		 start.mode == VCPU_MODE_REAL ? "real mode" : start.mode == VCPU_MODE_LONG ?
+		 start.mode == VM_MODE_REAL ? "real mode" : start.mode == VM_MODE_LONG ?
 		 "64-bit long mode" : "32-bit protected mode", vm->vcpu[0].core);
 	vm->state = VM_RUNNING;
 	for (unsigned i = 0; i < nr_vcpus; i++) {
@@ -304,127 +409,6 @@ struct vm *vms_find(const char *name)
 	return NULL;
 }
 
-#define REQUEST_TIMEOUT_US 200000
-
-/* A vCPU on the core this console runs on is out of guest mode right now
- * (the console runs between its exits): its run loop acts on a request once
- * the console returns, and its state is consistent meanwhile. */
-static bool local(const struct vcpu *v)
-{
-	return v->core == this_cpu()->id;
-}
-
-/* Sets or clears req on every running vCPU, kicks them, and waits until
- * done(v) holds for each (not for a local one: it cannot answer before the
- * console returns; a pause is acknowledged for it here). */
-static const char *request(struct vm *vm, uint32_t req, bool set, bool (*done)(struct vcpu *))
-{
-	static char why[80];
-
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpu[i];
-
-		if (set)
-			__atomic_or_fetch(&v->request, req, __ATOMIC_SEQ_CST);
-		else
-			__atomic_and_fetch(&v->request, ~req, __ATOMIC_SEQ_CST);
-		if (local(v) && req == VCPU_REQ_PAUSE)
-			v->paused = set;
-		else if (v->assigned && !v->exited && !local(v))
-			vm_kick(v);
-	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpu[i];
-		uint64_t t0 = time_us();
-
-		while (v->assigned && !v->exited && !local(v) && !done(v)) {
-			if (time_us() - t0 > REQUEST_TIMEOUT_US) {
-				fmt_snprintf(why, sizeof(why), "timed out: vcpu%u on cpu%u did not answer",
-					     i, v->core);
-				return why;
-			}
-			cpu_relax();
-		}
-	}
-	return NULL;
-}
-
-static bool is_paused(struct vcpu *v)
-{
-	return v->paused || v->waiting;	/* a vCPU not started yet is out of guest mode */
-}
-
-static bool is_running(struct vcpu *v)
-{
-	return !v->paused;
-}
-
-static bool is_gone(struct vcpu *v)
-{
-	return v->exited;
-}
-
-const char *vms_pause(struct vm *vm)
-{
-	if (vm->state != VM_RUNNING)
-		return "not running";
-	return request(vm, VCPU_REQ_PAUSE, true, is_paused);
-}
-
-const char *vms_resume(struct vm *vm)
-{
-	if (vm->state != VM_RUNNING)
-		return "not running";
-	return request(vm, VCPU_REQ_PAUSE, false, is_running);
-}
-
-static bool nmi_taken(struct vcpu *v)
-{
-	return !(v->request & VCPU_REQ_NMI);
-}
-
-const char *vms_nmi(struct vm *vm, struct vcpu *v)
-{
-	uint64_t t0;
-
-	if (vm->state != VM_RUNNING)
-		return "not running";
-	if (v->paused)
-		return "paused: resume it first";
-	if (v->waiting)
-		return "that vCPU has not been started (HC_VCPU_START)";
-	__atomic_or_fetch(&v->request, VCPU_REQ_NMI, __ATOMIC_SEQ_CST);
-	if (local(v))
-		return NULL;	/* injected when the console returns */
-	vm_kick(v);
-	for (t0 = time_us(); !nmi_taken(v) && vm->state == VM_RUNNING; cpu_relax())
-		if (time_us() - t0 > REQUEST_TIMEOUT_US)
-			return "timed out: the vCPU did not take the request";
-	return NULL;
-}
-
-const char *vms_step(struct vm *vm, struct vcpu *v)
-{
-	uint32_t before = v->steps;
-	uint64_t t0;
-	const char *err;
-
-	if (vm->state != VM_RUNNING)
-		return "not running";
-	if (v->waiting)
-		return "that vCPU has not been started (HC_VCPU_START)";
-	if (!v->paused && (err = vms_pause(vm)))
-		return err;
-	__atomic_or_fetch(&v->request, VCPU_REQ_STEP, __ATOMIC_SEQ_CST);
-	if (local(v))
-		return NULL;	/* its run loop steps once the console returns */
-	vm_kick(v);
-	for (t0 = time_us(); v->steps == before && vm->state == VM_RUNNING; cpu_relax())
-		if (time_us() - t0 > REQUEST_TIMEOUT_US)
-			return "timed out: the step did not finish";
-	return NULL;
-}
-
 /* Back to the state the boot left it in: every vCPU out of guest mode (or
  * gone), RAM zeroed, the image and boot information placed anew, vcpu0 at
  * the entry point and the others waiting, the exit counters zeroed; then
@@ -437,26 +421,19 @@ const char *vms_reset(struct vm *vm)
 
 	if (vm->state == VM_CREATED || !vm->nr_vcpus)
 		return "it never started (see its boot message)";
-	if (vm->state == VM_RUNNING && (why = vms_pause(vm)))
+	if (vm->state == VM_RUNNING && (why = vmctl_pause(vm)))
 		return why;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)	/* a stopped VM: run loops left */
 		while (vm->state == VM_STOPPED && vm->vcpu[i].assigned && !vm->vcpu[i].exited &&
-		       !local(&vm->vcpu[i]))
+		       !vmctl_is_local(&vm->vcpu[i]))
 			cpu_relax();
 	memset((void *)vm->ram_hpa, 0, vm->mem);
 	why = load_image(vm, o, boot, &boot->modules[vm->module], &start);
 	if (why)
 		return why;	/* cannot happen: the same image loaded at boot */
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpu[i];
-
-		vcpu_init(v, &start);
-		v->waiting = v->halted = i > 0;
-		__atomic_and_fetch(&v->request, ~(VCPU_REQ_STEP | VCPU_REQ_NMI), __ATOMIC_SEQ_CST);
-		v->exits = 0;
-		memset(v->trace, 0, sizeof(v->trace));
-		asid_request_flush(&v->asid);	/* old translations of the old contents */
-	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_reset(&vm->vcpu[i], &start);
+	vuart_reset(&vm->uart);
 	vm->resets++;
 	log_info("vm %s: reset from the console (RAM zeroed, image reloaded, entry %#lx)", vm->name,
 		 start.rip);
@@ -477,16 +454,6 @@ const char *vms_reset(struct vm *vm)
 			vm_kick(&vm->vcpu[i]);
 		return NULL;
 	}
-	return vms_resume(vm);
+	return vmctl_resume(vm);
 }
 
-const char *vms_kill(struct vm *vm)
-{
-	if (vm->state == VM_STOPPED)
-		return "already stopped";
-	if (!vm->vcpu[0].assigned) {
-		vm_stop(vm, NULL, -1, "killed from the console");
-		return NULL;
-	}
-	return request(vm, VCPU_REQ_KILL, true, is_gone);
-}

@@ -1,5 +1,7 @@
-/* The VMs declared on the GRUB command lines: created at boot, each vCPU
- * pinned to a core of its own, watched until they stop. */
+/* The VM builder: the VMs declared on the GRUB command lines, created at
+ * boot (each vCPU pinned to a core of its own), listed for the console,
+ * reset in place, watched until they stop. Running VMs are controlled
+ * through svm/vmctl.h. */
 #pragma once
 #include <stdbool.h>
 #include "boot/bootinfo.h"
@@ -20,17 +22,7 @@ unsigned vms_count(void);
 struct vm *vms_get(unsigned i);
 struct vm *vms_find(const char *name);
 
-/* Console control of a VM: each posts a request to every vCPU, kicks their
- * cores and waits (bounded) for the acknowledgement. They return NULL or
- * what went wrong ("timed out: vcpu0 on cpu2 did not answer"). */
-const char *vms_pause(struct vm *vm);
-const char *vms_resume(struct vm *vm);
-const char *vms_kill(struct vm *vm);
-const char *vms_nmi(struct vm *vm, struct vcpu *v);
-
-/* One guest instruction on v (the VM is paused first if it runs; it stays
- * paused). The vCPU logs the step's RIPs when it is done. */
-const char *vms_step(struct vm *vm, struct vcpu *v);
-
-/* Restarts the VM from its image with zeroed RAM, running or stopped. */
+/* Restarts the VM from its image with zeroed RAM, running or stopped: every
+ * vCPU paused or gone, RAM zeroed, image and boot information placed anew,
+ * vCPUs and devices back to power-on; then running on the same cores. */
 const char *vms_reset(struct vm *vm);

@@ -1,0 +1,67 @@
+/* Guest memory as the exit handlers see it: guest-physical pointers, copies
+ * through the guest's own page tables, the instruction at CS:RIP, and moving
+ * RIP past the instruction that exited. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/lib/x86_arch.h"
+#include "svm/decode.h"
+#include "svm/svm.h"
+#include "svm/vm.h"
+#include "svm/vmctl.h"
+
+/* Guest-physical to host pointer for len bytes of guest RAM, or NULL. */
+static inline void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= vm->mem || len > vm->mem - gpa)
+		return NULL;
+	return (void *)(vm->ram_hpa + gpa);
+}
+
+/* The decoder's mode for the guest's current CS (svm/decode.h). */
+enum cpu_mode gmem_cpu_mode(const struct vmcb_save *s);
+
+/* Copies len bytes at the guest's linear address out of (to_guest false)
+ * or into guest memory, page by page through the guest's own page tables.
+ * Returns the bytes done: less than len where a page is not mapped. */
+size_t gmem_linear_copy(struct vcpu *v, uint64_t linear, void *buf, size_t len, bool to_guest);
+
+/* The bytes at the guest's CS:RIP (up to INSN_MAX_LEN; fewer where the
+ * next page is not mapped) and the mode to decode them in. */
+size_t gmem_fetch_insn(struct vcpu *v, uint8_t bytes[INSN_MAX_LEN], enum cpu_mode *mode);
+
+/* Moves RIP past the exiting instruction without decoding it: NRIP when
+ * the CPU saves it, else, with paging off, the bare opcode (the exit says
+ * which instruction ran) found in place at CS:RIP. False: decode instead.
+ * Inline for vcpu_fast_exit: reads only the VMCB and guest RAM. */
+static inline bool gmem_skip_quick(struct vcpu *v, const char *opcode, unsigned opcode_len)
+{
+	struct vmcb *vmcb = v->vmcb;
+	uint64_t lin;
+	const uint8_t *p;
+
+	if (svm_caps.features & SVM_FEAT_NRIPS) {
+		vmcb->save.rip = vmcb->control.nrip;
+		return true;
+	}
+	if (vmcb->save.cr0 & CR0_PG)
+		return false;
+	lin = (vmcb->save.cs.base + vmcb->save.rip) & 0xffffffff;
+	p = (const uint8_t *)(v->vm->ram_hpa + lin);
+	if (lin + opcode_len > v->vm->mem)
+		return false;
+	for (unsigned i = 0; i < opcode_len; i++)
+		if (p[i] != (uint8_t)opcode[i])
+			return false;
+	vmcb->save.rip += opcode_len;
+	return true;
+}
+
+/* Moves RIP past the exiting instruction: gmem_skip_quick, else the length
+ * decoded from guest memory (prefixes, paging). An instruction that cannot
+ * be decoded (its page vanished, garbage) stops the VM. */
+void gmem_skip_len(struct vcpu *v, const char *opcode, unsigned opcode_len);
+
+/* opcode is a string literal: its length is known at compile time. */
+#define gmem_skip(v, opcode) gmem_skip_len(v, opcode, sizeof(opcode) - 1)
