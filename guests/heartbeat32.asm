@@ -1,14 +1,15 @@
 ; A guest that prints "beat N" (N from 0, decimal) BEATS times, busy-waiting
 ; TICKS TSC ticks between beats (RDTSC is not intercepted), then
 ; "heartbeat done" and the debug exit with 0. On QEMU TCG the guest's TSC
-; runs at the host's rate (2.6 GHz here): a beat every ~15 ms, ~6 s in all.
-; It never stops early: only the beat count ends it. The steady signal next
-; to a flooding VM in tests/integration/test_flood.py.
+; runs at the host's rate (2.6 GHz here): a beat every ~50 ms, ~20 s in all,
+; as long as the flood beside it. It never stops early: only the beat count
+; ends it. The steady signal next to a flooding VM in
+; tests/integration/test_flood.py.
 org 0x100000
 %include "guests/lib32.inc"
 
 BEATS equ 400
-TICKS equ 40000000
+TICKS equ 120000000
 
 main:
 	xor edi, edi                    ; beat number

@@ -47,7 +47,7 @@ struct cpu {
 	uint64_t host_vmcb_pa;	/* host FS/GS/TR/... kept by VMSAVE around VMRUN */
 	struct vcpu *volatile vcpu;	/* assigned vCPU: the idle loop runs it */
 	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */
-	volatile uint32_t nmi_kicks;	/* NMIs sent to force a VM exit (svm/vm.c vm_kick) */
+	volatile uint32_t nmi_kicks;	/* NMIs sent to force a VM exit (svm/vmctl.c vm_kick) */
 	/* The console's work (kernel/main.c), on the core that owns the serial
 	 * console: called from the idle loop and, through VCPU_REQ_CONSOLE
 	 * set by the timer tick, from the run loop of a vCPU on this core. */

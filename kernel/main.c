@@ -1,5 +1,7 @@
 /* The boot CPU's path from the 32-bit entry (boot/entry.asm) to a running
- * hypervisor: descriptor tables, boot information, console, memory. */
+ * hypervisor: descriptor tables, boot information, log, memory, cores, the
+ * guest hooks (the one place that ties the base layer to svm/), VMs, and
+ * the console's housekeeping turns. */
 #include "boot/bootinfo.h"
 #include "boot/mb2.h"
 #include "drivers/lapic.h"

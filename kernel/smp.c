@@ -1,7 +1,8 @@
 /* Bringing up every core. Each CPU found in the MADT gets a struct cpu with
  * its own GDT, TSS and IST stacks, a kernel stack, and is started with
  * INIT-SIPI-SIPI (APM Vol.2 16.5 / Intel SDM 8.4.4.1 delays). The APs are
- * started one at a time: the trampoline's inputs (ap_boot_*) are shared. */
+ * started one at a time: the trampoline's inputs (ap_boot_*) are shared.
+ * What runs guests is svm/'s, reached only through the guest hooks. */
 #include "kernel/smp.h"
 #include "drivers/acpi.h"
 #include "drivers/lapic.h"

@@ -1,5 +1,6 @@
-/* Finding the CPUs (ACPI MADT), starting the APs (INIT-SIPI-SIPI through
- * boot/trampoline.asm) and turning SVM on everywhere. */
+/* Per-CPU bring-up and life: finding the CPUs (ACPI MADT), starting the
+ * APs (INIT-SIPI-SIPI through boot/trampoline.asm), and each core's idle
+ * loop, which runs the vCPU it is given through the guest hooks. */
 #pragma once
 #include <stdint.h>
 #include "boot/bootinfo.h"

@@ -1,5 +1,7 @@
-/* The IDT and the common trap handler. Every exception is fatal to the CPU
- * that takes it for now: a full register dump, then that CPU halts. */
+/* The IDT, interrupt handlers and the common trap handler. An exception in
+ * the hypervisor is fatal to the CPU that takes it: a full register dump,
+ * then that CPU halts (the boot CPU ends the run). NMIs that kick vCPUs are
+ * counted and swallowed; other NMIs are reported and survived. */
 #include "kernel/trap.h"
 #include "drivers/lapic.h"
 #include "drivers/pic.h"
@@ -104,7 +106,7 @@ void trap_entry(struct trap_frame *f)
 		return;
 	}
 
-	/* An NMI that kicked a vCPU out of guest mode (svm/vm.c vm_kick): its
+	/* An NMI that kicked a vCPU out of guest mode (svm/vmctl.c vm_kick): its
 	 * work was the exit; it needs nothing else. */
 	if (f->vector == VEC_NMI && this_cpu()->nmi_kicks) {
 		__atomic_sub_fetch(&this_cpu()->nmi_kicks, 1, __ATOMIC_SEQ_CST);

@@ -50,14 +50,17 @@ static void handle_ioio(struct vcpu *v)
 	uint64_t info = vmcb->control.exitinfo1;
 	unsigned size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1;
 	uint64_t mask = size == 4 ? 0xffffffffull : size == 2 ? 0xffff : 0xff;
-	struct bus_req r = { .addr = IOIO_PORT(info), .size = size, .write = !(info & IOIO_IN),
-			     .val = vmcb->save.rax & mask };
+	struct bus_req r;	/* not zeroed: stop_code and why are the device's to fill */
 	enum bus_status st;
 
 	if (info & IOIO_STR) {
 		vm_stop(v->vm, v, -1, "string I/O (INS/OUTS) on port %#x is not emulated", IOIO_PORT(info));
 		return;
 	}
+	r.addr = IOIO_PORT(info);
+	r.size = size;
+	r.write = !(info & IOIO_IN);
+	r.val = vmcb->save.rax & mask;
 	st = bus_access(&v->vm->bus, BUS_PIO, &r);
 	if (!r.write)
 		vmcb->save.rax = (vmcb->save.rax & ~mask) | (r.val & mask);
@@ -165,9 +168,7 @@ static void handle_invd(struct vcpu *v)
 	gmem_skip(v, "\x0f\x08");	/* INVD would lose dirty host lines: run as a no-op */
 }
 
-typedef void (*exit_handler)(struct vcpu *v);
-
-static const exit_handler handlers[NR_EXIT_STATS] = {
+const exit_handler exit_handlers[NR_EXIT_STATS] = {
 	[VMEXIT_EXCP_BASE + EXC_DB] = handle_reflect,
 	[VMEXIT_EXCP_BASE + EXC_AC] = handle_reflect,
 	[VMEXIT_EXCP_BASE + EXC_DF] = handle_df,
@@ -194,15 +195,11 @@ static const exit_handler handlers[NR_EXIT_STATS] = {
 	[VMEXIT_XSETBV] = handle_ud,
 };
 
-void exit_dispatch(struct vcpu *v)
+void exit_dispatch_other(struct vcpu *v)
 {
 	struct vmcb_control *c = &v->vmcb->control;
-	uint32_t code = (uint32_t)c->exitcode;	/* QEMU writes INVALID as 0x00000000ffffffff */
+	uint32_t code = (uint32_t)c->exitcode;
 
-	if (code < NR_EXIT_STATS && handlers[code]) {
-		handlers[code](v);
-		return;
-	}
 	if (code == VMEXIT_INVALID) {
 		/* The emulators overwrite the save area with host state here, so
 		 * the rules were checked before VMRUN; this is one we do not model. */

@@ -75,13 +75,10 @@ static unsigned insn_length(struct vcpu *v, const uint8_t *expect, unsigned expe
 	return insn.len;
 }
 
-void gmem_skip_len(struct vcpu *v, const char *opcode, unsigned opcode_len)
+void gmem_skip_decoded(struct vcpu *v, const char *opcode, unsigned opcode_len)
 {
-	unsigned len;
+	unsigned len = insn_length(v, (const uint8_t *)opcode, opcode_len);
 
-	if (gmem_skip_quick(v, opcode, opcode_len))
-		return;
-	len = insn_length(v, (const uint8_t *)opcode, opcode_len);
 	if (!len)
 		vm_stop(v->vm, v, -1, "cannot decode the instruction at RIP %#lx", v->vmcb->save.rip);
 	v->vmcb->save.rip += len;

@@ -58,10 +58,15 @@ static inline bool gmem_skip_quick(struct vcpu *v, const char *opcode, unsigned 
 	return true;
 }
 
-/* Moves RIP past the exiting instruction: gmem_skip_quick, else the length
- * decoded from guest memory (prefixes, paging). An instruction that cannot
- * be decoded (its page vanished, garbage) stops the VM. */
-void gmem_skip_len(struct vcpu *v, const char *opcode, unsigned opcode_len);
+/* The length decoded from guest memory (prefixes, paging); an instruction
+ * that cannot be decoded (its page vanished, garbage) stops the VM. */
+void gmem_skip_decoded(struct vcpu *v, const char *opcode, unsigned opcode_len);
 
-/* opcode is a string literal: its length is known at compile time. */
-#define gmem_skip(v, opcode) gmem_skip_len(v, opcode, sizeof(opcode) - 1)
+/* Moves RIP past the exiting instruction: gmem_skip_quick inline, else
+ * gmem_skip_decoded. opcode is a string literal: its length is known at
+ * compile time. */
+#define gmem_skip(v, opcode)							\
+	do {									\
+		if (!gmem_skip_quick(v, opcode, sizeof(opcode) - 1))		\
+			gmem_skip_decoded(v, opcode, sizeof(opcode) - 1);	\
+	} while (0)

@@ -1,5 +1,6 @@
 /* SVM bring-up: the checks of APM Vol.2 15.4 ("Enabling SVM"), then EFER.SVME
- * and VM_HSAVE_PA with a page of our own on each core. */
+ * and VM_HSAVE_PA with a page of our own on each core, and that core's guest
+ * ASIDs; the feature report. */
 #include "svm/svm.h"
 #include "kernel/cpu.h"
 #include "svm/asid.h"

@@ -5,11 +5,6 @@
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/lib.h"
 
-static uint64_t size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
 static bool size_ok(enum bus_space sp, unsigned size)
 {
 	return size == 1 || size == 2 || size == 4 || (size == 8 && sp == BUS_MMIO);
@@ -75,25 +70,44 @@ int bus_register(struct bus *b, const struct bus_range *r, char *err, size_t err
 	}
 	b->range[i] = *r;
 	b->nr_ranges++;
+	memset(b->pio_map, 0, sizeof(b->pio_map));	/* indexes moved: map anew */
+	for (i = 0; i < b->nr_ranges; i++)
+		if (b->range[i].space == BUS_PIO)
+			memset(b->pio_map + b->range[i].base, (int)(i + 1), b->range[i].len);
 	return 0;
 }
 
-/* The range holding all of [addr, addr + size), or NULL. Linear: a VM has a
- * handful of ranges, and this runs on every I/O exit. */
+/* The range holding all of [addr, addr + size) at a size the space allows,
+ * or NULL. Ports through the map; MMIO by a linear scan (a VM has a
+ * handful of ranges). This runs on every I/O exit. */
 static const struct bus_range *bus_find(const struct bus *b, enum bus_space sp, uint64_t addr,
 					unsigned size)
 {
-	for (unsigned i = 0; i < b->nr_ranges; i++) {
-		const struct bus_range *d = &b->range[i];
+	const struct bus_range *d = NULL;
 
-		if (d->space < sp)
-			continue;
-		if (d->space > sp || addr < d->base)
-			break;
-		if (addr - d->base < d->len)
-			return size <= d->len - (addr - d->base) ? d : NULL;
+	if (sp == BUS_PIO) {
+		unsigned i = addr < BUS_PIO_PORTS ? b->pio_map[addr] : 0;
+
+		if (!i)
+			return NULL;
+		d = &b->range[i - 1];
+	} else {
+		for (unsigned i = 0; i < b->nr_ranges; i++) {
+			const struct bus_range *c = &b->range[i];
+
+			if (c->space != BUS_MMIO || addr < c->base)
+				continue;
+			if (addr - c->base < c->len) {
+				d = c;
+				break;
+			}
+		}
+		if (!d)
+			return NULL;
 	}
-	return NULL;
+	if (!size_ok(sp, size) || size > d->len - (addr - d->base))
+		return NULL;	/* a width the space lacks, or straddling the range's end */
+	return d;
 }
 
 /* True the first time addr's port or page is seen; *last as in bus_hooks.
@@ -105,11 +119,14 @@ static bool bus_first_unassigned(struct bus *b, enum bus_space sp, uint64_t addr
 
 	*last = false;
 	if (sp == BUS_PIO) {
-		uint64_t bit = 1ull << (addr & 63);
-		uint64_t old = __atomic_fetch_or(&b->pio_logged[(addr & 0xffff) / 64], bit,
-						 __ATOMIC_RELAXED);
+		uint64_t bit = 1ull << (addr & 63), *word = &b->pio_logged[(addr & 0xffff) / 64];
+		uint8_t *map = &b->pio_map[addr & 0xffff];
 
-		return !(old & bit);
+		if (__atomic_fetch_or(word, bit, __ATOMIC_RELAXED) & bit)
+			return false;
+		if (!*map)	/* nobody at all there: bus_access answers it inline from now on */
+			__atomic_store_n(map, BUS_PIO_QUIET, __ATOMIC_RELAXED);
+		return true;
 	}
 	for (unsigned i = 0; i < BUS_MMIO_LOG_PAGES; i++) {
 		uint64_t cur = __atomic_load_n(&b->mmio_logged[i], __ATOMIC_RELAXED);
@@ -128,23 +145,21 @@ static void bus_unassigned(struct bus *b, enum bus_space sp, struct bus_req *r)
 {
 	bool last;
 
-	if (!r->write)
-		r->val = size_mask(r->size);
+	r->val = r->write ? r->val & bus_size_mask(r->size) : bus_size_mask(r->size);
 	__atomic_fetch_add(&b->unassigned, 1, __ATOMIC_RELAXED);
 	if (bus_first_unassigned(b, sp, r->addr, &last) && b->hooks.unassigned)
 		b->hooks.unassigned(b->hooks.ctx, sp, r->addr, r->size, r->write, last);
 }
 
-enum bus_status bus_access(struct bus *b, enum bus_space sp, struct bus_req *r)
+enum bus_status bus_access_slow(struct bus *b, enum bus_space sp, struct bus_req *r)
 {
-	const struct bus_range *d = NULL;
-	uint64_t mask = size_mask(r->size);
-	enum bus_status st;
+	const struct bus_range *d = bus_find(b, sp, r->addr, r->size);
 
-	r->val = r->write ? r->val & mask : 0;
-	if (size_ok(sp, r->size))
-		d = bus_find(b, sp, r->addr, r->size);
 	if (d) {
+		uint64_t mask = bus_size_mask(r->size);
+		enum bus_status st;
+
+		r->val = r->write ? r->val & mask : 0;
 		st = d->access(d->dev, r->addr - d->base, r);
 		if (st != BUS_UNASSIGNED) {
 			if (!r->write)

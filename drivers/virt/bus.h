@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define BUS_PIO_QUIET      0xff	/* pio_map: an unassigned port already reported */
 #define BUS_MAX_RANGES     32	/* registered ranges, both spaces together */
 #define BUS_PIO_PORTS      0x10000	/* x86 port space: 0..0xffff */
 #define BUS_MMIO_LOG_PAGES 64	/* distinct unassigned MMIO pages reported */
@@ -72,6 +73,10 @@ struct bus {
 	struct bus_hooks hooks;
 	uint64_t unassigned;	/* unassigned accesses so far, both spaces */
 	uint64_t pio_logged[BUS_PIO_PORTS / 64];	/* bit per port: reported */
+	/* Port -> its range's index + 1; 0: no device, not reported yet;
+	 * BUS_PIO_QUIET: no device, reported. Rebuilt by bus_register: a port
+	 * exit finds its device, or that nobody is there, with one load. */
+	uint8_t pio_map[BUS_PIO_PORTS];
 	uint64_t mmio_logged[BUS_MMIO_LOG_PAGES];	/* page number + 1; 0 = free slot */
 	bool mmio_log_full;	/* the "last" report went out */
 	uint32_t irq_levels;	/* bit n: line n is high */
@@ -95,7 +100,26 @@ int bus_register(struct bus *b, const struct bus_range *r, char *err, size_t err
  * unassigned hook hears of it once per port (PIO addresses above 0xffff are
  * reported as addr & 0xffff) or once per 4 KiB MMIO page. Several vCPUs
  * may call it at once. */
-enum bus_status bus_access(struct bus *b, enum bus_space sp, struct bus_req *r);
+enum bus_status bus_access_slow(struct bus *b, enum bus_space sp, struct bus_req *r);
+
+/* All ones of an access of size bytes. */
+static inline uint64_t bus_size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+/* Inline for the common case of a port exit to a port nobody decodes that
+ * was reported before (a guest polling an absent device): the policy above,
+ * without a call. */
+static inline enum bus_status bus_access(struct bus *b, enum bus_space sp, struct bus_req *r)
+{
+	if (sp == BUS_PIO && r->addr < BUS_PIO_PORTS && b->pio_map[r->addr] == BUS_PIO_QUIET) {
+		__atomic_fetch_add(&b->unassigned, 1, __ATOMIC_RELAXED);
+		r->val = r->write ? r->val & bus_size_mask(r->size) : bus_size_mask(r->size);
+		return BUS_UNASSIGNED;
+	}
+	return bus_access_slow(b, sp, r);
+}
 
 /* Sets interrupt line `line` to level and calls the irq hook only when the
  * level changed. Lines >= BUS_IRQ_LINES are ignored. */

@@ -1,5 +1,5 @@
 /* The console's argument parser and bar charts. Pure: host-tested and
- * fuzzed; the monitor (kernel/monitor.c) checks a command's words against
+ * fuzzed; the monitor (kernel/console/monitor.c) checks a command's words against
  * the args string of its table entry, which doubles as the usage text.
  *
  * A spec such as "<vm> <gva> [len]" lists the arguments: <x> required,

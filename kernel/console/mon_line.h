@@ -1,5 +1,5 @@
 /* The serial console's line editor and word splitter. Pure: host-tested
- * and fuzzed; the monitor (kernel/monitor.c) feeds it one byte at a time. */
+ * and fuzzed; the monitor (kernel/console/monitor.c) feeds it one byte at a time. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>

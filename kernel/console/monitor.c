@@ -26,7 +26,7 @@
 #define PROMPT "svmvisor> "
 #define FOCUS_KEY 0x1d	/* Ctrl-]: not Ctrl-A, which QEMU's terminal uses */
 
-/* One console command. args is its argument spec for kernel/mon_cmd.c,
+/* One console command. args is its argument spec for kernel/console/mon_cmd.c,
  * which also serves as the usage text. */
 struct command {
 	const char *name;

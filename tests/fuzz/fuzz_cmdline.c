@@ -1,4 +1,4 @@
-/* libFuzzer harness for kernel/cmdline.c: any bytes as a command line (a
+/* libFuzzer harness for kernel/lib/cmdline.c and kernel/options.c: any bytes as a command line (a
  * NUL-terminated copy), the tokenizer's invariants, the option parser's
  * results and warnings, and cmdline_parse_u64 on the raw bytes. */
 #include <stdbool.h>

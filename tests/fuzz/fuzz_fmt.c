@@ -1,4 +1,4 @@
-/* libFuzzer harness for kernel/fmt.c. The input is decoded, never used as a
+/* libFuzzer harness for kernel/lib/fmt.c. The input is decoded, never used as a
  * format: each step builds literal text plus one conversion from a safe
  * alphabet, with arguments of exactly the type the conversion reads (so %s
  * always gets a string), and compares fmt_vsnprintf with the host's

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the guest loaders (kernel/loader.c).
+/* libFuzzer harness for the guest loaders (kernel/vm/loader.c).
  *
  * Input: a 12-byte prefix, then the image.
  *   [0] kind (mod 4: auto, mb1, mb2, flat)   [1] guest memory (mod 8, table below)

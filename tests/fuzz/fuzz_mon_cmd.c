@@ -1,4 +1,4 @@
-/* libFuzzer harness for kernel/mon_cmd.c. The first 21 bytes draw a bar
+/* libFuzzer harness for kernel/console/mon_cmd.c. The first 21 bytes draw a bar
  * (value, max, width, buffer size); the rest is a console line, split into
  * words and parsed against the monitor's kinds of spec. Whatever the words,
  * the arguments found point at them in order, and an error is a terminated

@@ -1,4 +1,4 @@
-/* Host test of kernel/cmdline.c: tokenizer, number parsing and every boot
+/* Host test of kernel/lib/cmdline.c and kernel/options.c: tokenizer, number parsing and every boot
  * option (docs/boot-options.md), with the warning texts. */
 #include <setjmp.h>
 #include <stdarg.h>

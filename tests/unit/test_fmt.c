@@ -1,4 +1,4 @@
-/* Host test of kernel/fmt.c: every supported conversion is compared with the
+/* Host test of kernel/lib/fmt.c: every supported conversion is compared with the
  * host libc's vsnprintf (glibc), on the full output, the return value and
  * truncated buffers. %p and unknown conversions, where we differ from glibc
  * on purpose, are checked against fixed strings. */

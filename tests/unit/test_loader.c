@@ -1,4 +1,4 @@
-/* Host tests for the guest loaders (kernel/loader.c). Images are built byte
+/* Host tests for the guest loaders (kernel/vm/loader.c). Images are built byte
  * by byte here: an ELF32/ELF64 header and program headers written at their
  * gABI offsets, Multiboot1 and Multiboot2 headers at theirs, and no structure
  * from the code under test. Each plan is made from an exact-size heap copy,

@@ -1,4 +1,4 @@
-/* Host test of kernel/mon_cmd.c: console arguments against specs, with the
+/* Host test of kernel/console/mon_cmd.c: console arguments against specs, with the
  * error texts, and the bar charts. */
 #include <setjmp.h>
 #include <stdarg.h>

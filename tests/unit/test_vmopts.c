@@ -1,4 +1,4 @@
-/* Host test of kernel/vmopts.c: every module2 option good and bad, GRUB's
+/* Host test of kernel/vm/vmopts.c: every module2 option good and bad, GRUB's
  * quoting, duplicates, limits and the error texts (docs/vms.md). */
 #include <setjmp.h>
 #include <stdarg.h>
