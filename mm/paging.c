@@ -19,12 +19,6 @@
 #include "kernel/panic.h"
 #include "kernel/x86.h"
 
-#define PTE_P    (1ull << 0)	/* present */
-#define PTE_W    (1ull << 1)	/* writable */
-#define PTE_PS   (1ull << 7)	/* large page (PDPT, PD) */
-#define PTE_NX   (1ull << 63)	/* no execute, needs EFER.NXE */
-#define PTE_ADDR 0x000ffffffffff000ull
-
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
 
 static struct frame_alloc *alloc;

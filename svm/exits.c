@@ -12,11 +12,6 @@
 #include "svm/vm.h"
 #include "svm/vmctl.h"
 
-/* EXITINFO1 of a nested page fault, APM Vol.2 15.25.6 (the #PF error code
- * bits, plus where in the walk it happened). */
-#define NPF_INFO1_W     (1ull << 1)	/* a write */
-#define NPF_INFO1_ID    (1ull << 4)	/* an instruction fetch */
-
 static void inject(struct vcpu *v, unsigned vector, uint64_t type, bool ev, uint32_t error)
 {
 	v->vmcb->control.eventinj = vector | type | EVENT_VALID | (ev ? EVENT_EV : 0) |

@@ -40,28 +40,28 @@
 static uint64_t gwalk_reserved(const struct gwalk_regs *r, unsigned maxphy, int level,
 			       uint64_t e)
 {
-	const bool lma = r->efer & GWALK_EFER_LMA;
+	const bool lma = r->efer & EFER_LMA;
 	uint64_t m = ((1ull << 52) - 1) & ~((1ull << maxphy) - 1);
 
-	if (!(r->cr4 & GWALK_CR4_PAE) && !lma) {
+	if (!(r->cr4 & CR4_PAE) && !lma) {
 		/* 32-bit paging: only a 4 MiB PDE has reserved bits */
-		if (level != 2 || !(e & GPTE_PS) || !(r->cr4 & GWALK_CR4_PSE))
+		if (level != 2 || !(e & PTE_PS) || !(r->cr4 & CR4_PSE))
 			return 0;
 		m = 1ull << 21;
 		if (maxphy < 40)	/* PSE-36: PDE bit 13 + n is address bit 32 + n */
 			m |= (0xffull << 13) & ~(((1ull << (maxphy - 32)) - 1) << 13);
 		return m;
 	}
-	if (!(r->efer & GWALK_EFER_NXE))
-		m |= GPTE_NX;
+	if (!(r->efer & EFER_NXE))
+		m |= PTE_NX;
 	if (!lma) {
 		m |= 0x7ff0000000000000ull;	/* PAE: bits 62:52 */
 		if (level == 3)		/* PDPTE: no R/W, U/S, PS or NX */
-			m |= GPTE_NX | 0x1e6;
+			m |= PTE_NX | 0x1e6;
 	}
 	if (level >= 4)
-		m |= GPTE_PS;
-	if (e & GPTE_PS) {
+		m |= PTE_PS;
+	if (e & PTE_PS) {
 		if (level == 3 && lma)
 			m |= 0x3fffe000;	/* 1 GiB: bits 29:13 */
 		if (level == 2)
@@ -80,8 +80,8 @@ static void gwalk_stop(struct gwalk_result *out, enum gwalk_status st, int level
 void gwalk(const struct gwalk_regs *r, uint64_t linear, gwalk_read_fn read, void *ctx,
 	   struct gwalk_result *out)
 {
-	const bool lma = r->efer & GWALK_EFER_LMA;
-	const bool pae = lma || (r->cr4 & GWALK_CR4_PAE);
+	const bool lma = r->efer & EFER_LMA;
+	const bool pae = lma || (r->cr4 & CR4_PAE);
 	const unsigned bits = pae ? 9 : 10, esize = pae ? 8 : 4;
 	unsigned maxphy = r->maxphyaddr;
 	uint64_t table, size;
@@ -92,14 +92,14 @@ void gwalk(const struct gwalk_regs *r, uint64_t linear, gwalk_read_fn read, void
 		maxphy = 52;
 	if (maxphy < 32)
 		maxphy = 32;
-	if (!(r->cr0 & GWALK_CR0_PG)) {	/* no long mode without paging */
+	if (!(r->cr0 & CR0_PG)) {	/* no long mode without paging */
 		out->gpa = linear & 0xffffffff;
 		out->page_size = 1ull << 32;
 		out->present = out->writable = out->user = true;
 		return;
 	}
 	if (lma) {
-		unsigned width = r->cr4 & GWALK_CR4_LA57 ? 57 : 48;
+		unsigned width = r->cr4 & CR4_LA57 ? 57 : 48;
 
 		if ((uint64_t)((int64_t)(linear << (64 - width)) >> (64 - width)) != linear) {
 			gwalk_stop(out, GWALK_NON_CANONICAL, 0);
@@ -135,7 +135,7 @@ void gwalk(const struct gwalk_regs *r, uint64_t linear, gwalk_read_fn read, void
 			return;
 		}
 		out->entries[level - 1] = e;
-		if (!(e & GPTE_P)) {
+		if (!(e & PTE_P)) {
 			gwalk_stop(out, GWALK_NOT_PRESENT, level);
 			return;
 		}
@@ -144,14 +144,14 @@ void gwalk(const struct gwalk_regs *r, uint64_t linear, gwalk_read_fn read, void
 			return;
 		}
 		if (lma || level != 3 || !pae) {	/* PAE PDPTEs grant no rights */
-			out->writable &= !!(e & GPTE_W);
-			out->user &= !!(e & GPTE_U);
-			out->nx |= (r->efer & GWALK_EFER_NXE) && (e & GPTE_NX);
+			out->writable &= !!(e & PTE_W);
+			out->user &= !!(e & PTE_U);
+			out->nx |= (r->efer & EFER_NXE) && (e & PTE_NX);
 		}
 		/* PS is honoured in PDEs (32-bit paging only with CR4.PSE) and
 		 * in long-mode PDPTEs; elsewhere it is reserved, caught above. */
 		leaf = level == 1 ||
-		       ((e & GPTE_PS) && ((level == 2 && (pae || (r->cr4 & GWALK_CR4_PSE))) ||
+		       ((e & PTE_PS) && ((level == 2 && (pae || (r->cr4 & CR4_PSE))) ||
 					  (level == 3 && lma)));
 		if (leaf)
 			break;

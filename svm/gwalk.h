@@ -13,21 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "kernel/lib/x86_arch.h"
 
-/* Control-register bits the walk reads. */
-#define GWALK_CR0_PG   (1ull << 31)	/* paging */
-#define GWALK_CR4_PSE  (1ull << 4)	/* 4 MiB pages in 32-bit paging */
-#define GWALK_CR4_PAE  (1ull << 5)
-#define GWALK_CR4_LA57 (1ull << 12)	/* 5-level paging in long mode */
-#define GWALK_EFER_LMA (1ull << 10)	/* long mode active */
-#define GWALK_EFER_NXE (1ull << 11)	/* bit 63 of PAE/long-mode entries is NX */
-
-/* Guest paging-structure entry bits, APM Vol.2 5.3-5.4. */
-#define GPTE_P  (1ull << 0)	/* present */
-#define GPTE_W  (1ull << 1)	/* writable */
-#define GPTE_U  (1ull << 2)	/* user */
-#define GPTE_PS (1ull << 7)	/* page size: this PDE/PDPTE maps a large page */
-#define GPTE_NX (1ull << 63)	/* no execute, when EFER.NXE */
+/* The walk reads CR0.PG, CR4.PSE/PAE/LA57, EFER.LMA/NXE and the entry bits
+ * PTE_P/W/U/PS/NX (APM Vol.2 5.3-5.4) of kernel/lib/x86_arch.h. */
 
 struct gwalk_regs {
 	uint64_t cr0, cr3, cr4, efer;

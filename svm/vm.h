@@ -24,8 +24,25 @@ struct guest_regs {
 	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
-_Static_assert(__builtin_offsetof(struct guest_regs, rdi) == 0x20, "svm/vmrun.asm GR_RDI");
-_Static_assert(__builtin_offsetof(struct guest_regs, r15) == 0x68, "svm/vmrun.asm GR_R15");
+/* Every offset svm/vmrun.asm names (GR_*). */
+#define GUEST_REG(r, off) \
+	_Static_assert(__builtin_offsetof(struct guest_regs, r) == (off), "svm/vmrun.asm GR_" #r)
+GUEST_REG(rbx, 0x00);
+GUEST_REG(rcx, 0x08);
+GUEST_REG(rdx, 0x10);
+GUEST_REG(rsi, 0x18);
+GUEST_REG(rdi, 0x20);
+GUEST_REG(rbp, 0x28);
+GUEST_REG(r8, 0x30);
+GUEST_REG(r9, 0x38);
+GUEST_REG(r10, 0x40);
+GUEST_REG(r11, 0x48);
+GUEST_REG(r12, 0x50);
+GUEST_REG(r13, 0x58);
+GUEST_REG(r14, 0x60);
+GUEST_REG(r15, 0x68);
+#undef GUEST_REG
+_Static_assert(sizeof(struct guest_regs) == 0x70, "svm/vmrun.asm: 14 GPRs");
 
 #define NR_EXIT_STATS 0x100	/* exit codes counted individually; NPF and INVALID apart */
 #define TRACE_LEN     32	/* exits kept by the flight recorder */

@@ -100,6 +100,16 @@
 #define VMEXIT_NPF         0x400
 #define VMEXIT_INVALID     0xffffffffu	/* compare the low 32 bits: QEMU writes 0x00000000ffffffff */
 
+/* NPF EXITINFO1, APM Vol.2 15.25.6: the #PF error code bits, and which
+ * access of the walk faulted. EXITINFO2 is the guest-physical address. */
+#define NPF_INFO1_P     (1ull << 0)	/* the page was present (a protection fault) */
+#define NPF_INFO1_W     (1ull << 1)	/* a write */
+#define NPF_INFO1_U     (1ull << 2)	/* a user access (every nested walk is one) */
+#define NPF_INFO1_RSV   (1ull << 3)	/* a reserved bit was set */
+#define NPF_INFO1_ID    (1ull << 4)	/* an instruction fetch */
+#define NPF_INFO1_FINAL (1ull << 32)	/* at the final guest-physical address */
+#define NPF_INFO1_WALK  (1ull << 33)	/* at a guest page-table access */
+
 /* IOIO EXITINFO1, APM Vol.2 15.10.2 */
 #define IOIO_IN   (1u << 0)
 #define IOIO_STR  (1u << 2)

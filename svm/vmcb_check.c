@@ -4,20 +4,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "svm/vmcb_check.h"
+#include "kernel/lib/x86_arch.h"
 
-#define CR0_PE (1ull << 0)
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_SVME (1ull << 12)
-/* EFER bits defined by AMD64 (APM Vol.2 3.1.7): SCE, LME, LMA, NXE, SVME,
- * LMSLE, FFXSR, TCE; the rest must be zero. */
-#define EFER_DEFINED 0xfd01ull
-#define SEG_ATTR_L (1u << 9)
-#define SEG_ATTR_D (1u << 10)
-#define INTERCEPT_VMRUN_BIT (1u << 0)
+/* EFER bits defined by AMD64 (APM Vol.2 3.1.7); the rest must be zero. */
+#define EFER_DEFINED (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME | EFER_LMSLE | \
+		      EFER_FFXSR | EFER_TCE)
+_Static_assert(EFER_DEFINED == 0xfd01ull, "APM Vol.2 3.1.7: EFER's defined bits");
 #define EVENT_TYPE_RESERVED_1 (1ull << 8)
 
 const char *vmcb_check(const struct vmcb *vmcb, unsigned phys_bits)
@@ -45,10 +37,10 @@ const char *vmcb_check(const struct vmcb *vmcb, unsigned phys_bits)
 		return "EFER.LME and CR0.PG are set but CR4.PAE is zero";
 	if (lme_pg && !(s->cr0 & CR0_PE))
 		return "EFER.LME and CR0.PG are set but CR0.PE is zero";
-	if (lme_pg && (s->cr4 & CR4_PAE) && (s->cs.attrib & SEG_ATTR_L) &&
-	    (s->cs.attrib & SEG_ATTR_D))
+	if (lme_pg && (s->cr4 & CR4_PAE) && (s->cs.attrib & SEG_L) &&
+	    (s->cs.attrib & SEG_DB))
 		return "EFER.LME, CR0.PG, CR4.PAE, CS.L and CS.D are all set";
-	if (!(c->intercept_misc2 & INTERCEPT_VMRUN_BIT))
+	if (!(c->intercept_misc2 & INTERCEPT_VMRUN))
 		return "the VMRUN intercept is clear";
 	if (c->msrpm_base_pa >= limit || c->msrpm_base_pa + 8192 > limit)
 		return "MSRPM_BASE_PA is beyond the physical address width";

@@ -564,8 +564,9 @@ static void cmd_xlate(const char *cmd, const struct mon_args *a)
 		uint64_t e = w.entries[l - 1];
 
 		print("  guest %-5s at GPA 0x%08lx = %016lx  %s%s%s%s%s\n", level_names[l - 1],
-		      w.entry_gpa[l - 1], e, e & 1 ? "P" : "-", e & 2 ? "W" : "-", e & 4 ? "U" : "-",
-		      e & (1ull << 7) && l > 1 ? " large" : "", e >> 63 ? " NX" : "");
+		      w.entry_gpa[l - 1], e, e & PTE_P ? "P" : "-", e & PTE_W ? "W" : "-",
+		      e & PTE_U ? "U" : "-", e & PTE_PS && l > 1 ? " large" : "",
+		      e & PTE_NX ? " NX" : "");
 	}
 	if (w.status != GWALK_OK) {
 		print("  guest walk stopped at level %d: %s\n", w.fault_level,

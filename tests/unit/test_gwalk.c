@@ -14,18 +14,15 @@
 #include "svm/gwalk.h"
 
 #define MEM_SIZE 0x100000u
-#define P   GPTE_P
-#define W   GPTE_W
-#define U   GPTE_U
-#define PS  GPTE_PS
-#define NX  GPTE_NX
+#define P   PTE_P
+#define W   PTE_W
+#define U   PTE_U
+#define PS  PTE_PS
+#define NX  PTE_NX
 #define PWU (P | W | U)
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
-
-#define CR0_PE 1ull
-#define CR0_PG GWALK_CR0_PG
 
 static uint8_t mem[MEM_SIZE];
 static uint8_t snapshot[MEM_SIZE];
@@ -85,7 +82,7 @@ static void expect_fault(const struct gwalk_result *res, enum gwalk_status st, i
 
 static void test_paging_off(void **state)
 {
-	const struct gwalk_regs r = { .cr0 = CR0_PE, .cr4 = GWALK_CR4_PAE };
+	const struct gwalk_regs r = { .cr0 = CR0_PE, .cr4 = CR4_PAE };
 	struct gwalk_result res;
 
 	(void)state;
@@ -182,7 +179,7 @@ static void test_32bit_4m(void **state)
 
 	(void)state;
 	entry_len = 4;
-	r.cr4 = GWALK_CR4_PSE;
+	r.cr4 = CR4_PSE;
 	put32(PD32 + 3 * 4, 0x01000000 | PS | PWU);
 	res = walk(&r, 0x00c12345);
 	assert_int_equal(res.status, GWALK_OK);
@@ -237,7 +234,7 @@ static void test_32bit_ps_without_pse(void **state)
 
 /* linear 0xc0201abc: PDPT index 3, PD index 1, PT index 1, offset 0xabc */
 static const struct gwalk_regs regs_pae = {
-	.cr0 = CR0_PE | CR0_PG, .cr3 = PDPT_PAE | 0x8, .cr4 = GWALK_CR4_PAE,
+	.cr0 = CR0_PE | CR0_PG, .cr3 = PDPT_PAE | 0x8, .cr4 = CR4_PAE,
 };
 
 static void build_pae(uint64_t pdpte_flags, uint64_t pde_flags, uint64_t pte_flags)
@@ -315,7 +312,7 @@ static void test_pae_reserved(void **state)
 	build_pae(P | PS, PWU, PWU);		/* PDPTE bit 7 */
 	res = walk(&r, 0xc0201abc);
 	expect_fault(&res, GWALK_RESERVED_BIT, 3);
-	r.efer = GWALK_EFER_NXE;
+	r.efer = EFER_NXE;
 	build_pae(P | NX, PWU, PWU);		/* PDPTE NX, even with NXE */
 	res = walk(&r, 0xc0201abc);
 	expect_fault(&res, GWALK_RESERVED_BIT, 3);
@@ -344,7 +341,7 @@ static void test_pae_nx(void **state)
 	struct gwalk_result res;
 
 	(void)state;
-	r.efer = GWALK_EFER_NXE;
+	r.efer = EFER_NXE;
 	build_pae(P, PWU, PWU);
 	res = walk(&r, 0xc0201abc);
 	assert_int_equal(res.status, GWALK_OK);
@@ -370,8 +367,8 @@ static void test_pae_nx(void **state)
 #define LEAF    0xabcdef000ull
 
 static const struct gwalk_regs regs64 = {
-	.cr0 = CR0_PE | CR0_PG, .cr3 = PML4 | 0x18, .cr4 = GWALK_CR4_PAE,
-	.efer = GWALK_EFER_LMA | GWALK_EFER_NXE,
+	.cr0 = CR0_PE | CR0_PG, .cr3 = PML4 | 0x18, .cr4 = CR4_PAE,
+	.efer = EFER_LMA | EFER_NXE,
 };
 
 static void build64(uint64_t f4, uint64_t f3, uint64_t f2, uint64_t f1)
@@ -490,7 +487,7 @@ static void test_long4_rights_nx(void **state)
 	assert_true(res.writable);
 	assert_false(res.user);
 
-	r.efer = GWALK_EFER_LMA;			/* NX without NXE is reserved */
+	r.efer = EFER_LMA;			/* NX without NXE is reserved */
 	build64(PWU, PWU, PWU | NX, PWU);
 	res = walk(&r, LINEAR4);
 	expect_fault(&res, GWALK_RESERVED_BIT, 2);
@@ -573,7 +570,7 @@ static void test_long5(void **state)
 
 	(void)state;
 	r.cr3 = PML5;
-	r.cr4 |= GWALK_CR4_LA57;
+	r.cr4 |= CR4_LA57;
 	build64(PWU, PWU, PWU, PWU);
 	put64(PML5 + 0x1f0 * 8, PML4 | PWU);		/* bits 56:48 of LINEAR5 */
 	res = walk(&r, LINEAR5);
@@ -585,10 +582,10 @@ static void test_long5(void **state)
 	assert_int_equal(nr_reads, 5);
 
 	/* canonical at 57 bits only */
-	r.cr4 &= ~GWALK_CR4_LA57;
+	r.cr4 &= ~CR4_LA57;
 	res = walk(&r, LINEAR5);
 	expect_fault(&res, GWALK_NON_CANONICAL, 0);
-	r.cr4 |= GWALK_CR4_LA57;
+	r.cr4 |= CR4_LA57;
 	res = walk(&r, 0x0100000000000000ull);
 	expect_fault(&res, GWALK_NON_CANONICAL, 0);
 
