@@ -1,5 +1,5 @@
 ; A guest that floods its COM1: LINES lines of about 60 bytes, as fast as
-; it can ("flood 00042 xxxx...", a 5-digit counter from 0), then
+; it can ("flood 00042 ====...", a 5-digit counter from 0), then
 ; "flood done" and the debug exit with 0. The virtual UART's transmitter is
 ; always empty, so the lines go out without polling LSR: one OUT (one exit)
 ; per byte. For the console's per-VM output rings (tests/integration/test_flood.py).
@@ -41,6 +41,6 @@ ten:      dd 10
 line:     db "flood "
 line_digits:
           db "00000 "
-          times 44 db 'x'
+          times 44 db '='
           db 13, 10, 0
 msg_done: db "flood done", 13, 10, 0

@@ -144,9 +144,9 @@ def check(root):
         errors.append("include cycle between modules (rule 4): " + " -> ".join(cycle))
     hw = hardware_headers(root, files)
     for src in sorted(pure_sources(root)):
-        seen, todo = set(), [src]
-        while todo:
-            f = todo.pop()
+        seen, pending = set(), [src]
+        while pending:
+            f = pending.pop()
             for lineno, inc in files.get(f, []):
                 if inc in hw:
                     errors.append(f"{f}:{lineno}: includes {inc}, a hardware-access header, "
@@ -156,7 +156,7 @@ def check(root):
                                   "must not print or panic (rule 5)")
                 if inc in files and inc not in seen:
                     seen.add(inc)
-                    todo.append(inc)
+                    pending.append(inc)
     return errors
 
 

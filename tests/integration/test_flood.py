@@ -23,7 +23,7 @@ VMS_PROBE_EVERY = 2.0           # s between two `vms` probes while the flood run
 DEADLINE = 55.0                 # s from QEMU's start for the whole run
 
 BEAT = re.compile(r"\[beat\] beat (\d+)$")
-FLOOD = re.compile(r"\[flood\] flood (\d{5}) x{44}$")
+FLOOD = re.compile(r"\[flood\] flood (\d{5}) ={44}$")
 # A row of `vms`: two spaces, the name, a state (docs/monitor.md "vms").
 VMS_ROW = re.compile(r"^  (flood|beat) +(created|running|paused|halted|waiting|stopped)\b")
 VMS_HEADER = re.compile(r"^  name +state\b")
