@@ -19,12 +19,12 @@ PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
 # --- the hypervisor image ----------------------------------------------------
 
 KERNEL_C := \
-	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c kernel/power.c \
+	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c kernel/power.c kernel/mce.c \
 	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c kernel/lib/x86_arch.c kernel/lib/outring.c \
 	kernel/smp.c kernel/console/monitor.c kernel/console/mon_line.c kernel/console/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
 	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c mm/npt.c drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c \
-	svm/svm.c svm/vcpu.c svm/trace.c svm/exits.c svm/hypercall.c svm/step.c svm/gmem.c svm/vmctl.c svm/asid.c svm/vmcb_check.c svm/vmcb_init.c \
+	svm/svm.c svm/vcpu.c svm/trace.c svm/exits.c svm/hypercall.c svm/step.c svm/gmem.c svm/vmctl.c svm/asid.c svm/vmcb_check.c svm/vmcb_init.c svm/msr.c svm/cpuid.c \
 	svm/decode.c svm/gwalk.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o)
@@ -132,10 +132,12 @@ SRCS_bus     := drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c
 SRCS_vuart   := $(SRCS_bus)
 SRCS_vmcb_init := svm/vmcb_init.c svm/vmcb_check.c
 SRCS_outring := kernel/lib/outring.c
+SRCS_cpuid   := svm/cpuid.c
+SRCS_msr     := svm/msr.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
-	gwalk vmopts loader bus vuart outring
-FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus
+	gwalk vmopts loader bus vuart outring cpuid msr
+FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 

@@ -39,6 +39,7 @@ struct cpu {
 	struct cpu *self;	/* must stay first: this_cpu() reads %gs:0 */
 	uint32_t id;		/* dense index, 0 = boot CPU */
 	uint32_t apic_id;
+	uint32_t core_id;	/* physical core: SMT siblings share it (APIC ID >> SMT bits) */
 	volatile bool started;	/* reached C (ap_entry) */
 	volatile bool online;	/* set by the CPU itself once initialised */
 	volatile bool dead;	/* halted by an exception in the hypervisor */
@@ -47,6 +48,8 @@ struct cpu {
 	uint64_t host_vmcb_pa;	/* host FS/GS/TR/... kept by VMSAVE around VMRUN */
 	struct vcpu *volatile vcpu;	/* assigned vCPU: the idle loop runs it */
 	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */
+	const void *last_vm;	/* the VM whose vCPU ran here last (svm/vcpu.c: IBPB on a change) */
+	uint64_t ibpbs;		/* prediction barriers issued here */
 	volatile uint32_t nmi_kicks;	/* NMIs sent to force a VM exit (svm/vmctl.c vm_kick) */
 	/* The console's work (kernel/main.c), on the core that owns the serial
 	 * console: called from the idle loop and, through VCPU_REQ_CONSOLE

@@ -52,6 +52,7 @@ static void housekeeping(void)
 		cpu_relax();
 	}
 	log_drain();
+	vms_service();
 	if (options.testexit && vms_all_done()) {
 		unsigned failed = vms_report_results();
 
@@ -197,7 +198,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	if (options.crash != CRASH_NONE && options.crash_cpu == 0)
 		crash_now(options.crash);
 
-	vms_start(&boot_info, options.monitor_dedicated);
+	vms_start(&boot_info, options.monitor_dedicated, options.smt_shared);
 	log_info("boot complete: %u VMs", vms_count());
 	/* The boot CPU now serves the console and, unless monitor=dedicated,
 	 * runs a vCPU too: its timer forces the exits that give the console

@@ -146,6 +146,16 @@ static bool set_monitor(struct hv_options *o, const char *v, size_t n)
 	return i >= 0;
 }
 
+static bool set_smt(struct hv_options *o, const char *v, size_t n)
+{
+	static const char *const names[] = { "isolate", "shared" };
+	int i = cmdline_match(v, n, names, ARRAY_SIZE(names));
+
+	if (i >= 0)
+		o->smt_shared = i == 1;
+	return i >= 0;
+}
+
 struct hv_option {
 	const char *name;
 	const char *want;	/* accepted values, quoted in warnings */
@@ -161,6 +171,7 @@ static const struct hv_option hv_option_table[] = {
 	{ "crashcpu", "a CPU number 0-65535", set_crash_cpu },
 	{ "timebase", "auto|pit|pmtimer|hpet", set_timebase },
 	{ "monitor", "shared|dedicated", set_monitor },
+	{ "smt", "isolate|shared", set_smt },
 	{ "crash", "de|bp|ud|gp|pf|pf-write|pf-exec|nmi|df|none", set_crash },
 };
 
@@ -175,6 +186,7 @@ void hv_options_default(struct hv_options *o)
 	o->crash_cpu = 0;
 	o->timebase = TIMEBASE_AUTO;
 	o->monitor_dedicated = false;
+	o->smt_shared = false;
 }
 
 /* Length and ellipsis for quoting a user span of n bytes in a warning. */

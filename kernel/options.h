@@ -19,6 +19,8 @@ struct hv_options {
 	enum crash_kind crash;		/* crash=de|bp|ud|gp|pf|pf-write|pf-exec|nmi|df|none */
 	enum timebase timebase;		/* timebase=auto|pit|pmtimer|hpet, default auto */
 	uint32_t crash_cpu;		/* crashcpu=N, default 0: which CPU raises crash= */
+	bool smt_shared;		/* smt=isolate|shared, default isolate: may two VMs run on
+					 * the SMT siblings of one physical core? */
 	bool monitor_dedicated;		/* monitor=shared|dedicated, default shared: may the
 					 * console's core (the boot CPU) run guests too? */
 };

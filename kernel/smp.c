@@ -231,6 +231,20 @@ static bool acpi_init(const struct boot_info *bi)
 	return true;
 }
 
+/* How many low APIC ID bits number the SMT threads of a core: CPUID
+ * 0x8000001E EBX[15:8] = threads per core - 1 (APM Vol.3 E.4.24), when
+ * TOPOEXT (0x80000001 ECX bit 22) says the leaf is there; else none. */
+static unsigned smt_bits(void)
+{
+	unsigned threads = 1, bits = 0;
+
+	if (cpuid(0x80000000, 0).eax >= 0x8000001e && (cpuid(0x80000001, 0).ecx & (1u << 22)))
+		threads = ((cpuid(0x8000001e, 0).ebx >> 8) & 0xff) + 1;
+	while ((1u << bits) < threads)
+		bits++;
+	return bits;
+}
+
 void smp_init(const struct boot_info *bi, const struct hv_options *o)
 {
 	struct cpu *bsp = this_cpu();
@@ -241,7 +255,10 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 	have_acpi = acpi_init(bi);
 	timebase_init(o->timebase, have_acpi);
 	lapic_init();
+	unsigned smt = smt_bits();
+
 	bsp->apic_id = lapic_id();
+	bsp->core_id = bsp->apic_id >> smt;
 	bsp->online = true;
 	irq_set_handler(VEC_LAPIC_TIMER, timer_tick);
 	irq_set_handler(VEC_IPI_KICK, kick);
@@ -277,6 +294,7 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 			}
 			c->id = next_id;
 			c->apic_id = a->apic_id;
+			c->core_id = a->apic_id >> smt;
 			if (start_ap(c))
 				cpu_table[nr_cpus++] = c, next_id++;
 			else

@@ -7,6 +7,7 @@
 #include "drivers/pic.h"
 #include "kernel/cpu.h"
 #include "kernel/log.h"
+#include "kernel/mce.h"
 #include "kernel/power.h"
 
 /* 64-bit interrupt gate, APM Vol.2 4.8.4 figure 4-24. */
@@ -125,6 +126,11 @@ void trap_entry(struct trap_frame *f)
 		return;
 	}
 	log_reclaim_this_cpu();	/* what this fault interrupted never resumes */
+	if (f->vector == VEC_MC) {
+		char what[96];
+
+		mce_report(what, sizeof(what));	/* the banks, then the dump: this CPU stops */
+	}
 
 	log_error("EXCEPTION %s%s%s (vector %lu) on cpu%u, error code %#lx",
 		  exc_name(f->vector) ? exc_name(f->vector) : "", exc_name(f->vector) ? " " : "",

@@ -79,6 +79,12 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* XCR0 (APM Vol.3 XSETBV/XGETBV): needs CR4.OSXSAVE. */
+static inline void xsetbv(uint32_t xcr, uint64_t v)
+{
+	__asm__ volatile("xsetbv" ::"c"(xcr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
 static inline uint64_t read_rflags(void)
 {
 	uint64_t v;

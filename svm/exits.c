@@ -5,28 +5,19 @@
 #include "drivers/virt/bus.h"
 #include "kernel/lib/lib.h"
 #include "kernel/log.h"
-#include "svm/cpuid.h"
+#include "kernel/mce.h"
+#include "kernel/panic.h"
+#include "kernel/x86.h"
 #include "svm/gmem.h"
 #include "svm/hypercall.h"
+#include "svm/inject.h"
 #include "svm/step.h"
 #include "svm/vm.h"
 #include "svm/vmctl.h"
 
-static void inject(struct vcpu *v, unsigned vector, uint64_t type, bool ev, uint32_t error)
-{
-	v->vmcb->control.eventinj = vector | type | EVENT_VALID | (ev ? EVENT_EV : 0) |
-				    (uint64_t)error << 32;
-}
-
-void exit_inject_exception(struct vcpu *v, unsigned vector)
-{
-	/* APM Vol.2 8.2: these push an error code; the rest must not have EV. */
-	inject(v, vector, EVENT_TYPE_EXCEPT, exc_has_error_code(vector), 0);
-}
-
 static void handle_cpuid(struct vcpu *v)
 {
-	cpuid_emulate(v);
+	exit_cpuid(v);
 	gmem_skip(v, "\x0f\xa2");
 }
 
@@ -36,7 +27,7 @@ static void bus_outcome(struct vcpu *v, enum bus_status st, const struct bus_req
 	if (st == BUS_STOP)
 		vm_stop(v->vm, v, r->stop_code, "%s", r->why);
 	else if (st == BUS_RESET)
-		vm_stop(v->vm, v, -1, "%s (a guest-requested reset stops the VM for now)", r->why);
+		vm_request_reset(v->vm, v, "%s", r->why);
 }
 
 static void handle_ioio(struct vcpu *v)
@@ -79,44 +70,33 @@ static void handle_hlt(struct vcpu *v)
 	v->halted = true;
 }
 
+/* RDMSR/WRMSR of an intercepted MSR: the policy of svm/msr.c (docs/cpu.md).
+ * An MSR the guest may not use gets #GP; the first time for each number
+ * it is logged, and the console's msrs command lists them all. */
 static void handle_msr(struct vcpu *v)
 {
 	struct vmcb_save *s = &v->vmcb->save;
 	uint32_t msr = (uint32_t)v->regs.rcx;
-	bool write = v->vmcb->control.exitinfo1 & 1;
+	bool write = v->vmcb->control.exitinfo1 & 1, tsc_aux = false;
 	uint64_t val = (s->rax & 0xffffffff) | v->regs.rdx << 32;
+	enum msr_result r = msr_access(&v->vm->msr, &v->msr, v->vmcb, msr, write, &val, rdtsc(),
+				       &tsc_aux);
 
-	switch (msr) {
-	case MSR_EFER:
-		if (write) {
-			/* The guest sees its own EFER; the real one keeps SVME. */
-			if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) {
-				exit_inject_exception(v, EXC_GP);
-				return;
-			}
-			vmcb_set_efer(v->vmcb, val | EFER_SVME);
-			v->recheck = true;	/* EFER feeds VMRUN's consistency checks */
-		} else {
-			val = s->efer & ~EFER_SVME;
+	if (msr_result_gp(r)) {
+		if (r == MSR_GP_FIRST) {
+			const struct msr_info *i = msr_info(msr);
+
+			log_info("vm %s: vcpu%u: %s of MSR %#x (%s) at RIP %#lx: #GP (reported once "
+				 "per MSR; see msrs)", v->vm->name, v->index, write ? "WRMSR" : "RDMSR",
+				 msr, i ? i->name : "unknown", s->rip);
 		}
-		break;
-	case MSR_TSC:
-		if (write) {
-			exit_inject_exception(v, EXC_GP);
-			return;
-		}
-		val = rdtsc();
-		break;
-	case MSR_PAT:
-		if (write)
-			vmcb_set_pat(v->vmcb, val);
-		else
-			val = s->g_pat;
-		break;
-	default:
-		exit_inject_exception(v, EXC_GP);
+		inject_exception(v, EXC_GP);
 		return;
 	}
+	if (r == MSR_RECHECK)
+		v->recheck = true;	/* EFER feeds VMRUN's consistency checks */
+	if (tsc_aux)
+		wrmsr(MSR_TSC_AUX, v->msr.tsc_aux);	/* this core's: the host never reads it */
 	if (!write) {
 		s->rax = val & 0xffffffff;
 		v->regs.rdx = val >> 32;
@@ -129,7 +109,7 @@ static void handle_msr(struct vcpu *v)
 
 static void handle_ud(struct vcpu *v)
 {
-	exit_inject_exception(v, EXC_UD);	/* SVM instructions do not exist for guests */
+	inject_exception(v, EXC_UD);	/* SVM instructions do not exist for guests */
 }
 
 static void handle_reflect(struct vcpu *v)
@@ -138,19 +118,87 @@ static void handle_reflect(struct vcpu *v)
 
 	if (v->stepping && vector == EXC_DB && step_db_exit(v))
 		return;
-	exit_inject_exception(v, vector);
+	inject_exception(v, vector);
 }
 
 static void handle_df(struct vcpu *v)
 {
-	v->vm->faulted = true;
-	vm_stop(v->vm, v, -1, "double fault in the guest (a triple fault follows)");
+	vm_crashed(v, "double fault in the guest (a triple fault follows)");
 }
 
 static void handle_shutdown(struct vcpu *v)
 {
+	vm_crashed(v, "triple fault (shutdown)");
+}
+
+/* A machine check while the guest ran (#MC intercepted): the host's own
+ * handler reads and clears the banks and says whether this core can go on;
+ * the VM stops with the report either way, since what it was doing may be
+ * lost. Nothing is swallowed. */
+static void handle_mc(struct vcpu *v)
+{
+	char what[96];
+	bool core_ok = mce_report(what, sizeof(what));
+
 	v->vm->faulted = true;
-	vm_stop(v->vm, v, -1, "triple fault (shutdown)");
+	vm_stop(v->vm, v, -1, "machine check while the guest ran: %s", what);
+	if (!core_ok)
+		panic("machine check on cpu%u: processor context corrupt (%s)", v->core, what);
+}
+
+/* A physical INIT for this core while the guest ran. svmvisor sends none
+ * after boot, so it came from outside; the guest is not the target (it has
+ * its own INIT/SIPI through its local APIC, later). Said once per vCPU; the
+ * guest carries on. */
+static void handle_init(struct vcpu *v)
+{
+	if (!v->init_reported) {
+		v->init_reported = true;
+		log_warn("vm %s: vcpu%u: a physical INIT arrived on cpu%u while the guest ran: "
+			 "ignored (reported once)", v->vm->name, v->index, v->core);
+	}
+}
+
+/* A task switch (IRET with NT, a task gate, JMP/CALL to a TSS): not
+ * emulated. #GP(0) keeps the guest in control of the outcome: a user-mode
+ * POPF(NT) + IRET gets a fault its kernel handles, never a stopped VM. */
+static void handle_task_switch(struct vcpu *v)
+{
+	inject_exception(v, EXC_GP);
+}
+
+static void handle_wbinvd(struct vcpu *v)
+{
+	/* WBINVD and WBNOINVD (F3 0F 09): no-ops. The guest's RAM is
+	 * write-back and coherent; a guest looping on WBINVD must not flush
+	 * every core's caches. */
+	gmem_skip(v, "\x0f\x09");
+}
+
+static void handle_gp(struct vcpu *v)
+{
+	inject_exception(v, EXC_GP);	/* RDPMC: no performance counters offered */
+}
+
+/* XSETBV: XCR0 only, at CPL 0 with CR4.OSXSAVE (else #UD, as the CPU would),
+ * with bits the guest's CPUID offers and in the combinations the APM
+ * allows (svm/cpuid.c xcr0_valid); the value is loaded around VMRUN
+ * (svm/vcpu.c). */
+static void handle_xsetbv(struct vcpu *v)
+{
+	const struct vmcb_save *s = &v->vmcb->save;
+	uint64_t val = (s->rax & 0xffffffff) | v->regs.rdx << 32;
+
+	if (!(s->cr4 & CR4_OSXSAVE) || !svm_host_xsave) {
+		inject_exception(v, EXC_UD);
+		return;
+	}
+	if (s->cpl != 0 || (uint32_t)v->regs.rcx != 0 || !xcr0_valid(val, cpuid_xcr0_allowed(&v->cpuid))) {
+		inject_exception(v, EXC_GP);
+		return;
+	}
+	v->xcr0 = val;
+	gmem_skip(v, "\x0f\x01\xd1");
 }
 
 static void handle_nothing(struct vcpu *v)
@@ -167,6 +215,12 @@ const exit_handler exit_handlers[NR_EXIT_STATS] = {
 	[VMEXIT_EXCP_BASE + EXC_DB] = handle_reflect,
 	[VMEXIT_EXCP_BASE + EXC_AC] = handle_reflect,
 	[VMEXIT_EXCP_BASE + EXC_DF] = handle_df,
+	[VMEXIT_EXCP_BASE + EXC_MC] = handle_mc,
+	[VMEXIT_INIT] = handle_init,
+	[VMEXIT_RDPMC] = handle_gp,
+	[VMEXIT_TASK_SWITCH] = handle_task_switch,
+	[VMEXIT_WBINVD] = handle_wbinvd,
+	[VMEXIT_RDPRU] = handle_ud,
 	[VMEXIT_INTR] = handle_nothing,
 	[VMEXIT_NMI] = handle_nothing,
 	[VMEXIT_SMI] = handle_nothing,
@@ -184,10 +238,9 @@ const exit_handler exit_handlers[NR_EXIT_STATS] = {
 	[VMEXIT_CLGI] = handle_ud,
 	[VMEXIT_SKINIT] = handle_ud,
 	[VMEXIT_INVLPGA] = handle_ud,
-	[VMEXIT_RDTSCP] = handle_ud,
 	[VMEXIT_MONITOR] = handle_ud,
 	[VMEXIT_MWAIT] = handle_ud,
-	[VMEXIT_XSETBV] = handle_ud,
+	[VMEXIT_XSETBV] = handle_xsetbv,
 };
 
 void exit_dispatch_other(struct vcpu *v)

@@ -16,6 +16,20 @@ extern const exit_handler exit_handlers[NR_EXIT_STATS];
 /* Every other exit: NPF, VMEXIT_INVALID, codes without a handler. */
 void exit_dispatch_other(struct vcpu *v);
 
+/* CPUID as the guest sees it (svm/cpuid.c, docs/cpu.md). Inline: the fast
+ * path completes CPUID exits without leaving the GIF = 0 window. */
+static inline void exit_cpuid(struct vcpu *v)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+	struct cpuid_regs4 r;
+
+	cpuid_lookup(&v->cpuid, (uint32_t)s->rax, (uint32_t)v->regs.rcx, s->cr4, v->xcr0, &r);
+	s->rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+}
+
 /* Handles the exit the VMCB describes (EXITCODE compared as 32 bits: QEMU
  * writes VMEXIT_INVALID as 0x00000000ffffffff). Inline: the run loop's
  * call goes straight to the handler. */
@@ -28,7 +42,3 @@ static inline void exit_dispatch(struct vcpu *v)
 	else
 		exit_dispatch_other(v);
 }
-
-/* Queues exception vector for the next VMRUN (EVENTINJ), with an error code
- * of 0 where the vector takes one. */
-void exit_inject_exception(struct vcpu *v, unsigned vector);

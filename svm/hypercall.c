@@ -3,6 +3,7 @@
 #include "svm/hypercall.h"
 #include "kernel/log.h"
 #include "svm/gmem.h"
+#include "svm/inject.h"
 #include "svm/vm.h"
 #include "svm/vmctl.h"
 
@@ -21,10 +22,16 @@ static bool start_vcpu(struct vm *vm, uint64_t index, uint64_t entry, uint64_t e
 	struct vcpu_start st = { .mode = VM_MODE_PROT32, .rip = entry & 0xffffffff,
 				 .rax = eax & 0xffffffff, .rbx = index };
 
+	bool unclaimed = false;
+
 	if (index == 0 || index >= vm->nr_vcpus)
 		return false;
 	t = &vm->vcpu[index];
-	if (!__atomic_load_n(&t->waiting, __ATOMIC_ACQUIRE))
+	/* Exactly one caller may start it: two vCPUs racing for the same
+	 * index must not both write a VMCB its core may already be running. */
+	if (!__atomic_load_n(&t->waiting, __ATOMIC_ACQUIRE) ||
+	    !__atomic_compare_exchange_n(&t->start_claimed, &unclaimed, true, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return false;
 	vcpu_init(t, &st);	/* it sleeps in its run loop until waiting clears */
 	t->halted = false;
@@ -39,6 +46,10 @@ void hypercall_handle(struct vcpu *v)
 	struct vmcb_save *s = &v->vmcb->save;
 	uint64_t fn = s->rax;
 
+	if (s->cpl != 0) {	/* only the guest's kernel may call: #UD as if there were no VMMCALL */
+		inject_exception(v, EXC_UD);
+		return;
+	}
 	gmem_skip(v, "\x0f\x01\xd9");
 	switch (fn) {
 	case HC_CONSOLE_WRITE: {

@@ -10,10 +10,15 @@
 #include "mm/memory.h"
 
 struct svm_caps svm_caps;
+bool svm_host_xsave, svm_host_ibpb;
 
 void svm_detect(void)
 {
 	struct svm_caps *c = &svm_caps;
+
+	svm_host_xsave = cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE;
+	svm_host_ibpb = cpuid(0x80000000, 0).eax >= 0x80000008 &&
+			(cpuid(0x80000008, 0).ebx & CPUID_80000008_EBX_IBPB);
 
 	if (cpuid(0x80000000, 0).eax < 0x8000000a)
 		return;
@@ -111,6 +116,12 @@ void svm_cpu_up(struct cpu *c)
 			 c->id, svm_caps.nr_asids);
 		return;
 	}
+	/* XSETBV needs CR4.OSXSAVE in the host too: the guest's XCR0 is
+	 * loaded around VMRUN and the host's (x87 only) put back after. The
+	 * host itself never uses x87, SSE or AVX (-mgeneral-regs-only), so
+	 * that state stays the guest's on its core. */
+	if (svm_host_xsave)
+		write_cr4(read_cr4() | CR4_OSXSAVE);
 	c->hsave_pa = hsave;
 	c->host_vmcb_pa = host_vmcb;
 	c->svm_on = true;

@@ -33,6 +33,8 @@ struct svm_caps {
 };
 
 extern struct svm_caps svm_caps;
+/* The host has XSAVE (CR4.OSXSAVE is set on every core with SVM), IBPB. */
+extern bool svm_host_xsave, svm_host_ibpb;
 
 /* Reads CPUID on the boot CPU. */
 void svm_detect(void);

@@ -9,7 +9,6 @@
 #include "kernel/lib/lib.h"
 #include "kernel/log.h"
 #include "kernel/x86.h"
-#include "svm/cpuid.h"
 #include "svm/exits.h"
 #include "svm/gmem.h"
 #include "svm/step.h"
@@ -64,12 +63,31 @@ bool vcpu_fast_exit(struct vcpu *v)
 		v->exit_count[code]++;
 	if (code != VMEXIT_CPUID || v->request || !gmem_skip_quick(v, "\x0f\xa2", 2))
 		return false;
-	cpuid_emulate(v);
+	exit_cpuid(v);
 	c->vmcb_clean = v->clean_mask;
 	c->tlb_control = TLB_CONTROL_NOTHING;
 	c->eventinj = 0;
 	account(v, code, rdtsc() - now);
 	return true;
+}
+
+/* An indirect branch prediction barrier on core c (CPUID 0x80000008 EBX
+ * bit 12; AMD's "Software Techniques for Managing Speculation"): branch
+ * predictions made before it cannot steer execution after it. */
+static void ibpb(struct cpu *c)
+{
+	if (svm_host_ibpb) {
+		wrmsr(MSR_PRED_CMD, PRED_CMD_IBPB);
+		c->ibpbs++;
+	}
+}
+
+/* What the core holds for its vCPU outside the VMCB: TSC_AUX (RDTSCP's
+ * ECX), which VMRUN does not switch. The host never reads it. */
+static void load_core_state(const struct vcpu *v)
+{
+	if (v->vm->msr.rdtscp)
+		wrmsr(MSR_TSC_AUX, v->msr.tsc_aux);
 }
 
 /* The rare cases before a VMRUN, off the hot path: console requests and a
@@ -81,6 +99,15 @@ static int requests_and_hlt(struct vcpu *v)
 		 * guest mode (so its state is consistent for the console). */
 		__atomic_and_fetch(&v->request, ~VCPU_REQ_CONSOLE, __ATOMIC_SEQ_CST);
 		this_cpu()->housekeeping();
+		return 1;
+	}
+	if (v->request & VCPU_REQ_NEW_RUN) {
+		/* The same VM reset: what its old run trained must not steer
+		 * the new one (the other case, another VM, is at entry), and
+		 * the core's TSC_AUX is the new run's. */
+		__atomic_and_fetch(&v->request, ~VCPU_REQ_NEW_RUN, __ATOMIC_SEQ_CST);
+		ibpb(this_cpu());
+		load_core_state(v);
 		return 1;
 	}
 	if (v->request & VCPU_REQ_KILL) {
@@ -161,9 +188,13 @@ static void vcpu_run(struct vcpu *v)
 		/* Name a broken consistency rule ourselves (APM Vol.2 15.5.1):
 		 * before the first run and after exits that change checked state. */
 		if (!t_exit || v->recheck) {
-			v->recheck = false;
+			const struct vm *vm = v->vm;
 			const char *rule = vmcb_check(v->vmcb, phys_bits);
 
+			v->recheck = false;
+			if (!rule)
+				rule = vmcb_check_owned(v->vmcb, &(struct vmcb_refs){
+					vm->iopm_pa, vm->msrpm_pa, vm->ncr3 });
 			if (rule) {
 				vm_stop(v->vm, v, -1, "the VMCB breaks a VMRUN consistency rule: %s", rule);
 				break;
@@ -171,7 +202,13 @@ static void vcpu_run(struct vcpu *v)
 		}
 		if (t_exit)
 			account(v, (uint32_t)c->exitcode, rdtsc() - t_exit);
+		/* The guest's XCR0 only while it runs (the fast path keeps it:
+		 * it uses no x87/SSE/AVX state either). */
+		if (__builtin_expect(v->xcr0 != XCR0_X87, 0))
+			xsetbv(0, v->xcr0);
 		svm_world_switch(v, (uint64_t)v->vmcb, cpu->host_vmcb_pa);
+		if (__builtin_expect(v->xcr0 != XCR0_X87, 0))
+			xsetbv(0, XCR0_X87);
 		t_exit = v->t_exit;	/* vcpu_fast_exit took the time and recorded the exit */
 		/* The CPU's copy now matches the VMCB: mark the groups it can
 		 * cache clean (none without the feature); setters dirty them. */
@@ -197,6 +234,15 @@ static void vcpu_run(struct vcpu *v)
 
 void vcpu_run_on_this_cpu(struct vcpu *v)
 {
+	struct cpu *c = this_cpu();
+
+	/* A core that now runs another VM: predictions the previous guest
+	 * trained must not steer this one. */
+	if (c->last_vm != v->vm) {
+		ibpb(c);
+		c->last_vm = v->vm;
+	}
+	load_core_state(v);
 	vcpu_run(v);
 	vcpu_report_exits(v);
 	this_cpu()->vcpu = NULL;

@@ -11,6 +11,8 @@
 #include "kernel/lib/outring.h"
 #include "kernel/log.h"
 #include "mm/npt.h"
+#include "svm/cpuid.h"
+#include "svm/msr.h"
 #include "svm/asid.h"
 #include "svm/vmcb.h"
 #include "svm/vmcb_init.h"
@@ -69,6 +71,11 @@ struct vcpu {
 	bool recheck;		/* a handler changed state VMRUN checks: vmcb_check first */
 	volatile bool assigned;	/* handed to its core's idle loop */
 	volatile bool exited;	/* its core has left the run loop and reported */
+	volatile bool start_claimed;	/* HC_VCPU_START has taken it (exactly one caller wins) */
+	bool init_reported;	/* a physical INIT was logged for it */
+	uint64_t xcr0;		/* the guest's XCR0, live only while it runs */
+	struct msr_vcpu msr;	/* its emulated MSRs (svm/msr.c) */
+	struct cpuid_table cpuid;	/* its CPUID, built with the VM (svm/cpuid.c) */
 	/* Single-step for the console (VCPU_REQ_STEP): the trap flag is ours
 	 * for one instruction; svm/vcpu.c step_arm/step_finish. */
 	bool stepping;
@@ -95,6 +102,7 @@ _Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "svm/vmrun.asm: v is 
 #define VCPU_REQ_NMI   (1u << 2)	/* inject an NMI at the next entry */
 #define VCPU_REQ_CONSOLE (1u << 3)	/* its core's housekeeping is due (timer tick) */
 #define VCPU_REQ_STEP  (1u << 4)	/* run one guest instruction, then pause again */
+#define VCPU_REQ_NEW_RUN (1u << 5)	/* reset: the core's state for a new run (IBPB, TSC_AUX) */
 
 #define VM_MAX_VCPUS 8
 #define VM_NAME_LEN  16		/* with the NUL; kernel/vm/vmopts.h VM_NAME_MAX fits */
@@ -112,9 +120,12 @@ struct vm {
 	volatile enum vm_state state;
 	int result;		/* code written to the debug-exit port, -1 if none */
 	bool faulted;		/* stopped by a guest fault: the flight recorder is printed */
+	bool reset_on_crash;	/* on_crash=reset */
+	volatile bool reset_pending;	/* stopped to be reset by the console's core */
 	char reason[160];	/* why it stopped */
 	uint32_t nr_vcpus;
 	struct vcpu vcpu[VM_MAX_VCPUS];
+	struct msr_vm msr;	/* its MSR view and the #GP'd MSRs it tried (svm/msr.c) */
 	struct bus bus;		/* its ports (and, later, device memory) */
 	struct vuart uart;	/* COM1 */
 	/* Everything the guest writes to COM1 (and HC_CONSOLE_WRITE): drained

@@ -24,6 +24,7 @@
 #define INTERCEPT_INIT        (1u << 3)
 #define INTERCEPT_VINTR       (1u << 4)
 #define INTERCEPT_RDTSC       (1u << 14)
+#define INTERCEPT_RDPMC       (1u << 15)
 #define INTERCEPT_CPUID       (1u << 18)
 #define INTERCEPT_INVD        (1u << 22)
 #define INTERCEPT_PAUSE       (1u << 23)
@@ -46,6 +47,7 @@
 #define INTERCEPT_MONITOR     (1u << 10)
 #define INTERCEPT_MWAIT       (1u << 11)
 #define INTERCEPT_XSETBV      (1u << 13)
+#define INTERCEPT_RDPRU       (1u << 14)
 
 /* TLB_CONTROL (offset 0x5c), APM Vol.2 15.16.2 */
 #define TLB_CONTROL_NOTHING     0
@@ -76,6 +78,7 @@
 #define VMEXIT_INIT        0x63
 #define VMEXIT_VINTR       0x64
 #define VMEXIT_RDTSC       0x6e
+#define VMEXIT_RDPMC       0x6f
 #define VMEXIT_CPUID       0x72
 #define VMEXIT_INVD        0x76
 #define VMEXIT_PAUSE       0x77
@@ -97,6 +100,7 @@
 #define VMEXIT_MONITOR     0x8a
 #define VMEXIT_MWAIT       0x8b
 #define VMEXIT_XSETBV      0x8d
+#define VMEXIT_RDPRU       0x8e
 #define VMEXIT_NPF         0x400
 #define VMEXIT_INVALID     0xffffffffu	/* compare the low 32 bits: QEMU writes 0x00000000ffffffff */
 
@@ -333,6 +337,12 @@ static inline void vmcb_set_pat(struct vmcb *v, uint64_t pat)
 {
 	v->save.g_pat = pat;
 	v->control.vmcb_clean &= ~VMCB_CLEAN_NP;
+}
+
+static inline void vmcb_set_tsc_offset(struct vmcb *v, uint64_t offset)
+{
+	v->control.tsc_offset = offset;
+	v->control.vmcb_clean &= ~VMCB_CLEAN_INTERCEPTS;	/* APM Vol.2 15.15.3: cached with them */
 }
 
 static inline void vmcb_set_dr6(struct vmcb *v, uint64_t dr6)

@@ -56,3 +56,23 @@ const char *vmcb_check(const struct vmcb *vmcb, unsigned phys_bits)
 		return "ASID is zero";
 	return NULL;
 }
+
+const char *vmcb_check_owned(const struct vmcb *vmcb, const struct vmcb_refs *refs)
+{
+	const struct vmcb_control *c = &vmcb->control;
+
+	if (!(c->np_enable & NP_ENABLE))
+		return "NP_ENABLE is clear: the guest would run on host-physical addresses";
+	if (c->n_cr3 != refs->ncr3)
+		return "N_CR3 is not the VM's own nested page table";
+	if (c->iopm_base_pa != refs->iopm_pa)
+		return "IOPM_BASE_PA is not the VM's own I/O permission map";
+	if (c->msrpm_base_pa != refs->msrpm_pa)
+		return "MSRPM_BASE_PA is not the VM's own MSR permission map";
+	if ((c->intercept_exceptions & VMCB_REQUIRED_EXCEPTIONS) != VMCB_REQUIRED_EXCEPTIONS)
+		return "an exception intercept that must always be on (#DB, #AC, #DF, #MC) is off";
+	if ((c->intercept_misc1 & VMCB_REQUIRED_MISC1) != VMCB_REQUIRED_MISC1 ||
+	    (c->intercept_misc2 & VMCB_REQUIRED_MISC2) != VMCB_REQUIRED_MISC2)
+		return "an intercept that must always be on is off (see svm/vmcb_init.h)";
+	return NULL;
+}

@@ -22,19 +22,10 @@ void vmcb_init(struct vmcb *vmcb, const struct vcpu_start *start,
 
 	memset(vmcb, 0, sizeof(*vmcb));
 
-	/* Default deny (DESIGN): every port and MSR, the SVM instructions
-	 * (VMRUN must be intercepted, APM Vol.2 15.5.1), #DB and #AC always
-	 * (CVE-2015-5307, CVE-2015-8104), #DF because Bochs never delivers
-	 * SHUTDOWN, #MC so the host sees machine checks. */
-	c->intercept_exceptions = 1u << EXC_DB | 1u << EXC_AC | 1u << EXC_DF | 1u << EXC_MC;
-	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
-			     INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_INVLPGA |
-			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_TASK_SWITCH |
-			     INTERCEPT_SHUTDOWN;
-	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
-			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
-			     INTERCEPT_RDTSCP | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
-			     INTERCEPT_XSETBV;
+	/* Default deny: the intercepts of vmcb_init.h (which say why). */
+	c->intercept_exceptions = VMCB_REQUIRED_EXCEPTIONS;
+	c->intercept_misc1 = VMCB_REQUIRED_MISC1;
+	c->intercept_misc2 = VMCB_REQUIRED_MISC2;
 	c->iopm_base_pa = refs->iopm_pa;
 	c->msrpm_base_pa = refs->msrpm_pa;
 	/* guest_asid and tlb_control are set before each VMRUN (asid_prepare). */

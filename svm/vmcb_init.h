@@ -4,6 +4,7 @@
  * print; host-tested against vmcb_check (svm/vmcb_check.h). */
 #pragma once
 #include <stdint.h>
+#include "kernel/lib/x86_arch.h"
 #include "svm/vmcb.h"
 
 /* The CPU mode a guest's first instruction runs in. */
@@ -24,6 +25,29 @@ struct vcpu_start {
 	uint64_t cr3, gdt_base;		/* VM_MODE_LONG */
 	uint16_t gdt_limit, cs, ds;	/* VM_MODE_LONG */
 };
+
+/* The intercepts every guest VMCB carries, all the time (vmcb_init sets
+ * them, vmcb_check_owned refuses a VMCB without them):
+ * - every port and MSR through the permission maps (default deny);
+ * - the SVM instructions (VMRUN must be intercepted, APM Vol.2 15.5.1;
+ *   the others would reach host state): #UD for the guest;
+ * - #DB and #AC always (CVE-2015-5307, CVE-2015-8104: a guest could wedge
+ *   the core in an endless exception delivery), #DF because Bochs never
+ *   delivers SHUTDOWN, #MC so the host sees machine checks;
+ * - INTR, NMI, SMI, INIT: physical events belong to the host;
+ * - CPUID, MSRs, XSETBV: the guest's view of the CPU (docs/cpu.md);
+ * - INVD and WBINVD/WBNOINVD (no-ops: one guest must not flush or drop the
+ *   host's caches), RDPMC (#GP: no PMU), RDPRU (#UD: hidden), MONITOR and
+ *   MWAIT (#UD), HLT, task switches, SHUTDOWN. */
+#define VMCB_REQUIRED_EXCEPTIONS (1u << EXC_DB | 1u << EXC_AC | 1u << EXC_DF | 1u << EXC_MC)
+#define VMCB_REQUIRED_MISC1 (INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT | \
+			     INTERCEPT_RDPMC | INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | \
+			     INTERCEPT_INVLPGA | INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | \
+			     INTERCEPT_TASK_SWITCH | INTERCEPT_SHUTDOWN)
+#define VMCB_REQUIRED_MISC2 (INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | \
+			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | \
+			     INTERCEPT_WBINVD | INTERCEPT_MONITOR | INTERCEPT_MWAIT | \
+			     INTERCEPT_XSETBV | INTERCEPT_RDPRU)
 
 /* Host physical addresses the VMCB points at, shared by a VM's vCPUs. */
 struct vmcb_refs {

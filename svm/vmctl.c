@@ -29,10 +29,10 @@ void vm_kick(struct vcpu *v)
 	lapic_send_ipi(c->apic_id, VEC_IPI_KICK);
 }
 
-void vm_stop(struct vm *vm, struct vcpu *v, int result, const char *fmt, ...)
+static void stop(struct vm *vm, struct vcpu *v, int result, bool reset, const char *fmt,
+		 va_list ap)
 {
-	va_list ap;
-
+	const char *what = reset ? "resetting" : "stopped";
 	enum vm_state running = VM_RUNNING;
 
 	/* One stop wins: another vCPU may be stopping the VM right now. */
@@ -42,20 +42,46 @@ void vm_stop(struct vm *vm, struct vcpu *v, int result, const char *fmt, ...)
 			return;
 		vm->state = VM_STOPPED;	/* never ran: the builder stops it */
 	}
-	va_start(ap, fmt);
 	fmt_vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
-	va_end(ap);
 	vm->result = result;
+	vm->reset_pending = reset;	/* before the vCPUs leave: vms_service looks at both */
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++)	/* the others leave guest mode too */
 		if (&vm->vcpu[i] != v && vm->vcpu[i].assigned && !vm->vcpu[i].exited)
 			vm_kick(&vm->vcpu[i]);
 	if (v)
 		log_write_after(&vm->con_src, LOG_INFO,
-				"vm %s: stopped: %s (vcpu%u on cpu%u, exit %#lx, RIP %#lx)", vm->name,
+				"vm %s: %s: %s (vcpu%u on cpu%u, exit %#lx, RIP %#lx)", vm->name, what,
 				vm->reason, v->index, v->core, v->vmcb->control.exitcode,
 				v->vmcb->save.rip);
 	else
-		log_write_after(&vm->con_src, LOG_INFO, "vm %s: stopped: %s", vm->name, vm->reason);
+		log_write_after(&vm->con_src, LOG_INFO, "vm %s: %s: %s", vm->name, what, vm->reason);
+}
+
+void vm_stop(struct vm *vm, struct vcpu *v, int result, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	stop(vm, v, result, false, fmt, ap);
+	va_end(ap);
+}
+
+void vm_request_reset(struct vm *vm, struct vcpu *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	stop(vm, v, -1, true, fmt, ap);
+	va_end(ap);
+}
+
+void vm_crashed(struct vcpu *v, const char *what)
+{
+	v->vm->faulted = true;	/* the flight recorder shows how it got there */
+	if (v->vm->reset_on_crash)
+		vm_request_reset(v->vm, v, "%s; on_crash=reset", what);
+	else
+		vm_stop(v->vm, v, -1, "%s", what);
 }
 
 void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
@@ -65,6 +91,8 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 	vmcb_init(v->vmcb, start, &(struct vmcb_refs){ vm->iopm_pa, vm->msrpm_pa, vm->ncr3 });
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.rbx = start->rbx;	/* not in the VMCB */
+	v->xcr0 = XCR0_X87;	/* XCR0 at reset */
+	msr_vcpu_init(&v->msr, &vm->msr, v->index);
 	vcpu_reset_stats(v);
 	v->recheck = true;	/* vcpu_run checks the new state before VMRUN */
 	v->stepping = false;
@@ -74,6 +102,8 @@ void vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 {
 	vcpu_init(v, start);
 	v->waiting = v->halted = v->index > 0;	/* vcpu1..: until HC_VCPU_START */
+	v->start_claimed = false;
+	__atomic_or_fetch(&v->request, VCPU_REQ_NEW_RUN, __ATOMIC_SEQ_CST);	/* a new run: a barrier first */
 	__atomic_and_fetch(&v->request, ~(VCPU_REQ_STEP | VCPU_REQ_NMI), __ATOMIC_SEQ_CST);
 	v->exits = 0;
 	memset(v->trace, 0, sizeof(v->trace));

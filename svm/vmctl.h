@@ -15,6 +15,16 @@ struct vcpu;
 void vm_stop(struct vm *vm, struct vcpu *v, int result, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Stops the VM so that the console's core restarts it from its image (the
+ * builder's vms_service): a device's reset request, or a crash with
+ * on_crash=reset. Logged as "vm x: resetting: reason". */
+void vm_request_reset(struct vm *vm, struct vcpu *v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The guest crashed (triple fault, or the double fault before one): stop
+ * the VM, or with on_crash=reset restart it; the flight recorder is shown. */
+void vm_crashed(struct vcpu *v, const char *what);
+
 /* Sets up the VMCB: intercepts (default deny), IOPM/MSRPM, NPT root, and the
  * register state of a guest about to run its first instruction. */
 void vcpu_init(struct vcpu *v, const struct vcpu_start *start);

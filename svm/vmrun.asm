@@ -40,6 +40,51 @@ GR_R15 equ 0x68
 
 extern vcpu_fast_exit
 
+; Speculation hygiene after every #VMEXIT, before any C code
+; (docs/ARCHITECTURE.md, "Speculative execution"):
+; - no register keeps a guest value the host might speculate on: every GPR
+;   the guest loaded is zeroed once it is saved (RAX holds the vCPU, RSP is
+;   the host's since VMRUN);
+; - the return stack buffer is overwritten with 32 harmless entries, so no
+;   RET in the host can be steered by return addresses the guest planted
+;   (the guest's calls and returns share the RSB with the host's). Each CALL
+;   pushes the address of a speculation trap that is never run
+;   architecturally; the stack pointer is put back at the end.
+%macro CLEAR_GUEST_GPRS 0
+	xor ebx, ebx
+	xor ecx, ecx
+	xor edx, edx
+	xor esi, esi
+	xor edi, edi
+	xor ebp, ebp
+	xor r8d, r8d
+	xor r9d, r9d
+	xor r10d, r10d
+	xor r11d, r11d
+	xor r12d, r12d
+	xor r13d, r13d
+	xor r14d, r14d
+	xor r15d, r15d
+%endmacro
+
+RSB_ENTRIES equ 32                      ; the deepest RSB of AMD's cores so far
+
+%macro RSB_ENTRY 0
+	call %%next
+%%trap:
+	int3                            ; speculation trap: never reached
+	lfence
+	jmp %%trap
+%%next:
+%endmacro
+
+%macro FILL_RSB 0
+%rep RSB_ENTRIES
+	RSB_ENTRY
+%endrep
+	add rsp, RSB_ENTRIES * 8
+%endmacro
+
 global svm_world_switch
 svm_world_switch:
 	push rbx
@@ -91,6 +136,8 @@ svm_world_switch:
 	mov [rax + GR_R13], r13
 	mov [rax + GR_R14], r14
 	mov [rax + GR_R15], r15
+	CLEAR_GUEST_GPRS
+	FILL_RSB
 	mov rdi, rax
 	call vcpu_fast_exit             ; rdi = v; GIF = 0, guest FS/GS still loaded
 	test al, al

@@ -234,6 +234,11 @@ static void report(const char *cmd, const struct vm *vm, const char *err, const 
 		print("%s %s\n", done, vm->name);
 }
 
+static const char *reset_from_console(struct vm *vm)
+{
+	return vms_reset(vm, "from the console");
+}
+
 /* pause, resume, kill, reset <vm>: one request to the whole VM. */
 static void cmd_vm_op(const char *cmd, const struct mon_args *a)
 {
@@ -242,7 +247,7 @@ static void cmd_vm_op(const char *cmd, const struct mon_args *a)
 		const char *(*op)(struct vm *vm);
 	} ops[] = {
 		{ "pause", "paused", vmctl_pause }, { "resume", "resumed", vmctl_resume },
-		{ "kill", "killed", vmctl_kill }, { "reset", "reset", vms_reset },
+		{ "kill", "killed", vmctl_kill }, { "reset", "reset", reset_from_console },
 	};
 	struct vm *vm = vm_of(cmd, a);
 
@@ -707,6 +712,35 @@ static void cmd_console(const char *cmd, const struct mon_args *a)
 	print("--- end of %s COM1 ---\n", vm->name);
 }
 
+/* msrs <vm>: the MSRs the guest tried and got #GP for (svm/msr.c). */
+static void cmd_msrs(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+	struct msr_unknown_entry e;
+	uint64_t cursor = 0, overflow;
+	unsigned n = 0;
+
+	if (!vm)
+		return;
+	print("  %-10s %-20s %10s %10s  %s\n", "msr", "name", "reads", "writes", "last written");
+	while (msr_unknown_next(&vm->msr.unknown, &cursor, &e)) {
+		const struct msr_info *i = msr_info(e.msr);
+
+		print("  %#-10x %-20s %10lu %10lu  ", e.msr, i ? i->name : "-", e.reads, e.writes);
+		if (e.writes)
+			print("%#lx\n", e.last_written);
+		else
+			print("-\n");
+		n++;
+	}
+	overflow = msr_unknown_overflow(&vm->msr.unknown);
+	if (!n)
+		print("  (none: every MSR %s used was one it may use)\n", vm->name);
+	if (overflow)
+		print("  and %lu accesses to further MSRs (the table holds %u)\n", overflow,
+		      MSR_UNKNOWN_SLOTS);
+}
+
 static void cmd_reboot(const char *cmd, const struct mon_args *a)
 {
 	UNUSED_ARGS;
@@ -735,6 +769,7 @@ static const struct command commands[] = {
 	{ "xlate", "<vm> <gva>", "guest page walk, then nested walk, to the host address", cmd_xlate },
 	{ "npt", "<vm>", "the nested mappings by range and page size", cmd_npt },
 	{ "console", "<vm>", "replay the VM's COM1 output (the last 4 KiB)", cmd_console },
+	{ "msrs", "<vm>", "MSRs the VM got #GP for: reads, writes, last value", cmd_msrs },
 	{ "pause", "<vm>", "stop running the VM's vCPUs", cmd_vm_op },
 	{ "resume", "<vm>", "run a paused VM again", cmd_vm_op },
 	{ "step", "<vm> [vcpu]", "one guest instruction (trap flag); pauses first", cmd_step },

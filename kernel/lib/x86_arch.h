@@ -66,6 +66,17 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define MSR_TSC_AUX        0xc0000103u
 
+#define PRED_CMD_IBPB      (1ull << 0)	/* MSR_PRED_CMD (svm/msr.h): a prediction barrier */
+
+/* XCR0, APM Vol.2 11.5.2 */
+#define XCR0_X87 (1ull << 0)	/* always set */
+#define XCR0_SSE (1ull << 1)
+#define XCR0_YMM (1ull << 2)	/* AVX: needs SSE */
+#define XCR0_OPMASK (1ull << 5)	/* AVX-512: the three together, with YMM */
+#define XCR0_ZMM_HI256 (1ull << 6)
+#define XCR0_HI16_ZMM (1ull << 7)
+#define XCR0_PKRU (1ull << 9)
+
 /* PAT at reset, APM Vol.2 7.8.2: WB, WT, UC-, UC in each half. */
 #define PAT_RESET 0x0007040600070406ull
 
@@ -145,8 +156,11 @@ _Static_assert(ATTR_CODE64 == 0x0a9b && ATTR_CODE32 == 0x0c9b && ATTR_DATA32 == 
 
 /* CPUID bits, APM Vol.3 Appendix E */
 #define CPUID_1_ECX_VMX          (1u << 5)
+#define CPUID_1_ECX_XSAVE        (1u << 26)
+#define CPUID_80000008_EBX_IBPB  (1u << 12)
 #define CPUID_1_ECX_HYPERVISOR   (1u << 31)
 #define CPUID_80000001_ECX_SVM   (1u << 2)
 #define CPUID_80000001_EDX_NX    (1u << 20)
 #define CPUID_80000001_EDX_PG1G  (1u << 26)
+#define CPUID_80000001_EDX_RDTSCP (1u << 27)
 #define CPUID_80000001_EDX_LM    (1u << 29)

@@ -273,6 +273,17 @@ static bool set_entry(struct vm_opts *o, const char *v, size_t n)
 	return parse_gpa(v, n, &o->entry);
 }
 
+static const char *const crash_names[] = { [VM_ON_CRASH_STOP] = "stop", [VM_ON_CRASH_RESET] = "reset" };
+
+static bool set_on_crash(struct vm_opts *o, const char *v, size_t n)
+{
+	int i = cmdline_match(v, n, crash_names, ARRAY_SIZE(crash_names));
+
+	if (i >= 0)
+		o->on_crash = (enum vm_on_crash)i;
+	return i >= 0;
+}
+
 /* The caller has checked n <= VM_CMDLINE_MAX. */
 static bool set_cmdline(struct vm_opts *o, const char *v, size_t n)
 {
@@ -284,7 +295,7 @@ static bool set_cmdline(struct vm_opts *o, const char *v, size_t n)
 enum vm_key_bit {
 	KEY_VM = 1u << 0, KEY_FOR = 1u << 1, KEY_MEM = 1u << 2,
 	KEY_CPUS = 1u << 3, KEY_KIND = 1u << 4, KEY_MODE = 1u << 5,
-	KEY_LOAD = 1u << 6, KEY_ENTRY = 1u << 7, KEY_CMDLINE = 1u << 8,
+	KEY_LOAD = 1u << 6, KEY_ENTRY = 1u << 7, KEY_CMDLINE = 1u << 8, KEY_ON_CRASH = 1u << 9,
 };
 
 struct vm_key {
@@ -304,6 +315,7 @@ static const struct vm_key vm_key_table[] = {
 	{ "load", KEY_LOAD, "an address below 64G", set_load },
 	{ "entry", KEY_ENTRY, "an address below 64G", set_entry },
 	{ "cmdline", KEY_CMDLINE, "up to 255 characters", set_cmdline },
+	{ "on_crash", KEY_ON_CRASH, "stop|reset", set_on_crash },
 };
 
 static const struct vm_key *vm_key_find(const char *key, size_t n)

@@ -24,6 +24,12 @@ enum vm_kind {
 };
 
 
+/* What a guest's triple fault does to its VM (on_crash=). */
+enum vm_on_crash {
+	VM_ON_CRASH_STOP,	/* stop it with the report (default) */
+	VM_ON_CRASH_RESET,	/* report, then restart it from its image */
+};
+
 struct vm_opts {
 	bool is_extra_module;		/* a for= line: a module for another VM */
 	char name[VM_NAME_MAX + 1];	/* vm=; "" on a for= line */
@@ -36,6 +42,7 @@ struct vm_opts {
 	uint64_t load;			/* kind=flat: load= (required) */
 	uint64_t entry;			/* kind=flat: entry=, default load */
 	char cmdline[VM_CMDLINE_MAX + 1];	/* cmdline=, the guest's (or module's) own */
+	enum vm_on_crash on_crash;	/* on_crash=, default stop */
 };
 
 /* Parses one module2 command line into o (always fully written: defaults,

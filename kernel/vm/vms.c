@@ -6,6 +6,7 @@
  * Reset rebuilds the same VM in place. */
 #include "kernel/vm/vms.h"
 #include "drivers/lapic.h"
+#include "drivers/tsc.h"
 #include "drivers/virt/debugexit.h"
 #include "kernel/cpu.h"
 #include "kernel/lib/fmt.h"
@@ -33,7 +34,7 @@ _Static_assert(VM_NAME_MAX < VM_NAME_LEN, "svm/vm.h: a VM's name fits");
 
 static struct vm *vms[MAX_VMS];
 static unsigned nr_vms;
-static bool core_taken[MAX_CPUS];
+static const struct vm *core_owner[MAX_CPUS];	/* the VM each core runs a vCPU of */
 
 static struct vm *vm_new(const char *name)
 {
@@ -115,6 +116,28 @@ static void unassigned(void *ctx, enum bus_space sp, uint64_t addr, unsigned siz
 		 last ? "; further unassigned pages are counted, not reported" : "");
 }
 
+static void host_cpuid(void *ctx, uint32_t leaf, uint32_t sub, struct cpuid_regs4 *out)
+{
+	struct cpuid_regs r = cpuid(leaf, sub);
+
+	(void)ctx;
+	*out = (struct cpuid_regs4){ r.eax, r.ebx, r.ecx, r.edx };
+}
+
+/* Each vCPU's CPUID (docs/cpu.md): the host's, filtered, with its own APIC
+ * ID. NULL on success, else why not. */
+static const char *setup_cpuid(struct vm *vm, unsigned nr_vcpus, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < nr_vcpus; i++) {
+		const struct cpuid_config c = { .nr_vcpus = nr_vcpus, .vcpu = i,
+						 .tsc_khz = (uint32_t)tsc_khz() };
+
+		if (cpuid_build(&vm->vcpu[i].cpuid, &c, host_cpuid, NULL, err, errlen))
+			return err;
+	}
+	return NULL;
+}
+
 static void com1_tx(void *ctx, uint8_t c)
 {
 	struct vm *vm = ctx;
@@ -138,33 +161,58 @@ static const char *setup_devices(struct vm *vm, char *err, size_t errlen)
 
 static const struct boot_info *boot;	/* kept for reset */
 static bool cpu0_reserved;	/* monitor=dedicated: the console keeps the boot CPU */
+static bool smt_shared;		/* smt=shared: two VMs may share a physical core */
 
-/* The core for a vCPU: the one cpus= names, else the first free AP with SVM,
- * else the boot CPU, which then shares its time with the console (unless
- * monitor=dedicated keeps it for the console). -1: none. */
-static int pick_core(const struct vm_opts *o, unsigned nth)
+/* A core whose SMT sibling runs another VM: the siblings share branch
+ * predictors, caches and execution units, so one VM could observe the
+ * other's speculation. The sibling's index, or -1 if none (or smt=shared). */
+static int sibling_of_other_vm(uint32_t cpu, const struct vm *vm)
+{
+	for (uint32_t id = 0; id < smp_cpu_count() && !smt_shared; id++)
+		if (id != cpu && smp_cpu(id)->core_id == smp_cpu(cpu)->core_id && core_owner[id] &&
+		    core_owner[id] != vm)
+			return (int)id;
+	return -1;
+}
+
+/* The core for a vCPU of vm: the one cpus= names, else the first free AP
+ * with SVM whose SMT sibling runs no other VM, else the boot CPU, which
+ * then shares its time with the console (unless monitor=dedicated keeps it
+ * for the console). -1 with why set: none. */
+static int pick_core(const struct vm_opts *o, unsigned nth, const struct vm *vm, char *why,
+		     size_t n)
 {
 	unsigned seen = 0;
 
+	fmt_snprintf(why, n, "no free core with SVM for vcpu%u", nth);
 	if (!o->nr_cpus) {
 		for (uint32_t id = 1; id <= smp_cpu_count(); id++) {
 			uint32_t cpu = id % smp_cpu_count();	/* the APs, then cpu0 */
 			const struct cpu *c = smp_cpu(cpu);
 
-			if (c->svm_on && !c->dead && !core_taken[cpu] && !(cpu == 0 && cpu0_reserved))
+			if (c->svm_on && !c->dead && !core_owner[cpu] && !(cpu == 0 && cpu0_reserved) &&
+			    sibling_of_other_vm(cpu, vm) < 0)
 				return (int)cpu;
 		}
 		return -1;
 	}
 	for (uint32_t id = 0; id < smp_cpu_count(); id++) {
 		const struct cpu *c = smp_cpu(id);
+		int sib;
 
 		if (!vm_opts_has_cpu(o, id) || (id == 0 && cpu0_reserved))
 			continue;
 		if (o->nr_cpus && seen++ != nth)
 			continue;
-		if (!c->svm_on || c->dead || core_taken[id])
+		if (!c->svm_on || c->dead || core_owner[id])
 			return -1;
+		sib = sibling_of_other_vm(id, vm);
+		if (sib >= 0) {
+			fmt_snprintf(why, n, "cpu%u is an SMT sibling of cpu%d, which runs vm %s "
+				     "(the boot option smt=shared allows that)", id, sib,
+				     core_owner[sib]->name);
+			return -1;
+		}
 		return (int)id;
 	}
 	return -1;
@@ -263,7 +311,7 @@ static void create(const struct boot_info *bi, uint32_t index)
 	const struct vm_opts o = opts[index];
 	struct vcpu_start start;
 	const char *why;
-	char err[96];
+	char err[160];
 	unsigned nr_vcpus;
 	struct vm *vm;
 
@@ -280,6 +328,7 @@ static void create(const struct boot_info *bi, uint32_t index)
 	vms[nr_vms++] = vm;
 	vm->mem = o.mem;
 	vm->module = index;
+	vm->reset_on_crash = o.on_crash == VM_ON_CRASH_RESET;
 	nr_vcpus = o.nr_cpus ? o.nr_cpus : 1;
 	if (nr_vcpus > VM_MAX_VCPUS) {
 		vm_stop(vm, NULL, -1, "cpus= names %u cores; a VM has at most %u vCPUs", nr_vcpus,
@@ -290,6 +339,13 @@ static void create(const struct boot_info *bi, uint32_t index)
 	if (!why)
 		why = setup_memory(vm);
 	if (!why)
+		why = setup_cpuid(vm, nr_vcpus, err, sizeof(err));
+	if (!why) {	/* its MSRs: the policy's, and the pass-through ones open */
+		msr_vm_init(&vm->msr, vm->mem, nr_vcpus, cpuid(0x80000008, 0).eax & 0xff,
+			    cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_RDTSCP);
+		msrpm_pass_through((uint8_t *)vm->msrpm_pa);
+	}
+	if (!why)
 		why = load_image(vm, &o, bi, m, &start);
 	if (why) {
 		vm_stop(vm, NULL, -1, "%s", why);
@@ -297,13 +353,13 @@ static void create(const struct boot_info *bi, uint32_t index)
 	}
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpu[i];
-		int core = pick_core(&o, i);
+		int core = pick_core(&o, i, vm, err, sizeof(err));
 
 		if (core < 0) {
-			vm_stop(vm, NULL, -1, "no free core with SVM for vcpu%u", i);
+			vm_stop(vm, NULL, -1, "%s", err);
 			return;
 		}
-		core_taken[core] = true;
+		core_owner[core] = vm;
 		v->vm = vm;
 		v->index = i;
 		v->core = (uint32_t)core;
@@ -330,11 +386,12 @@ static void create(const struct boot_info *bi, uint32_t index)
 	}
 }
 
-void vms_start(const struct boot_info *bi, bool reserve_cpu0)
+void vms_start(const struct boot_info *bi, bool reserve_cpu0, bool smt_share)
 {
 	bool bad[BOOT_MAX_MODULES] = { false };
 
 	cpu0_reserved = reserve_cpu0;
+	smt_shared = smt_share;
 	boot = bi;
 
 	/* Every line first: extra modules (for=) may come before their VM. */
@@ -368,7 +425,7 @@ bool vms_all_done(void)
 	for (unsigned i = 0; i < nr_vms; i++) {
 		const struct vm *vm = vms[i];
 
-		if (vm->state != VM_STOPPED)
+		if (vm->state != VM_STOPPED || vm->reset_pending)
 			return false;
 		for (unsigned j = 0; j < vm->nr_vcpus; j++)	/* its exit report is out */
 			if (vm->vcpu[j].assigned && !vm->vcpu[j].exited)
@@ -413,7 +470,36 @@ struct vm *vms_find(const char *name)
  * gone), RAM zeroed, the image and boot information placed anew, vcpu0 at
  * the entry point and the others waiting, the exit counters zeroed; then
  * running again on the same cores. */
-const char *vms_reset(struct vm *vm)
+/* A VM stopped for a reset (vm_request_reset) whose vCPUs have all left
+ * their run loops (or are on this core, out of guest mode). */
+static bool reset_ready(const struct vm *vm)
+{
+	if (!vm->reset_pending || vm->state != VM_STOPPED)
+		return false;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpu[i].assigned && !vm->vcpu[i].exited && !vmctl_is_local(&vm->vcpu[i]))
+			return false;
+	return true;
+}
+
+void vms_service(void)
+{
+	for (unsigned i = 0; i < nr_vms; i++) {
+		struct vm *vm = vms[i];
+		const char *why;
+		char cause[sizeof(vm->reason) + 8];
+
+		if (!reset_ready(vm))
+			continue;
+		fmt_snprintf(cause, sizeof(cause), "(%s)", vm->reason);
+		why = vms_reset(vm, cause);
+		vm->reset_pending = false;
+		if (why)
+			vm_stop(vm, NULL, -1, "its reset failed: %s", why);
+	}
+}
+
+const char *vms_reset(struct vm *vm, const char *cause)
 {
 	const struct vm_opts *o = &opts[vm->module];
 	struct vcpu_start start;
@@ -435,7 +521,7 @@ const char *vms_reset(struct vm *vm)
 		vcpu_reset(&vm->vcpu[i], &start);
 	vuart_reset(&vm->uart);
 	vm->resets++;
-	log_info("vm %s: reset from the console (RAM zeroed, image reloaded, entry %#lx)", vm->name,
+	log_info("vm %s: reset %s (RAM zeroed, image reloaded, entry %#lx)", vm->name, cause,
 		 start.rip);
 	vm->faulted = false;
 	vm->result = -1;
@@ -444,7 +530,7 @@ const char *vms_reset(struct vm *vm)
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 			struct vcpu *v = &vm->vcpu[i];
 
-			v->request = 0;
+			v->request &= VCPU_REQ_NEW_RUN;	/* what vcpu_reset asked for stays */
 			v->paused = false;
 			v->exited = false;
 			smp_cpu(v->core)->vcpu = v;

@@ -99,11 +99,63 @@ static void test_each_rule(void **state)
 	expect("ASID is zero");
 }
 
+/* What only the hypervisor may set: its own tables and maps, nested
+ * paging, and every always-on intercept, each removed in turn. */
+static void test_owned(void **state)
+{
+	static const struct vcpu_start start = { .mode = VM_MODE_PROT32, .rip = 0x100000 };
+	static const struct vmcb_refs refs = { .iopm_pa = 0x100000, .msrpm_pa = 0x104000,
+					       .ncr3 = 0x200000 };
+	static const uint32_t misc1[] = { INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_INIT,
+					  INTERCEPT_RDPMC, INTERCEPT_CPUID, INTERCEPT_INVD, INTERCEPT_HLT,
+					  INTERCEPT_INVLPGA, INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT,
+					  INTERCEPT_TASK_SWITCH, INTERCEPT_SHUTDOWN };
+	static const uint32_t misc2[] = { INTERCEPT_VMRUN, INTERCEPT_VMMCALL, INTERCEPT_VMLOAD,
+					  INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI,
+					  INTERCEPT_SKINIT, INTERCEPT_WBINVD, INTERCEPT_MONITOR,
+					  INTERCEPT_MWAIT, INTERCEPT_XSETBV, INTERCEPT_RDPRU };
+	static const unsigned exc[] = { EXC_DB, EXC_AC, EXC_DF, EXC_MC };
+	struct vmcb_refs other = refs;
+
+	(void)state;
+	vmcb_init(&v, &start, &refs);
+	assert_null(vmcb_check_owned(&v, &refs));
+	other.ncr3 += 0x1000;
+	assert_string_equal(vmcb_check_owned(&v, &other), "N_CR3 is not the VM's own nested page table");
+	other = refs;
+	other.iopm_pa = 0;
+	assert_string_equal(vmcb_check_owned(&v, &other),
+			    "IOPM_BASE_PA is not the VM's own I/O permission map");
+	other = refs;
+	other.msrpm_pa = 0x108000;
+	assert_string_equal(vmcb_check_owned(&v, &other),
+			    "MSRPM_BASE_PA is not the VM's own MSR permission map");
+	v.control.np_enable = 0;
+	assert_string_equal(vmcb_check_owned(&v, &refs),
+			    "NP_ENABLE is clear: the guest would run on host-physical addresses");
+	for (size_t i = 0; i < sizeof(misc1) / sizeof(misc1[0]); i++) {
+		vmcb_init(&v, &start, &refs);
+		v.control.intercept_misc1 &= ~misc1[i];
+		assert_non_null(vmcb_check_owned(&v, &refs));
+	}
+	for (size_t i = 0; i < sizeof(misc2) / sizeof(misc2[0]); i++) {
+		vmcb_init(&v, &start, &refs);
+		v.control.intercept_misc2 &= ~misc2[i];
+		assert_non_null(vmcb_check_owned(&v, &refs));
+	}
+	for (size_t i = 0; i < sizeof(exc) / sizeof(exc[0]); i++) {
+		vmcb_init(&v, &start, &refs);
+		v.control.intercept_exceptions &= ~(1u << exc[i]);
+		assert_non_null(vmcb_check_owned(&v, &refs));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_vmcbs),
 		cmocka_unit_test(test_each_rule),
+		cmocka_unit_test(test_owned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,21 @@
+/* Events for the guest's next VMRUN (EVENTINJ, APM Vol.2 15.20). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "kernel/lib/x86_arch.h"
+#include "svm/vm.h"
+
+/* Queues an event for the next VMRUN; a handler's own event replaces one
+ * the run loop queued for re-delivery (EXITINTINFO). */
+static inline void inject_event(struct vcpu *v, unsigned vector, uint64_t type, bool ev, uint32_t error)
+{
+	v->vmcb->control.eventinj = vector | type | EVENT_VALID | (ev ? EVENT_EV : 0) |
+				    (uint64_t)error << 32;
+}
+
+/* Exception vector with an error code of 0 where the vector takes one
+ * (APM Vol.2 8.2: the others must not have EV; Bochs honours EV exactly). */
+static inline void inject_exception(struct vcpu *v, unsigned vector)
+{
+	inject_event(v, vector, EVENT_TYPE_EXCEPT, exc_has_error_code(vector), 0);
+}
