@@ -41,6 +41,7 @@ main:
 	mov esi, msg_hello_b
 .hello:
 	call puts
+	call read_brand
 
 	mov eax, 0x80000001             ; features the cases depend on
 	cpuid
@@ -65,7 +66,7 @@ main:
 	call mtrr_cases
 	call amd_cases
 	call gp_cases
-	call efer_lma_case              ; last: LME, LMA
+	call efer_lma_case              ; last: LME, LMA, LME without PAE
 	ret
 
 ; --- pass-through MSRs, kept per VM --------------------------------------
@@ -177,8 +178,19 @@ efer_cases:
 ; LME with paging off reads back (and changes nothing until paging comes
 ; on); LMA written as 1 is ignored while paging is off. A hypervisor that
 ; got either wrong could leave the guest running by long mode's rules, so
-; these come last.
+; these come last. Both run with CR4.PAE set, as a kernel has it when it
+; sets LME: QEMU 7.2's TCG restores the host's CR0 on #VMEXIT while the
+; guest's EFER and CR4 are still loaded, and with the guest's LME set and
+; PAE clear it skips the write, leaving the host without paging (the
+; cpu_x86_update_cr0 call in do_vmexit). The last case, LME with PAE
+; clear, is therefore a SKIP where the brand string says QEMU.
+CR4_PAE equ 1 << 5
 efer_lma_case:
+	mov eax, cr4
+	mov [cr4_0], eax
+	or eax, CR4_PAE
+	mov cr4, eax
+
 	mov ecx, MSR_EFER               ; LME with paging off
 	mov eax, [efer0]
 	or eax, 1 << 8
@@ -191,7 +203,7 @@ efer_lma_case:
 	mov edx, [efer0 + 4]
 	call msr_write
 
-	mov ecx, MSR_EFER
+	mov ecx, MSR_EFER               ; LMA written as 1: ignored
 	mov eax, [efer0]
 	mov edx, [efer0 + 4]
 	mov [want_lo], eax
@@ -199,6 +211,27 @@ efer_lma_case:
 	or eax, 1 << 10
 	call wr_rd_want
 	mov esi, case_efer_lma
+	call report_got
+	mov ecx, MSR_EFER
+	mov eax, [efer0]
+	mov edx, [efer0 + 4]
+	call msr_write
+
+	mov eax, [cr4_0]                ; LME with paging and PAE off
+	mov cr4, eax
+	cmp dword [brand_qemu], 1
+	jne .lme_no_pae
+	mov esi, case_efer_lme_nopae
+	mov edi, why_qemu_lme
+	call report_skip
+	ret
+.lme_no_pae:
+	mov ecx, MSR_EFER
+	mov eax, [efer0]
+	or eax, 1 << 8
+	mov edx, [efer0 + 4]
+	call wr_rb
+	mov esi, case_efer_lme_nopae
 	call report_got
 	mov ecx, MSR_EFER
 	mov eax, [efer0]
@@ -646,6 +679,7 @@ expected_mem: dd 16 << 20, 32 << 20
 ext1_edx:  dd 0
 phys_bits: dd 36
 efer0:     dd 0, 0
+cr4_0:     dd 0
 t1:        dd 0, 0
 want_lo:   dd 0
 want_hi:   dd 0
@@ -682,8 +716,10 @@ msg_hello_b: db "msr32: VM B (entry 0x100010, expects mem=32M)", 13, 10, 0
 case_efer_svme:    db "msr: EFER reads without SVME", 0
 case_efer_bit1:    db "msr: EFER reserved bit 1 write raises #GP, EFER kept", 0
 case_efer_svme_gp: db "msr: EFER.SVME write raises #GP, EFER kept", 0
-case_efer_lme:     db "msr: EFER.LME with paging off reads back", 0
+case_efer_lme:     db "msr: EFER.LME with paging off (CR4.PAE on) reads back", 0
 case_efer_lma:     db "msr: EFER.LMA written as 1 is ignored with paging off", 0
+case_efer_lme_nopae: db "msr: EFER.LME with paging and CR4.PAE off reads back", 0
+why_qemu_lme:      db "QEMU TCG's #VMEXIT then leaves the host without paging", 0
 case_efer_nxe:     db "msr: EFER.NXE reads back", 0
 case_efer_sce:     db "msr: EFER.SCE reads back", 0
 why_no_nx:         db "no NX in CPUID 0x80000001 EDX", 0

@@ -232,14 +232,22 @@ static bool acpi_init(const struct boot_info *bi)
 }
 
 /* How many low APIC ID bits number the SMT threads of a core: CPUID
- * 0x8000001E EBX[15:8] = threads per core - 1 (APM Vol.3 E.4.24), when
- * TOPOEXT (0x80000001 ECX bit 22) says the leaf is there; else none. */
+ * 0x8000001E EBX[15:8] = threads per core - 1 (APM Vol.3 E.4.24) when
+ * TOPOEXT (0x80000001 ECX bit 22) says the leaf is there; else the SMT
+ * level of leaf 0xB (EAX[4:0], the shift to the core level) when the CPU
+ * has it (QEMU's CPU models without TOPOEXT do); else none. */
 static unsigned smt_bits(void)
 {
 	unsigned threads = 1, bits = 0;
 
-	if (cpuid(0x80000000, 0).eax >= 0x8000001e && (cpuid(0x80000001, 0).ecx & (1u << 22)))
+	if (cpuid(0x80000000, 0).eax >= 0x8000001e && (cpuid(0x80000001, 0).ecx & (1u << 22))) {
 		threads = ((cpuid(0x8000001e, 0).ebx >> 8) & 0xff) + 1;
+	} else if (cpuid(0, 0).eax >= 0xb) {
+		struct cpuid_regs smt = cpuid(0xb, 0);
+
+		if (((smt.ecx >> 8) & 0xff) == 1)	/* level type 1: SMT */
+			return smt.eax & 0x1f;
+	}
 	while ((1u << bits) < threads)
 		bits++;
 	return bits;
