@@ -16,7 +16,10 @@
 ;
 ; After a FAIL the next line says what was seen:
 ;   "  got 0xHHHHHHHH_LLLLLLLL, vector 0xVVVVVVVV" (vector ffffffff: no fault)
-; Cases that depend on the CPU model print "SKIP <case>: <why>" instead.
+; Cases that depend on the CPU model print "SKIP <case>: <why>" instead:
+; EFER.NXE and EFER.SCE (CPUID 0x80000001 EDX NX, SYSCALL), the TSC_AUX
+; cases (with RDTSCP one group runs, without it the other), and EFER.LME
+; with CR4.PAE clear where the brand string says QEMU (see efer_late_cases).
 org 0x100000
 bits 32
 %define VCPU_HELPERS
@@ -66,7 +69,7 @@ main:
 	call mtrr_cases
 	call amd_cases
 	call gp_cases
-	call efer_lma_case              ; last: LME, LMA, LME without PAE
+	call efer_late_cases            ; last: LME, LMA, LME without PAE
 	ret
 
 ; --- pass-through MSRs, kept per VM --------------------------------------
@@ -185,7 +188,7 @@ efer_cases:
 ; cpu_x86_update_cr0 call in do_vmexit). The last case, LME with PAE
 ; clear, is therefore a SKIP where the brand string says QEMU.
 CR4_PAE equ 1 << 5
-efer_lma_case:
+efer_late_cases:
 	mov eax, cr4
 	mov [cr4_0], eax
 	or eax, CR4_PAE

@@ -85,6 +85,14 @@ static inline void xsetbv(uint32_t xcr, uint64_t v)
 	__asm__ volatile("xsetbv" ::"c"(xcr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
+static inline uint64_t xgetbv(uint32_t xcr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static inline uint64_t read_rflags(void)
 {
 	uint64_t v;

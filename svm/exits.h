@@ -6,6 +6,8 @@
 
 struct vcpu;
 
+#include "kernel/x86.h"
+#include "svm/svm.h"
 #include "svm/vm.h"
 
 typedef void (*exit_handler)(struct vcpu *v);
@@ -21,9 +23,13 @@ void exit_dispatch_other(struct vcpu *v);
 static inline void exit_cpuid(struct vcpu *v)
 {
 	struct vmcb_save *s = &v->vmcb->save;
+	uint32_t leaf = (uint32_t)s->rax;
 	struct cpuid_regs4 r;
 
-	cpuid_lookup(&v->cpuid, (uint32_t)s->rax, (uint32_t)v->regs.rcx, s->cr4, v->xcr0, &r);
+	/* Leaf 0xD sizes follow XCR0, which is the guest's right now (and may
+	 * be newer than v->xcr0: QEMU runs XSETBV without an exit). */
+	cpuid_lookup(&v->cpuid, leaf, (uint32_t)v->regs.rcx, s->cr4,
+		     leaf == 0xd && svm_host_xsave ? xgetbv(0) : v->xcr0, &r);
 	s->rax = r.eax;
 	v->regs.rbx = r.ebx;
 	v->regs.rcx = r.ecx;

@@ -203,12 +203,17 @@ static void vcpu_run(struct vcpu *v)
 		if (t_exit)
 			account(v, (uint32_t)c->exitcode, rdtsc() - t_exit);
 		/* The guest's XCR0 only while it runs (the fast path keeps it:
-		 * it uses no x87/SSE/AVX state either). */
+		 * it uses no x87/SSE/AVX state either). What it holds at the
+		 * exit is the guest's: QEMU never intercepts XSETBV, so the
+		 * guest may have changed it without an exit. */
 		if (__builtin_expect(v->xcr0 != XCR0_X87, 0))
 			xsetbv(0, v->xcr0);
 		svm_world_switch(v, (uint64_t)v->vmcb, cpu->host_vmcb_pa);
-		if (__builtin_expect(v->xcr0 != XCR0_X87, 0))
-			xsetbv(0, XCR0_X87);
+		if (svm_host_xsave) {
+			v->xcr0 = xgetbv(0);
+			if (__builtin_expect(v->xcr0 != XCR0_X87, 0))
+				xsetbv(0, XCR0_X87);
+		}
 		t_exit = v->t_exit;	/* vcpu_fast_exit took the time and recorded the exit */
 		/* The CPU's copy now matches the VMCB: mark the groups it can
 		 * cache clean (none without the feature); setters dirty them. */
