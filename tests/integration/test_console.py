@@ -158,8 +158,8 @@ def test_console_controls_vms():
         child.send("vmcb spin\r")
         child.expect(r"intercept exceptions 00060102, misc [0-9a-f]{8} [0-9a-f]{8}")
         child.expect_exact("exceptions: #DB #DF #AC #MC")      # the same, by name
-        child.expect(r"misc:\s+INTR NMI SMI INIT CPUID INVD HLT INVLPGA IOIO MSR TASK_SW SHUTDOWN")
-        child.expect(r"misc2:\s+VMRUN VMMCALL VMLOAD VMSAVE STGI CLGI SKINIT RDTSCP")
+        child.expect(r"misc:\s+INTR NMI SMI INIT RDPMC CPUID INVD HLT INVLPGA IOIO MSR TASK_SW SHUTDOWN")
+        child.expect(r"misc2:\s+VMRUN VMMCALL VMLOAD VMSAVE STGI CLGI SKINIT WBINVD MONITOR MWAIT XSETBV\s+RDPRU")
         child.expect(r"NP_ENABLE 0x1 N_CR3 0x[0-9a-f]+")
         child.expect(r"EVENTINJ\s+0 \(none\)")
         child.expect(r"CPL 0 EFER 0x1000 CR0 0x11")
