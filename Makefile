@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # svmvisor build. `make` builds the hypervisor and the ISO, `make run` boots it
 # in QEMU, `make test` runs every test. See README.md.
 
@@ -10,11 +11,16 @@ NASM    := nasm
 CLANG   := clang
 PYTHON  := /usr/bin/python3
 
-# Debian packages the build and the tests need; `make deps` (run by every
-# target) installs the missing ones as root, else prints the apt-get line.
-PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
-	xorriso mtools qemu-system-x86 ovmf seabios bochs bochsbios vgabios \
+# Debian packages: the build needs only the first list; the emulators and
+# test libraries are checked by the targets that use them. Each stamp below
+# installs what is missing as root, else prints the apt-get line; on a
+# system without dpkg it names the missing tools instead.
+BUILD_PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
+	xorriso mtools
+TEST_PACKAGES := qemu-system-x86 ovmf seabios bochs bochsbios vgabios \
 	libcmocka-dev clang libclang-rt-14-dev python3 python3-pytest python3-pexpect
+BUILD_TOOLS := gcc make ld nasm grub-mkrescue grub-file xorriso mformat
+TEST_TOOLS := qemu-system-x86_64 bochs clang python3
 
 # --- the hypervisor image ----------------------------------------------------
 
@@ -69,20 +75,20 @@ GUESTS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(filter-out guests/mb%,
 all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso
 
 # Test guests: flat binaries assembled on their own (guests/*.asm).
-$(BUILD)/guests/%.bin: guests/%.asm guests/lib32.inc guests/puts64.inc | $(BUILD)/.deps
+$(BUILD)/guests/%.bin: guests/%.asm guests/lib32.inc guests/puts64.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -Werror $< -o $@
 
-$(BUILD)/guests/%.elf: guests/%.asm guests/lib32.inc | $(BUILD)/.deps
+$(BUILD)/guests/%.elf: guests/%.asm guests/lib32.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf32 -Werror $< -o $(@:.elf=.o)
 	$(LD) -m elf_i386 -nostdlib -static --build-id=none -e _start -z noseparate-code -Ttext-segment=0x100000 -o $@ $(@:.elf=.o)
 
-$(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
+$(BUILD)/obj/%.o: %.c | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.asm boot/x86.inc | $(BUILD)/.deps
+$(BUILD)/obj/%.o: %.asm boot/x86.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(NASM) $(NASMFLAGS) $< -o $@
 
@@ -99,13 +105,69 @@ $(BUILD)/svmvisor.iso: $(BUILD)/svmvisor.elf iso/grub.cfg $(GUESTS)
 	cp $(GUESTS) $(BUILD)/iso/guests/
 	grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
-QEMU_RUN := qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 7 -m 512M \
-	-cdrom $(BUILD)/svmvisor.iso -boot d -display none -vga none -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+# Your own ISO: make iso CONFIG=path/to/grub.cfg FILES="a.elf b.bin ..."
+# builds build/custom.iso with that menu and the files under /guests/ (the
+# default ISO stays as it is). docs/guests.md walks through it.
+CONFIG ?=
+FILES ?=
+iso: $(BUILD)/svmvisor.elf
+	@if [ -z "$(CONFIG)" ]; then echo "make iso: CONFIG=path/to/grub.cfg is required (see docs/guests.md)"; exit 1; fi
+	@[ -f "$(CONFIG)" ] || { echo "make iso: no such file: $(CONFIG)"; exit 1; }
+	@for f in $(FILES); do [ -f "$$f" ] || { echo "make iso: no such file: $$f"; exit 1; }; done
+	rm -rf $(BUILD)/custom-iso && mkdir -p $(BUILD)/custom-iso/boot/grub $(BUILD)/custom-iso/guests
+	cp "$(CONFIG)" $(BUILD)/custom-iso/boot/grub/grub.cfg
+	cp $(BUILD)/svmvisor.elf $(BUILD)/custom-iso/boot/svmvisor.elf
+	$(if $(FILES),cp $(FILES) $(BUILD)/custom-iso/guests/)
+	grub-mkrescue -o $(BUILD)/custom.iso $(BUILD)/custom-iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+	@echo "built $(BUILD)/custom.iso; boot it with: make run ISO=$(BUILD)/custom.iso"
 
-run: all
+# make run [ISO=...] [SMP=7] [MEM=512M] [UEFI=1]
+ISO ?= $(BUILD)/svmvisor.iso
+SMP ?= 7
+MEM ?= 512M
+UEFI ?=
+OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
+QEMU_RUN = qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp $(SMP) -m $(MEM) \
+	-cdrom $(ISO) -boot d -display none -vga none -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	$(if $(UEFI),-drive if=pflash$(comma)format=raw$(comma)unit=0$(comma)readonly=on$(comma)file=$(OVMF_CODE) \
+		-drive if=pflash$(comma)format=raw$(comma)unit=1$(comma)file=$(BUILD)/run-vars.fd)
+comma := ,
+
+run: all $(BUILD)/.deps-test
+	@[ -f "$(ISO)" ] || { echo "make run: no such ISO: $(ISO)"; exit 1; }
+	$(if $(UEFI),cp $(OVMF_VARS) $(BUILD)/run-vars.fd)
 	@echo "svmvisor in QEMU: serial on this terminal; quit with Ctrl-A x"
 	$(QEMU_RUN) -serial mon:stdio
+
+help:
+	@echo "svmvisor: make TARGET [VARIABLE=value ...]"
+	@echo "targets:"
+	@echo "  all (default)   build build/svmvisor.elf and the default ISO build/svmvisor.iso"
+	@echo "  run             build, then boot an ISO in QEMU with the serial console on this terminal"
+	@echo "  iso             build build/custom.iso from CONFIG= and FILES= (docs/guests.md)"
+	@echo "  test            every test: check-layers, unit, fuzz-smoke, integration"
+	@echo "  unit            cmocka unit tests of the pure modules (ASan + UBSan)"
+	@echo "  fuzz-smoke      every libFuzzer harness for FUZZ_SMOKE_SECONDS"
+	@echo "  fuzz            long fuzzing runs, FUZZ_SECONDS each; corpora in build/corpus/"
+	@echo "  integration     pytest + pexpect boots in QEMU (SeaBIOS, OVMF) and Bochs"
+	@echo "  check-layers    the include rules of docs/ARCHITECTURE.md"
+	@echo "  check-links     every relative link in README.md and docs/ resolves; SPDX lines"
+	@echo "  bench           per-exit cost in instructions (docs/PERFORMANCE.md)"
+	@echo "  deps            install the Debian packages the build and the tests need"
+	@echo "  clean           remove build/"
+	@echo "  help            this list"
+	@echo "variables:"
+	@echo "  ISO=path        run: the ISO to boot (default build/svmvisor.iso)"
+	@echo "  SMP=n           run: QEMU's CPUs (default 7: the default entry's six guests and the console)"
+	@echo "  MEM=size        run: QEMU's memory (default 512M)"
+	@echo "  UEFI=1          run: boot with OVMF instead of SeaBIOS"
+	@echo "  CONFIG=path     iso: the grub.cfg of the custom ISO"
+	@echo "  FILES=\"a b\"     iso: files copied under /guests/ on the custom ISO"
+	@echo "  PYTEST_ARGS=..  integration: extra pytest arguments, e.g. -k bochs"
+	@echo "  FUZZ_SECONDS=n  fuzz: seconds per harness (default 120)"
+	@echo "  FUZZ_SMOKE_SECONDS=n  fuzz-smoke: seconds per harness (default 5)"
 
 # --- tests ---------------------------------------------------------------------
 
@@ -142,19 +204,19 @@ FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 
 .SECONDEXPANSION:
-$(BUILD)/unit/test_%: tests/unit/test_%.c $$(SRCS_$$*) $(wildcard tests/common/*.h) | $(BUILD)/.deps
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(SRCS_$$*) $(wildcard tests/common/*.h) | $(BUILD)/.deps-build $(BUILD)/.deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $< $(SRCS_$*) -lcmocka -o $@
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(SRCS_$$*) $(wildcard tests/common/*.h) | $(BUILD)/.deps
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(SRCS_$$*) $(wildcard tests/common/*.h) | $(BUILD)/.deps-build $(BUILD)/.deps-test
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) $< $(SRCS_$*) -o $@
 
-unit: $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
-	@set -e; for t in $^; do echo "== $$t"; ./$$t; done
+unit: $(BUILD)/.deps-test $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
+	@set -e; for t in $(UNIT_TESTS:%=$(BUILD)/unit/test_%); do echo "== $$t"; ./$$t; done
 
 # A short run of every fuzzer over its seed corpus and fresh inputs.
-fuzz-smoke: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+fuzz-smoke: $(BUILD)/.deps-test $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 	@set -e; for f in $(FUZZERS); do \
 		mkdir -p $(BUILD)/corpus/$$f; \
 		seeds=; if [ -d tests/fuzz/corpus/$$f ]; then seeds=tests/fuzz/corpus/$$f; fi; \
@@ -165,7 +227,7 @@ fuzz-smoke: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 	done
 
 # Long fuzzing sessions: `make fuzz FUZZ_SECONDS=600`.
-fuzz: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+fuzz: $(BUILD)/.deps-test $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 	@set -e; for f in $(FUZZERS); do \
 		mkdir -p $(BUILD)/corpus/$$f; \
 		seeds=; if [ -d tests/fuzz/corpus/$$f ]; then seeds=tests/fuzz/corpus/$$f; fi; \
@@ -173,42 +235,64 @@ fuzz: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 		./$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/$$f $$seeds; \
 	done
 
-integration: all
+integration: all $(BUILD)/.deps-test
 	$(PYTHON) -m pytest -v -rs tests/integration $(PYTEST_ARGS)
 
 # The include rules of docs/ARCHITECTURE.md (layers, no cycles, pure modules).
 check-layers:
 	@$(PYTHON) tests/check_layers.py
 
-test: check-layers unit fuzz-smoke integration
+# Every relative link in README.md and docs/ points at a file (and heading)
+# that exists; every source file names its license.
+check-links:
+	@$(PYTHON) tests/check_links.py
+	@$(PYTHON) tests/check_spdx.py
+
+test: check-layers check-links unit fuzz-smoke integration
 
 # Figures, not a pass/fail test: per-exit cost under QEMU icount.
-bench: all
+bench: all $(BUILD)/.deps-test
 	$(PYTHON) tests/bench/run.py
 
 # --- set-up --------------------------------------------------------------------
 
-deps: $(BUILD)/.deps
+deps: $(BUILD)/.deps-build $(BUILD)/.deps-test
 
-$(BUILD)/.deps: Makefile
-	@missing=$$(for p in $(PACKAGES); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
-	done | tr '\n' ' '); \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing missing Debian packages: $$missing"; \
-			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || exit 1; \
-		else \
-			echo "svmvisor needs these Debian packages; install them with:"; \
-			echo "  sudo apt-get install -y $$missing"; \
-			exit 1; \
+# $(call need,stamp,packages,tools)
+define need
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+		missing=$$(for t in $(3); do command -v $$t >/dev/null 2>&1 || echo $$t; done | tr '\n' ' '); \
+		if [ -n "$$missing" ]; then \
+			echo "svmvisor: not a Debian system (no dpkg); these tools are missing: $$missing"; \
+			echo "  (on Debian they come with: $(2))"; exit 1; \
+		fi; \
+	else \
+		missing=$$(for p in $(2); do \
+			dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+		done | tr '\n' ' '); \
+		if [ -n "$$missing" ]; then \
+			if [ "$$(id -u)" = 0 ]; then \
+				echo "installing missing Debian packages: $$missing"; \
+				apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || exit 1; \
+			else \
+				echo "svmvisor needs these Debian packages; install them with:"; \
+				echo "  sudo apt-get install -y $$missing"; \
+				exit 1; \
+			fi; \
 		fi; \
 	fi
-	@mkdir -p $(BUILD) && touch $@
+	@mkdir -p $(BUILD) && touch $(1)
+endef
+
+$(BUILD)/.deps-build: Makefile
+	$(call need,$@,$(BUILD_PACKAGES),$(BUILD_TOOLS))
+
+$(BUILD)/.deps-test: Makefile
+	$(call need,$@,$(TEST_PACKAGES),$(TEST_TOOLS))
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run unit fuzz fuzz-smoke integration check-layers test bench deps clean
+.PHONY: all run iso help unit fuzz fuzz-smoke integration check-layers check-links test bench deps clean
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the boot loader told us, in a plain form. Only boot/ knows Multiboot2;
  * everything else reads this structure. Pointers point into the Multiboot2
  * information block, which the frame allocator keeps reserved. */

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Multiboot2 header and 32-bit entry: check we were booted by a Multiboot2
 ; loader on a CPU with long mode, build early identity page tables for the
 ; first 4 GiB, switch to long mode and call kmain(magic, mbi).

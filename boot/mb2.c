@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot2 information parser, Multiboot2 specification 1.0, 3.6.
  *
  * One bounded loop over the tags: every tag advances the offset by at least

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot2 boot information: the tag layouts we read, and the parser that
  * turns them into struct boot_info. Multiboot2 specification 1.0, 3.6. Pure:
  * host-tested and fuzzed; nothing outside boot/ includes this header. */

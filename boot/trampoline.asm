@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; AP start-up trampoline. smp.c copies [trampoline_start, trampoline_end) to
 ; TRAMPOLINE_PHYS (kernel/layout.h) below 1 MiB; a STARTUP IPI starts an AP
 ; there in real mode at CS:IP = (TRAMPOLINE_PHYS >> 4):0. It goes straight to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI static table parser, ACPI 6.5 chapter 5.2.
  *
  * RSDP -> RSDT or XSDT -> MADT ("APIC"), FADT ("FACP"), HPET. Every table is

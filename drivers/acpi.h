@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI static tables: the CPUs, I/O APICs, interrupt overrides and NMI lines
  * from the MADT, the PM timer and reset register from the FADT, the HPET base
  * from the HPET table. ACPI 6.5, chapter 5.2. Pure: firmware memory is reached

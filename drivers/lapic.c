@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC driver. Register offsets are the xAPIC MMIO offsets; in x2APIC
  * mode register r is MSR 0x800 + r / 16 (APM Vol.2 16.11). */
 #include "drivers/lapic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC in xAPIC (MMIO) or x2APIC (MSR) mode: x2APIC whenever the CPU
  * has it, so APIC IDs above 255 work. AMD APM Vol.2 chapter 16. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8259A PIC: firmware leaves IRQ0-7 on vectors 8-15, which are exceptions in
  * long mode. Reprogram both chips (ICW1-4, 8259A data sheet) to vectors
  * 0x30-0x3f and mask every line; the hypervisor uses the LAPIC only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The legacy 8259 PIC pair: moved off the exception vectors and masked. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* TSC calibration against the 8254 PIT (channel 2, gated through port 0x61,
  * the speaker kept off), as PC firmware and Linux do. */
 #include "drivers/tsc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Time base: the TSC, calibrated against the PIT. */
 #pragma once
 #include <stdbool.h>

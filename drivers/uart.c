@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550 UART driver: probe, program, polled transmit and receive. */
 #include "drivers/uart.h"
 #include "kernel/x86.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550 UART, polled. PC16550D data sheet. */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Benchmark guest: N exits of each kind, back to back, then exit. Each loop
 ; is timed from inside with RDTSC (the VMCB's TSC offset is 0) and printed
 ; as "bench <kind> <TSC ticks for N iterations>" in hex; the hypervisor's

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Self-test guest: the CPUID view, MSR emulation, port I/O and hypercalls,
 ; and that every SVM instruction is #UD in a guest.
 org 0x100000

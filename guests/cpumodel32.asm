@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Self-test guest: svmvisor's virtual CPU model seen from inside (kind=flat
 ; load=0x100000 mode=prot32, ONE vCPU): the CPUID leaves it defines,
 ; XSETBV/XGETBV and CPUID's OSXSAVE bit, and the instructions it completes

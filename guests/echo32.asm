@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Guest that reads its COM1 by polling (LSR.DR, RBR), collects a line and
 ; answers "got: <line>"; the line "quit" ends it with result 0.
 org 0x100000

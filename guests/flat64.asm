@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Self-test guest started directly in 64-bit mode: a flat binary loaded at
 ; 1 MiB with `kind=flat mode=long load=0x100000 mem=16M`. It checks the start
 ; state docs/vms.md promises (long mode active, paging on the hypervisor's

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; A guest that floods its COM1: LINES lines of about 60 bytes, as fast as
 ; it can ("flood 00042 ====...", a 5-digit counter from 0), then
 ; "flood done" and the debug exit with 0. The virtual UART's transmitter is

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; A guest that prints "beat N" (N from 0, decimal) BEATS times, busy-waiting
 ; TICKS TSC ticks between beats (RDTSC is not intercepted), then
 ; "heartbeat done" and the debug exit with 0. On QEMU TCG the guest's TSC

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Guest that halts with interrupts disabled: nothing can ever wake it, so
 ; the hypervisor must stop the VM (and free its core) instead of waiting.
 org 0x100000

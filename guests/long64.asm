@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Self-test guest that enters long mode itself: starts in 32-bit protected
 ; mode (flat binary at 1 MiB), builds identity page tables for 1 GiB with
 ; 2 MiB pages, sets CR4.PAE, EFER.LME (an intercepted WRMSR), CR0.PG, and

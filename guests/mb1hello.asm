@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Multiboot (0.6.96) ELF guest: started as GRUB and QEMU -kernel start such
 ; kernels. Checks the boot protocol: EAX magic, the information structure's
 ; flags, memory, command line, modules and memory map.

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Multiboot2 ELF guest: checks EAX and the tags of its boot information
 ; (command line, loader name, module, memory map), as GRUB would give them.
 MB2_MAGIC equ 0xe85250d6

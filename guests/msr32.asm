@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Self-test guest: the MSRs of svmvisor's virtual CPU (RDMSR/WRMSR as the
 ; guest sees them), one PASS/FAIL line per case, the failure count as the
 ; result (kind=flat load=0x100000 mode=prot32).

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Guest that waits for an NMI from the console (`nmi <vm>`): the NMI must
 ; arrive through its IDT as vector 2, then it ends with result 0.
 org 0x100000

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Hostile guest: reads past the end of its RAM. The VM must be stopped with
 ; a nested page fault report; other VMs carry on.
 org 0x100000

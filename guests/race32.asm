@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Self-test guest with three vCPUs (kind=flat load=0x100000 mode=prot32,
 ; cpus= three cores): vcpu0 starts vcpu1 with HC_VCPU_START; then vcpu0
 ; and vcpu1 line up on a shared counter and both start vcpu2 at the same

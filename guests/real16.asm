@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Self-test guest in real mode: loaded flat at 0x7c00 and entered with
 ; CS = DS = 0, CR0.PE = 0 (mode=real entry=0x7c00). Checks port I/O and CPUID
 ; from 16-bit code and ends through the debug-exit port.

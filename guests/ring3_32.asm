@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Self-test guest: what ring 3 may not do under svmvisor (kind=flat
 ; load=0x100000 mode=prot32). One PASS/FAIL line per case, the failure
 ; count as the result; after a FAIL the next line says what was seen:

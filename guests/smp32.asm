@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Self-test guest with two vCPUs (kind=flat load=0x100000 mode=prot32,
 ; cpus= two cores): HC_VCPU_START (VMMCALL EAX=3, EBX = vCPU index, ECX =
 ; entry GPA, EDX = value for the new vCPU's EAX) starts vcpu1 at ap_entry;

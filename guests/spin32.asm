@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; A guest that says hello, sets known register values and spins forever:
 ; the console's pause/regs/resume/kill tests look at it.
 org 0x100000

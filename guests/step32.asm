@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Guest for the console's `step` command (single-stepping with the trap
 ; flag). It prints "step32: ready", sets known registers and runs the loop
 ; at step_loop forever; the test pauses it and steps through the loop one

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; A guest that prints "tick N" every few million loop iterations, forever:
 ; background output for the console's prompt tests.
 org 0x100000

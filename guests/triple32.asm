@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Hostile guest: an exception with an empty IDT, i.e. a triple fault. The VM
 ; must be stopped (SHUTDOWN on QEMU, #DF intercept on Bochs); others carry on.
 org 0x100000

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-CPU descriptor tables: GDT with a 64-bit TSS whose IST stacks take
  * NMI, #DF and #MC on known-good stacks. */
 #include <stdbool.h>

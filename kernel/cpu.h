@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-CPU data: descriptor tables, IST stacks, identity. Reached through
  * GS base (struct cpu starts with a pointer to itself). Guest GS is only ever
  * live inside VMRUN, never while host code runs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* crash=: raise an exception on purpose, to prove the exception path and the
  * page protections end in a register dump. Each case is the smallest code
  * that makes the CPU itself raise the fault. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* crash= debug option: raise a chosen exception on purpose. */
 #pragma once
 

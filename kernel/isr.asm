@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Interrupt and exception entry stubs. Each stub makes the stack uniform
 ; (a zero error code where the CPU pushes none, then the vector) and jumps
 ; to isr_common, which saves the GPRs as struct trap_frame (kernel/trap.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The physical memory layout the hypervisor assumes, in one place. The
  * image itself: linker.ld (0x200000, below 16 MiB). */
 #pragma once

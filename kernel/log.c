@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The log: per-CPU record rings, the drain that merges them with the VMs'
  * output rings, the history, and a serial transmitter that never waits.
  * Design and guarantees: kernel/log.h. */
@@ -78,7 +79,8 @@ static void drain_now_if_boot(void)
 		log_flush();
 }
 
-static void vlog(struct log_source *after, enum log_level lvl, const char *fmt, va_list ap)
+static void vlog(struct log_source *after, enum log_level lvl, bool always, const char *fmt,
+		 va_list ap)
 {
 	char line[LINE_MAX];
 	uint64_t us = time_us();
@@ -87,7 +89,7 @@ static void vlog(struct log_source *after, enum log_level lvl, const char *fmt, 
 	struct rec r = { 0 };
 	int n, m;
 
-	if (lvl > max_level)
+	if (lvl > max_level && !always)
 		return;
 	/* Formatting first, outside the ring: a bad argument faults here,
 	 * and the fault's own report finds the ring free. */
@@ -125,7 +127,16 @@ void log_write(enum log_level lvl, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(NULL, lvl, fmt, ap);
+	vlog(NULL, lvl, false, fmt, ap);
+	va_end(ap);
+}
+
+void log_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(NULL, LOG_INFO, true, fmt, ap);
 	va_end(ap);
 }
 
@@ -134,7 +145,7 @@ void log_write_after(struct log_source *src, enum log_level lvl, const char *fmt
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(src && src->ring ? src : NULL, lvl, fmt, ap);
+	vlog(src && src->ring ? src : NULL, lvl, false, fmt, ap);
 	va_end(ap);
 }
 

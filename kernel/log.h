@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor log and the console's output. Every line carries a
  * timestamp (seconds.microseconds since the TSC was calibrated), the CPU
  * number and a level letter.
@@ -44,6 +45,10 @@ void log_write(enum log_level lvl, const char *fmt, ...) __attribute__((format(p
  * its partial line): "vm x: stopped" after the VM's last output. */
 void log_write_after(struct log_source *src, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* A line the console's user asked for (a step's report): an info line
+ * written at every loglevel. */
+void log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void log_set_level(enum log_level lvl);
 

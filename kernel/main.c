@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The boot CPU's path from the 32-bit entry (boot/entry.asm) to a running
  * hypervisor: descriptor tables, boot information, log, memory, cores, the
  * guest hooks (the one place that ties the base layer to svm/), VMs, and
@@ -62,6 +63,12 @@ static void housekeeping(void)
 }
 
 void kmain(uint32_t magic, uint32_t mbi);
+
+static void log_line(const char *text, void *ctx)
+{
+	(void)ctx;
+	log_info("%s", text);
+}
 
 static void warn_option(const char *msg, void *ctx)
 {
@@ -188,7 +195,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	memory_init(&boot_info);
 	pic_disable();
 	svm_detect();
-	svm_report();
+	svm_report(log_line, NULL);
 	smp_set_guest_hooks(&(struct smp_guest_hooks){ svm_cpu_up, vcpu_run_on_this_cpu,
 						       vcpu_console_due });
 	smp_init(&boot_info, &options);

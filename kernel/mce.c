@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Machine-check banks: read, logged, cleared (kernel/mce.h). */
 #include "kernel/mce.h"
 #include "kernel/lib/fmt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Machine checks in the host's hands (AMD APM Vol.2 9.3: MCG_CAP,
  * MCG_STATUS and the MCi_STATUS/ADDR/MISC banks). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor's own command line (docs/boot-options.md): every key=value
  * the multiboot2 line may carry, parsed into struct hv_options with the
  * tokenizer of kernel/lib/cmdline.c. Pure: built into the kernel, the host

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor's command line options (docs/boot-options.md), parsed by
  * kernel/options.c. Pure: host-tested and fuzzed. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* panic(): an impossible state, reported with the registers, ends the run. */
 #include <stdarg.h>
 #include "kernel/panic.h"

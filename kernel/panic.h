@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* panic(): an impossible state in the hypervisor ends the run. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The end of a run: with testexit=on the emulator is told to quit with a
  * status; otherwise this CPU halts. */
 #include "kernel/power.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The end of a run (testexit=on: the emulator quits with a status). */
 #pragma once
 #include <stdbool.h>

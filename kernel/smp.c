@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Bringing up every core. Each CPU found in the MADT gets a struct cpu with
  * its own GDT, TSS and IST stacks, a kernel stack, and is started with
  * INIT-SIPI-SIPI (APM Vol.2 16.5 / Intel SDM 8.4.4.1 delays). The APs are

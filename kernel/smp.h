@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-CPU bring-up and life: finding the CPUs (ACPI MADT), starting the
  * APs (INIT-SIPI-SIPI through boot/trampoline.asm), and each core's idle
  * loop, which runs the vCPU it is given through the guest hooks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The IDT, interrupt handlers and the common trap handler. An exception in
  * the hypervisor is fatal to the CPU that takes it: a full register dump,
  * then that CPU halts (the boot CPU ends the run). NMIs that kick vCPUs are

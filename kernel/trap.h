@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Interrupts and exceptions: the IDT and the register frame the stubs in
  * kernel/isr.asm build. */
 #pragma once

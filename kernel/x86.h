@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* x86-64 instructions the hypervisor uses, one inline wrapper each (AMD64
  * APM Vol. 2 and 3). The architectural constants are in kernel/lib/x86_arch.h,
  * which pure code includes instead of this hardware-access header. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Physical frame allocator: bitmaps over the free ranges of the memory map.
  *
  * frame_init:

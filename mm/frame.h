@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Physical frame allocator. Pure: no hardware access, host-tested.
  *
  * Free memory is the union of the boot memory map's available ranges minus

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's memory: one frame allocator for all free RAM, shared by all
  * CPUs under a lock, and the host page tables built over it. */
 #include "mm/memory.h"

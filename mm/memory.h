@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Machine memory: the frame allocator over all free RAM, behind a lock so
  * every CPU can use it, and the host page tables. */
 #pragma once

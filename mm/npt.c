@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Nested page table builder. Layout and entry format: mm/npt.h.
  *
  * A table is named by the shift of the pages its entries cover: 39 (PML4),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Nested page tables (AMD APM Vol.2 15.25): guest physical -> host physical.
  * Pure: no hardware access, host-tested. Table memory comes through the
  * caller's callbacks (frame allocator in the hypervisor, malloc in tests).

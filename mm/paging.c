@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host page tables: an identity map of all memory.
  *
  * A 4-level walk, APM Vol.2 5.3.3, virtual address bits:

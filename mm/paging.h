@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor's own page tables (host CR3). */
 #pragma once
 #include <stdint.h>

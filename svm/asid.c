@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ASID and TLB flush policy (APM Vol.2 15.16). TLB_CONTROL values:
  * 0 nothing, 1 flush the entire TLB (all ASIDs, the host's too), 3 flush
  * this guest's entries (needs flush-by-ASID, CPUID 0x8000000A EDX bit 6),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-core ASID allocation with generations, and the TLB_CONTROL each VMRUN
  * needs (APM Vol.2 15.16). Pure: no hardware access, host-tested.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The CPU a guest sees through CPUID: a plausible AMD processor whose every
  * advertised feature the hypervisor supports, and nothing else.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CPUID as the guest sees it: a table built once per vCPU from the host's
  * CPUID and the VM's shape (svm/cpuid.c holds the policy, docs/cpu.md
  * explains it leaf by leaf), and an inline lookup for the exit fast path.

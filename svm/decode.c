@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* x86 instruction length decoder: AMD APM Vol. 3, chapter 1 (encoding) and
  * Appendix A (opcode maps); Intel SDM Vol. 2, chapter 2 and Appendix A for
  * VEX/EVEX.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* x86 instruction length decoder. Without NRIP save or decode assists the
  * hypervisor fetches the bytes at the guest's CS:RIP itself and must know
  * where the instruction ends (to skip it) and what its prefixes, ModRM and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The exit handlers and their table (STYLE: a designated-initializer table
  * indexed by exit code). Port I/O goes through the VM's device bus
  * (drivers/virt/bus.c): nothing here knows a device's port. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The exit handlers: one per exit code, in a table. Every exit code has a
  * defined outcome: handled, reflected into the guest, or the VM stopped
  * with a report. */

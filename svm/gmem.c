@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest memory for the exit handlers: reads and writes through the guest's
  * page tables (svm/gwalk.c) and instruction lengths for CPUs without NRIP
  * save (svm/decode.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest memory as the exit handlers see it: guest-physical pointers, copies
  * through the guest's own page tables, the instruction at CS:RIP, and moving
  * RIP past the instruction that exited. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest page walk, APM Vol.2 5.2 (legacy modes), 5.3 (long mode), 5.4
  * (entry fields). Which linear-address bits index which table:
  *

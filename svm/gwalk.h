@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest page walk: guest linear address -> guest physical address, in the
  * paging mode the guest's CR0, CR4 and EFER select (APM Vol.2 chapter 5).
  * The hypervisor needs it to fetch the instruction bytes at the guest's RIP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Hypercalls (docs/hypercalls.md): console output, exit with a result, and
  * starting a waiting vCPU of the same VM. */
 #include "svm/hypercall.h"

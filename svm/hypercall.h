@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMMCALL: the hypercalls of docs/hypercalls.md. */
 #pragma once
 

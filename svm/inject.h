@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Events for the guest's next VMRUN (EVENTINJ, APM Vol.2 15.20). */
 #pragma once
 #include <stdbool.h>

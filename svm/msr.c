@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The guest's MSRs (svm/msr.h): msr_table is the whole policy, one row per
  * MSR or run of MSRs, each with its handler; msr_access finds the row and
  * runs it. A handler checks everything before it changes anything, so a

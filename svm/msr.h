@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The guest's MSRs: which pass through, which are emulated and how, and
  * which raise #GP (docs/cpu.md "MSRs" has the table and the reasons).
  * Pure: no instruction, no print. svm/exits.c reads the real TSC, calls

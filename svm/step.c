@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Single-step for the console: one guest instruction under our trap flag
  * (APM Vol.2 13.1.4). Three corrections keep the flag invisible:
  * - PUSHF pushes the flags with our TF: the pushed copy gets the guest's;
@@ -58,7 +59,7 @@ static void step_finish(struct vcpu *v, const char *how)
 	vmcb_set_dr6(v->vmcb, s->dr6 & ~DR6_BS);
 	v->stepping = false;
 	__atomic_and_fetch(&v->request, ~VCPU_REQ_STEP, __ATOMIC_SEQ_CST);
-	log_info("vm %s: vcpu%u: step: RIP %#lx -> %#lx (%s)", v->vm->name, v->index, v->step_rip,
+	log_note("vm %s: vcpu%u: step: RIP %#lx -> %#lx (%s)", v->vm->name, v->index, v->step_rip,
 		 s->rip, how);
 	__atomic_add_fetch(&v->steps, 1, __ATOMIC_RELEASE);
 }

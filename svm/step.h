@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Single-step for the console: one guest instruction under the
  * hypervisor's trap flag, with the flag kept invisible to the guest. */
 #pragma once

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* SVM bring-up: the checks of APM Vol.2 15.4 ("Enabling SVM"), then EFER.SVME
  * and VM_HSAVE_PA with a page of our own on each core, and that core's guest
  * ASIDs; the feature report. */
 #include "svm/svm.h"
+#include "kernel/lib/fmt.h"
 #include "kernel/cpu.h"
 #include "svm/asid.h"
 #include "kernel/log.h"
@@ -80,22 +82,25 @@ static const struct feature features[] = {
 	{ SVM_FEAT_TSC_RATE, "TSC ratio", "guest TSC rate adjustable", "guest TSC runs at host rate" },
 };
 
-void svm_report(void)
+void svm_report(void (*line)(const char *text, void *ctx), void *ctx)
 {
 	const struct svm_caps *c = &svm_caps;
+	char buf[160];
 
 	if (!c->present) {
-		log_warn("svm: not advertised by this CPU (CPUID 0x80000001 ECX bit 2)");
+		line("svm: not advertised by this CPU (CPUID 0x80000001 ECX bit 2)", ctx);
 		return;
 	}
-	log_info("svm: revision %u, %u ASIDs, CPUID 0x8000000A EDX %#x", c->revision, c->nr_asids,
-		 c->features);
+	fmt_snprintf(buf, sizeof(buf), "svm: revision %u, %u ASIDs, CPUID 0x8000000A EDX %#x",
+		     c->revision, c->nr_asids, c->features);
+	line(buf, ctx);
 	for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
 		const struct feature *f = &features[i];
 		bool on = c->features & f->bit;
 
-		log_info("svm:   %-22s %-3s %s", f->name, on ? "yes" : "no",
-			 on ? f->if_present : f->if_absent);
+		fmt_snprintf(buf, sizeof(buf), "svm:   %-22s %-3s %s", f->name, on ? "yes" : "no",
+			     on ? f->if_present : f->if_absent);
+		line(buf, ctx);
 	}
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* SVM detection, per-core enable and the feature report. AMD APM Vol.2
  * chapter 15. */
 #pragma once
@@ -58,5 +59,6 @@ void svm_cpu_up(struct cpu *c);
 /* The guest ASIDs of CPU cpu_id (its own core only). */
 struct asid_core *svm_core_asid(uint32_t cpu_id);
 
-/* One log line per feature: present or not, and what svmvisor does. */
-void svm_report(void);
+/* One line per feature, present or not, and what svmvisor does, through
+ * line (the boot log, or the console's features command). */
+void svm_report(void (*line)(const char *text, void *ctx), void *ctx);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Exit statistics and the flight recorder, shown: svm/trace.h. */
 #include "svm/trace.h"
 #include "kernel/lib/fmt.h"

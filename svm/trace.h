@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What a vCPU's exits were: the per-exit counters and the flight
  * recorder, as log lines or lines for the console. */
 #pragma once

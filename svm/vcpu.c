@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The run loop and the fast path: enter the guest, record every exit,
  * complete CPUID without leaving GIF = 0, hand the rest to the exit table
  * (svm/exits.c), act on console requests between exits. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The run loop and the fast path of a vCPU on its physical core (the vCPU
  * itself: svm/vm.h). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A virtual machine and its virtual CPUs, as types: the VM's memory behind
  * nested page tables, its I/O and MSR permission maps, its device bus and
  * devices, its console output, its fate; each vCPU's VMCB, registers,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The VMCB, after AMD64 APM Vol.2 Appendix B (Table B-1 control area,
  * Table B-2 state save area). Packed fixed-width fields, offsets in comments,
  * gaps named reserved_0xNN after the offset where they start. The offset of

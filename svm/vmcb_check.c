@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMRUN consistency checks, APM Vol.2 15.5.1, in the manual's order. The
  * CPU checks more (segment details, reserved CR3 bits per mode); these are
  * the ones a hypervisor bug can break. */

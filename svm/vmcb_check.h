@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Which VMRUN consistency check a VMCB breaks: the rules of APM Vol.2
  * 15.5.1 "Canonicalization and Consistency Checks", so a VMEXIT_INVALID can
  * name its cause. Pure: host-tested. */

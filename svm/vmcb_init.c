@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The initial VMCB (svm/vmcb_init.h). tests/unit/test_vmcb_init.c holds
  * each start mode to the VMRUN consistency rules (APM Vol.2 15.5.1) through
  * vmcb_check. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The initial VMCB of a vCPU: default-deny intercepts, the permission maps
  * and nested paging root, and the register state of a guest about to run
  * its first instruction in the mode it asked for. Pure: no instruction, no

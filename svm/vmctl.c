@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The life of a VM and its vCPUs (svm/vmctl.h): a vCPU's first
  * instruction, its reset, the VM's stop, and console requests (the mailbox
  * bit, the kick, the bounded wait). The run loop acts on the bits between

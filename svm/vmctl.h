@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The life of VMs and vCPUs: starting a vCPU (its first instruction), its
  * reset, the VM's stop; and control from another core (the console): a
  * request bit in each vCPU's mailbox, a kick that forces the vCPU out of

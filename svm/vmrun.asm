@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; The world switch: one VMRUN and the state around it.
 ;
 ; void svm_world_switch(struct vcpu *v, uint64_t guest_vmcb_pa,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """`make check-layers`: the include rules of docs/ARCHITECTURE.md.
 
 Reads every `#include "..."` of the hypervisor's C sources and headers and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The per-VM device bus: registration, dispatch, the unassigned policy and
  * interrupt line levels. See bus.h for the contract. */
 #include <stdarg.h>

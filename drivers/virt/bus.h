@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The per-VM device bus: which virtual device answers which I/O port or
  * guest-physical MMIO address, the one policy for accesses nobody answers,
  * and the VM's interrupt line levels. Pure: no printing, no allocation, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* QEMU isa-debug-exit compatible port. QEMU exits with (v << 1) | 1 so that
  * a guest can never fake a clean exit; our VMs have a result of their own,
  * so the code is v & 0xff, as the VM's result. */

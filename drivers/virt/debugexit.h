@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A QEMU isa-debug-exit compatible port: a guest write ends the VM with the
  * written value as its result, so test guests can report pass or fail.
  * Pure and stateless. */

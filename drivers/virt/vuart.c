@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A 16550A for the guest, byte-register accurate where drivers look: the
  * Linux 8250 probe (scratch, IER, loopback MSR, FIFO bits of IIR, the THRE
  * re-assertion test) and polled boot consoles. No baud timing: a written

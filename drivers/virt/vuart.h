@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The guest's 16550A UART (COM1 by default): registers, interrupt logic and
  * loopback per the National PC16550D data sheet (June 1995; register
  * summary in Table II, interrupt control in Table IV). Pure: output goes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Console arguments against a spec, and bar charts. Pure: built into the
  * kernel, the host unit test and a fuzzer. Every loop is bounded by the NUL
  * of the spec or a word, or by argc. */

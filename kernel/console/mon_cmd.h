@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The console's argument parser and bar charts. Pure: host-tested and
  * fuzzed; the monitor (kernel/console/monitor.c) checks a command's words against
  * the args string of its table entry, which doubles as the usage text.

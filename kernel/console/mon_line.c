@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Line editing for the serial console: a small state machine over bytes.
  * The screen is updated with printable characters, ' ' and '\b' only: a
  * VT100 and every terminal since move left on '\b' and right by writing, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The serial console's line editor and word splitter. Pure: host-tested
  * and fuzzed; the monitor (kernel/console/monitor.c) feeds it one byte at a time. */
 #pragma once

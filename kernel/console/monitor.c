@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The serial console (docs/monitor.md): a prompt, a line editor
  * (kernel/console/mon_line.c), an argument parser (mon_cmd.c) and a table
  * of commands that inspect and control the host and every VM. It runs on
@@ -36,6 +37,7 @@ struct command {
 };
 
 static uint16_t port;
+static int focus = -1;	/* index of the VM whose COM1 gets the keyboard; -1: the console */
 /* Exits per second of each core's vCPU, sampled once a second. */
 static uint64_t rate_t0, rate_last[MAX_CPUS], rate[MAX_CPUS];
 static const struct vcpu *rate_vcpu[MAX_CPUS];
@@ -81,6 +83,12 @@ static void print(const char *fmt, ...)
 	out(buf, MIN((size_t)n, sizeof(buf) - 1));
 }
 
+static void print_line(const char *text, void *ctx)
+{
+	(void)ctx;
+	print("%s\n", text);
+}
+
 #define UNUSED_ARGS (void)cmd, (void)a
 
 static void cmd_help(const char *cmd, const struct mon_args *a)
@@ -112,7 +120,7 @@ static void cmd_version(const char *cmd, const struct mon_args *a)
 static void cmd_features(const char *cmd, const struct mon_args *a)
 {
 	UNUSED_ARGS;
-	svm_report();	/* to the log, which is on this console */
+	svm_report(print_line, NULL);	/* console output: shown at every loglevel */
 }
 
 static void cmd_cpus(const char *cmd, const struct mon_args *a)
@@ -741,6 +749,26 @@ static void cmd_msrs(const char *cmd, const struct mon_args *a)
 		      MSR_UNKNOWN_SLOTS);
 }
 
+static void focus_banner(void);
+
+/* focus <vm>: the VM's COM1 gets the keyboard until Ctrl-] (which then
+ * moves on to the next running VM, and back to the console after the last). */
+static void cmd_focus(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+
+	if (!vm)
+		return;
+	if (vm->state != VM_RUNNING) {
+		print("focus: %s is not running\n", vm->name);
+		return;
+	}
+	for (unsigned i = 0; i < vms_count(); i++)
+		if (vms_get(i) == vm)
+			focus = (int)i;
+	focus_banner();
+}
+
 static void cmd_reboot(const char *cmd, const struct mon_args *a)
 {
 	UNUSED_ARGS;
@@ -770,6 +798,7 @@ static const struct command commands[] = {
 	{ "npt", "<vm>", "the nested mappings by range and page size", cmd_npt },
 	{ "console", "<vm>", "replay the VM's COM1 output (the last 4 KiB)", cmd_console },
 	{ "msrs", "<vm>", "MSRs the VM got #GP for: reads, writes, last value", cmd_msrs },
+	{ "focus", "<vm>", "give the VM's COM1 the keyboard (Ctrl-] moves on)", cmd_focus },
 	{ "pause", "<vm>", "stop running the VM's vCPUs", cmd_vm_op },
 	{ "resume", "<vm>", "run a paused VM again", cmd_vm_op },
 	{ "step", "<vm> [vcpu]", "one guest instruction (trap flag); pauses first", cmd_step },
@@ -810,10 +839,16 @@ static void run_line(struct mon_line *l)
 	print("error: unknown command \"%.32s\"; try help\n", argv[0]);
 }
 
-/* The next running VM after focus (-1: the console), or -1 past the last. */
-static int next_focus(int focus)
+static void focus_banner(void)
 {
-	for (unsigned i = (unsigned)(focus + 1); i < vms_count(); i++)
+	print("\n[input to vm %s; Ctrl-] for the next]\n", vms_get(focus)->name);
+}
+
+/* The next running VM after the one at index from (-1: the console), or -1
+ * past the last. */
+static int next_focus(int from)
+{
+	for (unsigned i = (unsigned)(from + 1); i < vms_count(); i++)
 		if (vms_get(i)->state == VM_RUNNING)
 			return (int)i;
 	return -1;
@@ -865,7 +900,6 @@ static void sample_rates(void)
 
 bool monitor_poll(void)
 {
-	static int focus = -1;	/* index of the VM whose COM1 gets our input */
 	bool got = false;
 
 	sample_rates();
@@ -878,7 +912,7 @@ bool monitor_poll(void)
 			focus = next_focus(focus);
 			at_prompt = focus < 0;
 			if (focus >= 0)
-				print("\n[input to vm %s; Ctrl-] for the next]\n", vms_get(focus)->name);
+				focus_banner();
 			else
 				print("\n[input to the console]\n" PROMPT);
 			continue;
@@ -891,8 +925,10 @@ bool monitor_poll(void)
 		if (mon_line_feed(&line, (unsigned char)c, echo, NULL)) {
 			at_prompt = false;	/* command output is not a log line */
 			run_line(&line);
-			print(PROMPT);
-			at_prompt = true;
+			if (focus < 0) {	/* focus <vm> gave the keyboard away */
+				print(PROMPT);
+				at_prompt = true;
+			}
 		}
 	}
 }

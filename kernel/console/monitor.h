@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The serial console monitor: runs on the boot CPU once the boot is done,
  * in turns with the vCPU that core may run (kernel/main.c housekeeping). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The command-line tokenizer: key=value words, numbers with K/M/G. Pure: built into the
  * kernel, the host unit test and a fuzzer. Every loop is bounded by the
  * NUL of the line or by an explicit length. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The command-line tokenizer shared by the hypervisor's options
  * (kernel/options.c), the VM lines (kernel/vm/vmopts.c) and the console's
  * arguments: space-separated key=value words, strict numbers. Pure:

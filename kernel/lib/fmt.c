@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* printf engine: one left-to-right pass over the format, one character at a
  * time into a sink. Pure: the same file is built into the kernel, the host
  * unit test (compared with glibc's snprintf) and a fuzzer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* printf-style formatting. Pure: host-tested against libc.
  *
  * Supported: %d %i %u %x %X %o %c %s %p %% ; flags '-' '0' '+' ' ' '#';

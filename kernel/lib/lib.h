@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Freestanding C library subset. Same prototypes as ISO C, so pure modules
  * compile unchanged against the host libc in unit tests and fuzzers. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The output ring: see kernel/lib/outring.h. Head and tail only grow; the
  * ring index is the count modulo OUTRING_SIZE. */
 #include "kernel/lib/outring.h"

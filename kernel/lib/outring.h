@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A byte ring for output that must never wait: writers (serialized by the
  * ring's own lock) append, one reader drains. When the undrained bytes fill
  * the ring, what does not fit is dropped and counted; the writer never

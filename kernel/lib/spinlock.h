@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Ticketless test-and-set spinlock, from compiler builtins only, so device
  * models and other pure code can use it and host tests build it. Enough for
  * the short, rarely contended locks here (allocator, a device's registers). */

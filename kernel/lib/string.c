@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The few string routines the kernel needs; gcc may also emit calls to the
  * mem* functions for struct copies. Kernel only: host builds use libc. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Names of the exception vectors, APM Vol.2 8.2 table 8-1. Pure. */
 #include <stddef.h>
 #include "kernel/lib/x86_arch.h"

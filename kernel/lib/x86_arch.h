@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* x86-64 architectural constants: control-register, EFER, RFLAGS and debug
  * bits, MSR numbers, exception vectors, segment attributes and page-table
  * bits. Pure: no instruction here (kernel/x86.h has the wrappers), so

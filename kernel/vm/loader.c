@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest image loaders and Multiboot boot information (docs/vms.md). Pure:
  * built into the kernel, the host unit test and two fuzzers.
  *

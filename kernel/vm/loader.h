@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest image loaders and guest boot information. Pure: host-tested and
  * fuzzed. loader_plan() reads an image (Multiboot v1 or v2 ELF or a.out
  * kludge, or a flat binary) and says what goes where in guest RAM; the VM

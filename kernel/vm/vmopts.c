@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VM declarations on GRUB module2 lines (docs/vms.md). Pure: built into the
  * kernel, the host unit test and a fuzzer. Every loop is bounded by the NUL
  * of the line or by a buffer size.

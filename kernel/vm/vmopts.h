@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A VM's declaration: the command line of its GRUB module2 line, one VM (or
  * one extra module for a VM) per line. Pure: host-tested and fuzzed. The
  * syntax and every error message are documented in docs/vms.md. */

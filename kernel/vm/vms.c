@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The VM builder: from module2 lines to running VMs. Each line is parsed
  * (kernel/vm/vmopts.c); the VM gets its RAM behind nested page tables, its
  * permission maps, its devices on its bus and its console ring; its image

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The VM builder: the VMs declared on the GRUB command lines, created at
  * boot (each vCPU pinned to a core of its own), listed for the console,
  * reset in place, watched until they stop. Running VMs are controlled

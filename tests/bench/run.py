@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """make bench: per-exit hypervisor cost, in instructions, on two emulators.
 
 Boots the bench32 guest (N exits of each kind) where the TSC advances one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CHECK for the fuzz harnesses: an invariant that must hold, or the run
  * aborts with the file, line and condition (libFuzzer keeps the input). */
 #pragma once

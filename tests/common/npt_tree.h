@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared by tests/unit/test_npt.c and tests/fuzz/fuzz_npt.c: walks a whole
  * nested page table and checks every entry against the format mm/npt.c
  * promises. Returns NULL, or what is wrong. */

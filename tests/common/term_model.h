@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One line of a VT100, enough to replay the line editor's echo: printable
  * characters, '\b', '\r', '\n'. Shared by the line editor's unit test and
  * its fuzzer; the includer defines TERM_ASSERT(cond) (cmocka's assert_true

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the ACPI table parser (drivers/acpi.c). The input is
  * physical memory from 0xE0000 (up to 128 KiB) in an otherwise zero 1 MiB
  * image; the RSDP is the one acpi_find_rsdp() finds there, else the input's

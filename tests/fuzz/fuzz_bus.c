@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for drivers/virt/bus.c with the real vuart (COM1, IRQ 4)
  * and debugexit (0xf4), plus a fake 64-byte MMIO device at 0xfee00000.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for kernel/lib/cmdline.c and kernel/options.c: any bytes as a command line (a
  * NUL-terminated copy), the tokenizer's invariants, the option parser's
  * results and warnings, and cmdline_parse_u64 on the raw bytes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for svm/cpuid.c.
  *
  * Input: 16 bytes of setup, then 8-byte lookups until the input ends (at

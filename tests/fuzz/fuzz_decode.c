@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the instruction length decoder (svm/decode.c). The
  * input is instruction bytes, decoded in every mode from an exact-size heap
  * copy, so ASan catches a read past avail. Invariants:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for kernel/lib/fmt.c. The input is decoded, never used as a
  * format: each step builds literal text plus one conversion from a safe
  * alphabet, with arguments of exactly the type the conversion reads (so %s

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for mm/frame.c.
  *
  * Input: a memory map, reserved ranges, then allocator operations:

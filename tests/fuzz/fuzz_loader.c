@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the guest loaders (kernel/vm/loader.c).
  *
  * Input: a 12-byte prefix, then the image.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the Multiboot2 parser (boot/mb2.c). The input is
  * the information block; limit is its length. On success every pointer the
  * parser hands out must lie inside the block, with its string terminated

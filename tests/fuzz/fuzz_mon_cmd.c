@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for kernel/console/mon_cmd.c. The first 21 bytes draw a bar
  * (value, max, width, buffer size); the rest is a console line, split into
  * words and parsed against the monitor's kinds of spec. Whatever the words,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Any byte stream into the line editor, every finished line into the
  * splitter: the buffer stays in bounds and NUL-terminated, and the echo,
  * played on a small terminal, always shows exactly the line with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for svm/msr.c.
  *
  * Input: a setup byte (bit 0: RDTSCP, bit 1: x2APIC, bits 2-3: MAXPHYADDR

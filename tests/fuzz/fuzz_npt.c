@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for mm/npt.c.
  *
  * Input: u8 setup (bit 0: allow_1g; bit 1: the window sits at the top of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for kernel/vm/vmopts.c: any bytes as a module2 command
  * line (a NUL-terminated copy). A line that parses must describe a VM the
  * rest of the hypervisor can trust; a line that does not must say why, in a

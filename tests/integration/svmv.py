@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Helpers for the integration tests: build an ISO with a given GRUB menu
 entry, boot it in QEMU (SeaBIOS or OVMF) or Bochs, and return the serial
 console text and the emulator's exit status."""

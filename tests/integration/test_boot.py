@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Boot the real ISO on every boot path and check the serial console."""
 import os
 import re
@@ -157,6 +158,9 @@ def test_default_iso_as_make_run_boots_it():
     self-tests pass, and echo answers through the console's Ctrl-]."""
     from svmv import qemu_session
     with qemu_session(os.path.join(BUILD, "svmvisor.iso"), smp=7, timeout=90) as child:
+        # The menu waits 5 s for a choice on the serial line: pick the first entry.
+        child.expect_exact("executed automatically in")
+        child.send("\r")
         want = ["[selftest] PASS cpuid: SVM hidden", "[real] PASS real mode: CPUID signature",
                 "[flat64] PASS flat64: CPUID hypervisor leaf",
                 "[smp] PASS smp: locked increments from both vCPUs",

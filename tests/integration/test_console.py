@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The serial console stays live after boot, with or without SVM."""
 import re
 import time

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The guest's virtual CPU checked from inside (docs/hypercalls.md, the
 contract in the self-test guests' headers): MSRs (guests/msr32.asm), the
 CPUID model, XSETBV and instructions (guests/cpumodel32.asm), what ring 3

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """A VM that floods its COM1 cannot hold back the other VMs' output or the
 console: each VM's COM1 output goes into a ring of its own (4 KiB) that the
 console core drains with a fair share per VM; a full ring drops the VM's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Guests under VMRUN: self-test guests pass, hostile ones are stopped with
 a report while the others keep running, on QEMU (no NRIP) and Bochs (NRIP)."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """`make check-layers` accepts the tree and rejects each kind of bad include
 with the file, the line and the rule (checked on a copy of the sources)."""
 import os

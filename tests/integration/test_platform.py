@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The virtual CPU's host-side rules: VM placement on SMT siblings, a crash
 that resets its VM (on_crash=reset), and the console's view of the MSRs a
 guest was refused."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Every core up with SVM on, on every boot path; the feature report matches
 what each emulator offers (../shared/EMULATORS.md)."""
 import re

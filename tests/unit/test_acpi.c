@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for the ACPI table parser (drivers/acpi.c). Fake physical memory
  * is a 1 MiB image of phys [0, 1 MiB); a builder lays out the RSDP and the
  * tables from 0xE0000 on with correct checksums, as SeaBIOS would. Every read

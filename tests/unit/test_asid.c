@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for svm/asid.c.
  *
  * Besides direct cases, a simulator runs vCPUs on cores with a model TLB:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for drivers/virt/bus.c and drivers/virt/debugexit.c:
  * registration and its refusals, dispatch by space, size and address, the
  * unassigned policy and its rate-limited reports, interrupt line levels,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host test of kernel/lib/cmdline.c and kernel/options.c: tokenizer, number parsing and every boot
  * option (docs/boot-options.md), with the warning texts. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for svm/cpuid.c: the CPU a guest sees.
  *
  * Two fake hosts feed cpuid_build():

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for the instruction length decoder (svm/decode.c).
  *
  * Most cases are rows of a table: the bytes and the expected length in each

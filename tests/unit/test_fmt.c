@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host test of kernel/lib/fmt.c: every supported conversion is compared with the
  * host libc's vsnprintf (glibc), on the full output, the return value and
  * truncated buffers. %p and unknown conversions, where we differ from glibc

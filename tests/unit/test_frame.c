@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for mm/frame.c. The allocator never touches the memory it
  * manages, only its bitmaps, so maps of many GiB cost a few KiB of host
  * memory: to_ptr hands out calloc'd buffers for the bitmap area. */

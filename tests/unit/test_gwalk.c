@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for the guest page walk (svm/gwalk.c). Guest page tables are
  * built in a fake 1 MiB guest-physical memory; the read callback checks
  * that every read is one naturally aligned entry of the mode's size, can be

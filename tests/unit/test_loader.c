@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for the guest loaders (kernel/vm/loader.c). Images are built byte
  * by byte here: an ELF32/ELF64 header and program headers written at their
  * gABI offsets, Multiboot1 and Multiboot2 headers at theirs, and no structure

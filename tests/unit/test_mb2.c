@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for the Multiboot2 parser (boot/mb2.c). A small builder appends
  * tags to an 8-aligned buffer the way GRUB does; each test then hands the
  * parser an exact-size heap copy, so ASan catches any read past total_size.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host test of kernel/console/mon_cmd.c: console arguments against specs, with the
  * error texts, and the bar charts. */
 #include <setjmp.h>

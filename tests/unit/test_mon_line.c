@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Line editor and word splitter of the serial console. Every echo goes
  * through a small terminal (printable characters, '\b', '\r', '\n'), and
  * after every byte the screen must show exactly the line and the terminal's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for svm/msr.c: every row of the policy (read, write and #GP
  * cases), the EFER and PAT rules, the permission map's bit positions
  * against APM Vol.2 15.11, and the table of #GP'd MSRs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for mm/npt.c. Tables are malloc'd 4 KiB blocks behind fake
  * physical addresses high in the 52-bit space (so table addresses use the
  * upper entry bits); the pool counts allocations and frees and can fail on

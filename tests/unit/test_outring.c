@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* kernel/lib/outring.c: writes that never block, drops counted, lines read
  * one at a time, and the replay of the newest bytes. */
 #include <setjmp.h>

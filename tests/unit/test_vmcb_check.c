@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Every consistency rule vmcb_check knows, broken one at a time on an
  * otherwise good VMCB: the one vmcb_init builds for a protected-mode guest. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The initial VMCB of each start mode: one VMRUN accepts (vmcb_check, APM
  * Vol.2 15.5.1, once the run loop has given it an ASID), default deny, and
  * the register state the mode asks for. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host test of kernel/vm/vmopts.c: every module2 option good and bad, GRUB's
  * quoting, duplicates, limits and the error texts (docs/vms.md). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host tests for drivers/virt/vuart.c, through the bus as a guest sees it:
  * every register, DLAB, loopback, the interrupt priorities and the THRE
  * sequences Linux's 8250 driver runs (autoconfig and the UART_BUG_THRE
