@@ -137,24 +137,25 @@ static bool set_timebase(struct hv_options *o, const char *v, size_t n)
 	return i >= 0;
 }
 
-static bool set_monitor(struct hv_options *o, const char *v, size_t n)
+/* A two-way choice: *out = the value named second (`if_second`). */
+static bool set_pair(const char *v, size_t n, const char *first, const char *if_second, bool *out)
 {
-	static const char *const names[] = { "shared", "dedicated" };
+	const char *const names[] = { first, if_second };
 	int i = cmdline_match(v, n, names, ARRAY_SIZE(names));
 
 	if (i >= 0)
-		o->monitor_dedicated = i == 1;
+		*out = i == 1;
 	return i >= 0;
+}
+
+static bool set_monitor(struct hv_options *o, const char *v, size_t n)
+{
+	return set_pair(v, n, "shared", "dedicated", &o->monitor_dedicated);
 }
 
 static bool set_smt(struct hv_options *o, const char *v, size_t n)
 {
-	static const char *const names[] = { "isolate", "shared" };
-	int i = cmdline_match(v, n, names, ARRAY_SIZE(names));
-
-	if (i >= 0)
-		o->smt_shared = i == 1;
-	return i >= 0;
+	return set_pair(v, n, "isolate", "shared", &o->smt_shared);
 }
 
 struct hv_option {

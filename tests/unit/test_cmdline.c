@@ -223,6 +223,7 @@ static void assert_default(const struct hv_options *o)
 	assert_int_equal(o->crash_cpu, 0);
 	assert_int_equal(o->timebase, TIMEBASE_AUTO);
 	assert_false(o->monitor_dedicated);
+	assert_false(o->smt_shared);
 }
 
 static void test_defaults(void **state)
@@ -462,6 +463,20 @@ static void test_monitor(void **state)
 	assert_string_equal(warns.msg[0], "bad value \"own\" for monitor= (want shared|dedicated)");
 }
 
+static void test_smt(void **state)
+{
+	struct hv_options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "smt=shared"), 0);
+	assert_true(o.smt_shared);
+	assert_int_equal(parse(&o, "smt=shared smt=isolate"), 0);
+	assert_false(o.smt_shared);
+	assert_int_equal(parse(&o, "smt=yes"), 1);
+	assert_default(&o);
+	assert_string_equal(warns.msg[0], "bad value \"yes\" for smt= (want isolate|shared)");
+}
+
 static void test_unknown_and_empty(void **state)
 {
 	struct hv_options o;
@@ -628,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_crash_cpu),
 		cmocka_unit_test(test_timebase),
 		cmocka_unit_test(test_monitor),
+		cmocka_unit_test(test_smt),
 		cmocka_unit_test(test_unknown_and_empty),
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_repeat_and_mixed),

@@ -552,9 +552,23 @@ static void test_junk(void **state)
 	}
 }
 
+static void test_on_crash(void **state)
+{
+	(void)state;
+	good("vm=a");
+	assert_int_equal(o.on_crash, VM_ON_CRASH_STOP);
+	good("vm=a on_crash=reset");
+	assert_int_equal(o.on_crash, VM_ON_CRASH_RESET);
+	good("vm=a on_crash=stop");
+	assert_int_equal(o.on_crash, VM_ON_CRASH_STOP);
+	bad("vm=a on_crash=reboot", "bad value \"reboot\" for on_crash= (want stop|reset)");
+	bad("for=linux on_crash=reset", "on_crash= does not apply to a for= module line");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_on_crash),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_design_example),
 		cmocka_unit_test(test_path_first_word),
