@@ -18,7 +18,7 @@
 #define LOG_TURN       4	/* log lines in a row while sources wait */
 #define SOURCE_TURN    2	/* lines of one source before the next one's turn */
 #define DRAIN_LINES    64	/* lines staged per log_drain at most */
-#define PARTIAL_US     200000	/* a source's unfinished line shown after this long */
+#define PARTIAL_US     1000000	/* a source's unfinished line, quiet this long, is shown */
 #define FLUSH_WAIT_US  1000000	/* an AP's log_flush waits this long for the drain */
 
 _Static_assert((CPU_RING_SIZE & (CPU_RING_SIZE - 1)) == 0, "CPU_RING_SIZE: a power of two");
@@ -258,8 +258,7 @@ static bool source_next(struct log_source *s)
 		uint64_t now;
 
 		if (got) {
-			if (!s->len)
-				s->partial_since = time_us();
+			s->partial_last = time_us();
 			s->len += (uint32_t)got;
 			if (s->line[s->len - 1] == '\n') {
 				s->len--;
@@ -275,7 +274,7 @@ static bool source_next(struct log_source *s)
 			continue;
 		}
 		now = time_us();
-		if (s->len && now - s->partial_since > PARTIAL_US) {
+		if (s->len && now - s->partial_last > PARTIAL_US) {
 			stage_source(s);	/* a prompt, or the last words of a stopped VM */
 			return true;
 		}

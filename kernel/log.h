@@ -31,7 +31,7 @@ struct log_source {
 	const char *name;
 	char line[LOG_SOURCE_LINE];	/* the drainer's partial line */
 	uint32_t len;
-	uint64_t partial_since;		/* time_us() of its first byte */
+	uint64_t partial_last;		/* time_us() when its partial line last grew */
 	uint64_t lost_told;		/* ring->dropped already reported */
 };
 

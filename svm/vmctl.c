@@ -241,13 +241,33 @@ const char *vmctl_step(struct vm *vm, struct vcpu *v)
 	return NULL;
 }
 
+/* A VM stopped for a reset stays stopped: the console's core, which runs
+ * this, would otherwise restart it at its next turn (vms_service). */
+static void cancel_reset(struct vm *vm)
+{
+	if (vm->reset_pending) {
+		vm->reset_pending = false;
+		fmt_snprintf(vm->reason, sizeof(vm->reason), "killed from the console");
+		log_info("vm %s: stopped: killed from the console (its reset is cancelled)", vm->name);
+	}
+}
+
 const char *vmctl_kill(struct vm *vm)
 {
+	const char *err;
+
+	if (vm->state == VM_STOPPED && vm->reset_pending) {
+		cancel_reset(vm);
+		return NULL;
+	}
 	if (vm->state == VM_STOPPED)
 		return "already stopped";
 	if (!vm->vcpu[0].assigned) {
 		vm_stop(vm, NULL, -1, "killed from the console");
 		return NULL;
 	}
-	return request(vm, VCPU_REQ_KILL, true, is_gone);
+	err = request(vm, VCPU_REQ_KILL, true, is_gone);
+	if (!err)
+		cancel_reset(vm);	/* it crashed into a reset while the kill was on its way */
+	return err;
 }
