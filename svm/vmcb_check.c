@@ -43,9 +43,9 @@ const char *vmcb_check(const struct vmcb *vmcb, unsigned phys_bits)
 		return "EFER.LME, CR0.PG, CR4.PAE, CS.L and CS.D are all set";
 	if (!(c->intercept_misc2 & INTERCEPT_VMRUN))
 		return "the VMRUN intercept is clear";
-	if (c->msrpm_base_pa >= limit || c->msrpm_base_pa + 8192 > limit)
+	if (c->msrpm_base_pa >= limit || 8192 > limit - c->msrpm_base_pa)	/* no wrap past 2^64 */
 		return "MSRPM_BASE_PA is beyond the physical address width";
-	if (c->iopm_base_pa >= limit || c->iopm_base_pa + 12288 > limit)
+	if (c->iopm_base_pa >= limit || 12288 > limit - c->iopm_base_pa)
 		return "IOPM_BASE_PA is beyond the physical address width";
 	if ((c->eventinj & EVENT_VALID) &&
 	    ((c->eventinj & EVENT_TYPE_MASK) == EVENT_TYPE_RESERVED_1 ||
