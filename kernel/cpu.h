@@ -50,7 +50,6 @@ struct cpu {
 	struct vcpu *volatile vcpu;	/* assigned vCPU: the idle loop runs it */
 	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */
 	const void *last_vm;	/* the VM whose vCPU ran here last (svm/vcpu.c: IBPB on a change) */
-	uint64_t ibpbs;		/* prediction barriers issued here */
 	volatile uint32_t nmi_kicks;	/* NMIs sent to force a VM exit (svm/vmctl.c vm_kick) */
 	/* The console's work (kernel/main.c), on the core that owns the serial
 	 * console: called from the idle loop and, through VCPU_REQ_CONSOLE

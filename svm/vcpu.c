@@ -72,15 +72,13 @@ bool vcpu_fast_exit(struct vcpu *v)
 	return true;
 }
 
-/* An indirect branch prediction barrier on core c (CPUID 0x80000008 EBX
+/* An indirect branch prediction barrier on this core (CPUID 0x80000008 EBX
  * bit 12; AMD's "Software Techniques for Managing Speculation"): branch
  * predictions made before it cannot steer execution after it. */
-static void ibpb(struct cpu *c)
+static void ibpb(void)
 {
-	if (svm_host_ibpb) {
+	if (svm_host_ibpb)
 		wrmsr(MSR_PRED_CMD, PRED_CMD_IBPB);
-		c->ibpbs++;
-	}
 }
 
 /* What the core holds for its vCPU outside the VMCB: TSC_AUX (RDTSCP's
@@ -107,7 +105,7 @@ static int requests_and_hlt(struct vcpu *v)
 		 * the new one (the other case, another VM, is at entry), and
 		 * the core's TSC_AUX is the new run's. */
 		__atomic_and_fetch(&v->request, ~VCPU_REQ_NEW_RUN, __ATOMIC_SEQ_CST);
-		ibpb(this_cpu());
+		ibpb();
 		load_core_state(v);
 		return 1;
 	}
@@ -245,7 +243,7 @@ void vcpu_run_on_this_cpu(struct vcpu *v)
 	/* A core that now runs another VM: predictions the previous guest
 	 * trained must not steer this one. */
 	if (c->last_vm != v->vm) {
-		ibpb(c);
+		ibpb();
 		c->last_vm = v->vm;
 	}
 	load_core_state(v);
