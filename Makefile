@@ -25,7 +25,7 @@ TEST_TOOLS := qemu-system-x86_64 bochs clang python3
 # --- the hypervisor image ----------------------------------------------------
 
 KERNEL_C := \
-	kernel/main.c kernel/cpu.c kernel/trap.c kernel/log.c kernel/panic.c kernel/power.c kernel/mce.c \
+	kernel/main.c kernel/cpu.c kernel/timer.c kernel/trap.c kernel/log.c kernel/panic.c kernel/power.c kernel/mce.c \
 	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c kernel/lib/x86_arch.c kernel/lib/outring.c \
 	kernel/smp.c kernel/console/monitor.c kernel/console/mon_line.c kernel/console/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
@@ -196,9 +196,12 @@ SRCS_vmcb_init := svm/vmcb_init.c svm/vmcb_check.c
 SRCS_outring := kernel/lib/outring.c
 SRCS_cpuid   := svm/cpuid.c
 SRCS_msr     := svm/msr.c
+SRCS_vlapic  := drivers/virt/vlapic.c
+SRCS_emulate := svm/emulate.c svm/decode.c
+SRCS_intr    := svm/intr.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
-	gwalk vmopts loader bus vuart outring cpuid msr
+	gwalk vmopts loader bus vuart outring cpuid msr intr
 FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring asid gwalk vmcb_check
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120

@@ -31,10 +31,14 @@
 #define LVT_MASKED      (1u << 16)
 #define TIMER_DIV_16    0x3
 #define CPUID_1_ECX_X2APIC (1u << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define LVT_TIMER_TSC_DEADLINE (2u << 17)	/* SDM Vol.3 10.5.4.1 */
+#define MSR_TSC_DEADLINE 0x6e0
 
 static bool x2apic;
 static volatile uint32_t *mmio;	/* xAPIC registers, identity-mapped */
 static uint32_t ticks_per_ms;
+static bool tsc_deadline;	/* CPUID.1:ECX[24]: the timer can fire at a TSC value */
 
 static uint32_t lapic_read(uint32_t reg)
 {
@@ -56,6 +60,7 @@ void lapic_init(void)
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
 	x2apic = cpuid(1, 0).ecx & CPUID_1_ECX_X2APIC;
+	tsc_deadline = cpuid(1, 0).ecx & CPUID_1_ECX_TSC_DEADLINE;
 	base |= APIC_BASE_EN;
 	if (x2apic)
 		base |= APIC_BASE_EXTD;
@@ -140,4 +145,37 @@ void lapic_timer_oneshot(uint32_t us)
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER);	/* one-shot, unmasked */
 	lapic_write(LAPIC_TIMER_INIT, ticks ? (uint32_t)MIN(ticks, 0xffffffffull) : 1);
+}
+
+/* One interrupt at TSC value tsc: TSC-deadline mode when the CPU has it
+ * (no conversion, no drift), else a one-shot count from the calibrated
+ * rate. A deadline already past fires at once. */
+void lapic_timer_at(uint64_t tsc)
+{
+	uint64_t now, ticks;
+
+	if (tsc_deadline) {
+		lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER | LVT_TIMER_TSC_DEADLINE);
+		wrmsr(MSR_TSC_DEADLINE, tsc ? tsc : 1);
+		return;
+	}
+	now = rdtsc();
+	ticks = 1;
+	if (tsc > now && tsc_khz())
+		ticks = MIN(tsc - now, 1ull << 40) * ticks_per_ms / tsc_khz() + 1;	/* no overflow */
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER);	/* one-shot, unmasked */
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)MIN(ticks, 0xffffffffull));
+}
+
+void lapic_timer_stop(void)
+{
+	if (tsc_deadline)
+		wrmsr(MSR_TSC_DEADLINE, 0);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+}
+
+bool lapic_has_tsc_deadline(void)
+{
+	return tsc_deadline;
 }

@@ -25,5 +25,10 @@ void lapic_send_nmi(uint32_t apic_id);
  * TSC; then a one-shot interrupt on VEC_LAPIC_TIMER after us microseconds. */
 uint32_t lapic_timer_calibrate(void);
 void lapic_timer_oneshot(uint32_t us);
+/* One timer interrupt at TSC value tsc (TSC-deadline mode when the CPU
+ * has it); lapic_timer_stop cancels it. Both replace any other timer mode. */
+void lapic_timer_at(uint64_t tsc);
+void lapic_timer_stop(void);
+bool lapic_has_tsc_deadline(void);
 /* A timer interrupt every us microseconds until lapic_timer_oneshot/calibrate. */
 void lapic_timer_periodic(uint32_t us);

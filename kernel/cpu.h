@@ -49,6 +49,10 @@ struct cpu {
 	uint64_t host_vmcb_pa;	/* host FS/GS/TR/... kept by VMSAVE around VMRUN */
 	struct vcpu *volatile vcpu;	/* assigned vCPU: the idle loop runs it */
 	volatile uint64_t timer_ticks;	/* LAPIC timer interrupts taken */
+	/* The core's one LAPIC timer, shared (kernel/timer.c): the console's
+	 * periodic tick and the deadline of the vCPU that runs here, all in
+	 * host TSC cycles; UINT64_MAX is "none". */
+	uint64_t tick_period, next_tick, guest_deadline, timer_armed;
 	const void *last_vm;	/* the VM whose vCPU ran here last (svm/vcpu.c: IBPB on a change) */
 	volatile uint32_t nmi_kicks;	/* NMIs sent to force a VM exit (svm/vmctl.c vm_kick) */
 	/* The console's work (kernel/main.c), on the core that owns the serial

@@ -11,6 +11,7 @@
 #include "drivers/uart.h"
 #include "kernel/options.h"
 #include "kernel/cpu.h"
+#include "kernel/timer.h"
 #include "kernel/crash.h"
 #include "kernel/lib/lib.h"
 #include "kernel/log.h"
@@ -214,6 +215,6 @@ void kmain(uint32_t magic, uint32_t mbi)
 		monitor_init(options.serial_port);
 	log_go_async();	/* from now on the console's turns drain the log */
 	this_cpu()->housekeeping = housekeeping;
-	lapic_timer_periodic(CONSOLE_TICK_US);
+	timer_tick_every(CONSOLE_TICK_US);
 	smp_idle();
 }

@@ -9,6 +9,7 @@
 #include "drivers/lapic.h"
 #include "drivers/tsc.h"
 #include "kernel/cpu.h"
+#include "kernel/timer.h"
 #include "kernel/crash.h"
 #include "kernel/layout.h"
 #include "kernel/lib/lib.h"
@@ -80,7 +81,7 @@ static void timer_tick(struct trap_frame *f)
 
 	(void)f;
 	c->timer_ticks++;
-	if (c->housekeeping && v && guest.console_due)
+	if (timer_interrupt(c) && c->housekeeping && v && guest.console_due)
 		guest.console_due(v);
 	lapic_eoi();
 }

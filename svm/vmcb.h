@@ -27,6 +27,7 @@
 #define INTERCEPT_RDTSC       (1u << 14)
 #define INTERCEPT_RDPMC       (1u << 15)
 #define INTERCEPT_CPUID       (1u << 18)
+#define INTERCEPT_IRET        (1u << 20)
 #define INTERCEPT_INVD        (1u << 22)
 #define INTERCEPT_PAUSE       (1u << 23)
 #define INTERCEPT_HLT         (1u << 24)
@@ -55,8 +56,16 @@
 #define TLB_CONTROL_FLUSH_ALL   1
 #define TLB_CONTROL_FLUSH_ASID  3
 
-/* V_INTR (offset 0x60), APM Vol.2 15.21.1 */
-#define V_INTR_MASKING (1ull << 24)
+/* V_INTR (offset 0x60), APM Vol.2 15.21.1 and Table B-1 */
+#define V_TPR_MASK         0xfull	/* bits 3:0: the guest's CR8 */
+#define V_IRQ              (1ull << 8)	/* a virtual interrupt is pending */
+#define V_INTR_PRIO_SHIFT  16	/* bits 19:16: its priority */
+#define V_IGN_TPR          (1ull << 20)	/* deliver it whatever V_TPR says */
+#define V_INTR_MASKING     (1ull << 24)
+#define V_INTR_VECTOR_SHIFT 32	/* bits 39:32: its vector */
+
+/* INTERRUPT_SHADOW (offset 0x68), APM Vol.2 15.21.5 */
+#define INTR_SHADOW        (1ull << 0)	/* the guest is in an STI or MOV SS shadow */
 
 /* NP_ENABLE (offset 0x90) */
 #define NP_ENABLE (1ull << 0)
@@ -81,6 +90,7 @@
 #define VMEXIT_RDTSC       0x6e
 #define VMEXIT_RDPMC       0x6f
 #define VMEXIT_CPUID       0x72
+#define VMEXIT_IRET        0x74
 #define VMEXIT_INVD        0x76
 #define VMEXIT_PAUSE       0x77
 #define VMEXIT_HLT         0x78
@@ -344,6 +354,22 @@ static inline void vmcb_set_tsc_offset(struct vmcb *v, uint64_t offset)
 {
 	v->control.tsc_offset = offset;
 	v->control.vmcb_clean &= ~VMCB_CLEAN_INTERCEPTS;	/* APM Vol.2 15.15.3: cached with them */
+}
+
+static inline void vmcb_set_intercept_misc1(struct vmcb *v, uint32_t bits)
+{
+	if (v->control.intercept_misc1 != bits) {
+		v->control.intercept_misc1 = bits;
+		v->control.vmcb_clean &= ~VMCB_CLEAN_INTERCEPTS;
+	}
+}
+
+static inline void vmcb_set_v_intr(struct vmcb *v, uint64_t v_intr)
+{
+	if (v->control.v_intr != v_intr) {
+		v->control.v_intr = v_intr;
+		v->control.vmcb_clean &= ~VMCB_CLEAN_TPR;
+	}
 }
 
 static inline void vmcb_set_dr6(struct vmcb *v, uint64_t dr6)
