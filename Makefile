@@ -29,9 +29,9 @@ KERNEL_C := \
 	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c kernel/lib/x86_arch.c kernel/lib/outring.c \
 	kernel/smp.c kernel/console/monitor.c kernel/console/mon_line.c kernel/console/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
-	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c mm/npt.c drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c \
+	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c mm/npt.c drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
 	svm/svm.c svm/vcpu.c svm/trace.c svm/exits.c svm/hypercall.c svm/step.c svm/gmem.c svm/vmctl.c svm/asid.c svm/vmcb_check.c svm/vmcb_init.c svm/msr.c svm/cpuid.c \
-	svm/decode.c svm/gwalk.c
+	svm/decode.c svm/gwalk.c svm/intr.c svm/apic.c svm/mmio.c svm/emulate.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o)
 
@@ -201,8 +201,8 @@ SRCS_emulate := svm/emulate.c svm/decode.c
 SRCS_intr    := svm/intr.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
-	gwalk vmopts loader bus vuart outring cpuid msr intr
-FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring asid gwalk vmcb_check
+	gwalk vmopts loader bus vuart outring cpuid msr intr emulate
+FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring asid gwalk vmcb_check emulate
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 
