@@ -201,8 +201,8 @@ SRCS_emulate := svm/emulate.c svm/decode.c
 SRCS_intr    := svm/intr.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
-	gwalk vmopts loader bus vuart outring cpuid msr intr emulate
-FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring asid gwalk vmcb_check emulate
+	gwalk vmopts loader bus vuart outring cpuid msr intr emulate vlapic
+FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring asid gwalk vmcb_check emulate vlapic
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 

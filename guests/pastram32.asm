@@ -1,6 +1,7 @@
 ; SPDX-License-Identifier: BSD-2-Clause
-; Hostile guest: reads past the end of its RAM. The VM must be stopped with
-; a nested page fault report; other VMs carry on.
+; Hostile guest: reads past the end of its RAM. Run with strict=on, the VM
+; must be stopped with a report naming the address; other VMs carry on.
+; (Without strict=on the read returns all ones, as on a real bus: apic32.)
 org 0x100000
 %include "guests/lib32.inc"
 

@@ -3,7 +3,6 @@
  * NMI, #DF and #MC on known-good stacks. */
 #include <stdbool.h>
 #include "kernel/cpu.h"
-#include "kernel/timer.h"
 
 struct cpu boot_cpu;
 static bool percpu_ready;
@@ -36,7 +35,6 @@ void cpu_init(struct cpu *c, uint32_t id)
 
 	c->self = c;
 	c->id = id;
-	timer_cpu_init(c);
 	c->gdt[0] = 0;
 	c->gdt[SEL_CODE64 / 8] = GDT_CODE64;
 	c->gdt[SEL_DATA / 8] = GDT_DATA;

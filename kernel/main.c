@@ -158,6 +158,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	(void)magic;	/* checked in boot/entry.asm */
 	idt_init();
 	cpu_init(&boot_cpu, 0);
+	timer_cpu_init(&boot_cpu);
 	idt_load();
 
 	hv_options_default(&options);

@@ -138,6 +138,7 @@ void ap_entry(struct cpu *c)
 {
 	__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
 	cpu_init(c, c->id);
+	timer_cpu_init(c);
 	idt_load();
 	lapic_init();
 	if (guest.cpu_up)
@@ -272,8 +273,9 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 	bsp->online = true;
 	irq_set_handler(VEC_LAPIC_TIMER, timer_tick);
 	irq_set_handler(VEC_IPI_KICK, kick);
-	log_info("lapic: %s mode, boot CPU APIC ID %u, timer %u ticks/ms", lapic_x2apic() ? "x2APIC" : "xAPIC",
-		 bsp->apic_id, lapic_timer_calibrate());
+	log_info("lapic: %s mode, boot CPU APIC ID %u, timer %u ticks/ms%s", lapic_x2apic() ? "x2APIC" : "xAPIC",
+		 bsp->apic_id, lapic_timer_calibrate(),
+		 lapic_has_tsc_deadline() ? ", TSC-deadline mode" : "");
 	if (guest.cpu_up)
 		guest.cpu_up(bsp);
 	cpu_online(bsp);

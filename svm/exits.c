@@ -9,9 +9,11 @@
 #include "kernel/mce.h"
 #include "kernel/panic.h"
 #include "kernel/x86.h"
+#include "svm/apic.h"
 #include "svm/gmem.h"
 #include "svm/hypercall.h"
 #include "svm/inject.h"
+#include "svm/mmio.h"
 #include "svm/step.h"
 #include "svm/vm.h"
 #include "svm/vmctl.h"
@@ -52,21 +54,16 @@ static void handle_ioio(struct vcpu *v)
 	if (!r.write)
 		vmcb->save.rax = (vmcb->save.rax & ~mask) | (r.val & mask);
 	vmcb->save.rip = vmcb->control.exitinfo2;	/* APM Vol.2 15.10.2: next RIP */
+	vmcb->control.interrupt_shadow = 0;	/* the OUT/IN completed */
 	if (st > BUS_UNASSIGNED)
 		bus_outcome(v, st, &r);
 }
 
+/* HLT sleeps until an interrupt the vCPU can take: with IF clear only an
+ * NMI (or INIT) wakes it, as on hardware. The run loop parks the core
+ * (svm/vcpu.c) with its timer armed for the vCPU's next deadline. */
 static void handle_hlt(struct vcpu *v)
 {
-	/* With IF clear only an NMI could wake it, and the only source of
-	 * guest NMIs is the console's nmi command: the VM is taken to be
-	 * finished (a guest's usual "cli; hlt" end). Otherwise the vCPU
-	 * waits on its core until an event for it arrives (vcpu_run parks
-	 * the core). */
-	if (!(v->vmcb->save.rflags & RFLAGS_IF)) {
-		vm_stop(v->vm, v, -1, "halted with interrupts disabled: nothing can wake it");
-		return;
-	}
 	gmem_skip(v, "\xf4");
 	v->halted = true;
 }
@@ -80,8 +77,13 @@ static void handle_msr(struct vcpu *v)
 	uint32_t msr = (uint32_t)v->regs.rcx;
 	bool write = v->vmcb->control.exitinfo1 & 1, tsc_aux = false;
 	uint64_t val = (s->rax & 0xffffffff) | v->regs.rdx << 32;
-	enum msr_result r = msr_access(&v->vm->msr, &v->msr, v->vmcb, msr, write, &val, rdtsc(),
-				       &tsc_aux);
+	enum msr_result r;
+
+	if (msr - MSR_X2APIC < MSR_X2APIC_LAST + 1 - MSR_X2APIC || msr == MSR_TSC_DEADLINE) {
+		apic_msr(v, msr, write);	/* first: x2APIC EOI is the hot one */
+		return;
+	}
+	r = msr_access(&v->vm->msr, &v->msr, v->vmcb, msr, write, &val, rdtsc(), &tsc_aux);
 
 	if (msr_result_gp(r)) {
 		if (r == MSR_GP_FIRST) {
@@ -96,6 +98,8 @@ static void handle_msr(struct vcpu *v)
 	}
 	if (r == MSR_RECHECK)
 		v->recheck = true;	/* EFER feeds VMRUN's consistency checks */
+	if (write && msr == MSR_APIC_BASE)
+		vlapic_set_base(&v->lapic, v->msr.apic_base);	/* msr.c checked the transition */
 	if (tsc_aux)
 		wrmsr(MSR_TSC_AUX, v->msr.tsc_aux);	/* this core's: the host never reads it */
 	if (!write) {
@@ -117,6 +121,8 @@ static void handle_reflect(struct vcpu *v)
 {
 	unsigned vector = (unsigned)(v->vmcb->control.exitcode - VMEXIT_EXCP_BASE);
 
+	if (vector == EXC_DB && apic_iret_stepped(v))
+		return;	/* the NMI handler's IRET has run */
 	if (v->stepping && vector == EXC_DB && step_db_exit(v))
 		return;
 	inject_exception(v, vector);
@@ -207,6 +213,11 @@ static void handle_nothing(struct vcpu *v)
 	(void)v;	/* INTR, NMI, SMI: the host takes them once GIF is back */
 }
 
+static void handle_iret(struct vcpu *v)
+{
+	apic_iret(v);
+}
+
 static void handle_invd(struct vcpu *v)
 {
 	gmem_skip(v, "\x0f\x08");	/* INVD would lose dirty host lines: run as a no-op */
@@ -223,6 +234,8 @@ const exit_handler exit_handlers[NR_EXIT_STATS] = {
 	[VMEXIT_WBINVD] = handle_wbinvd,
 	[VMEXIT_RDPRU] = handle_ud,
 	[VMEXIT_INTR] = handle_nothing,
+	[VMEXIT_VINTR] = handle_nothing,	/* the interrupt window: the run loop injects */
+	[VMEXIT_IRET] = handle_iret,
 	[VMEXIT_NMI] = handle_nothing,
 	[VMEXIT_SMI] = handle_nothing,
 	[VMEXIT_CPUID] = handle_cpuid,
@@ -262,11 +275,7 @@ void exit_dispatch_other(struct vcpu *v)
 		return;
 	}
 	if (code == VMEXIT_NPF) {
-		v->npf_exits++;
-		v->vm->faulted = true;
-		vm_stop(v->vm, v, -1, "nested page fault at GPA %#lx (%s%s), outside the VM's %lu MiB",
-			c->exitinfo2, c->exitinfo1 & NPF_INFO1_W ? "write" : "read",
-			c->exitinfo1 & NPF_INFO1_ID ? ", instruction fetch" : "", v->vm->mem >> 20);
+		mmio_npf(v);
 		return;
 	}
 	v->vm->faulted = true;

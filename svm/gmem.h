@@ -42,6 +42,9 @@ static inline bool gmem_skip_quick(struct vcpu *v, const char *opcode, unsigned 
 	uint64_t lin;
 	const uint8_t *p;
 
+	/* The instruction completes: an STI or MOV SS shadow that covered
+	 * it is over (an injection must not wait behind a stale one). */
+	vmcb->control.interrupt_shadow = 0;
 	if (svm_caps.features & SVM_FEAT_NRIPS) {
 		vmcb->save.rip = vmcb->control.nrip;
 		return true;

@@ -416,7 +416,8 @@ const struct msr_info msr_table[] = {
 	  "of a VM starts at offset 0", false, msr_tsc },
 	{ MSR_APIC_BASE, MSR_APIC_BASE, "APIC_BASE", "0xFEE00000 + EN (+ BSP on vCPU 0)",
 	  "EN may change; EXTD only with x2APIC; relocation or reserved bits #GP; BSP ignored",
-	  "APM Vol.2 16.3: one fixed xAPIC page, no x2APIC offered yet", false, msr_apic_base },
+	  "APM Vol.2 16.3: one fixed xAPIC page; the vCPU's local APIC (drivers/virt/vlapic.c) "
+	  "follows the mode", false, msr_apic_base },
 	{ MSR_SPEC_CTRL, MSR_SPEC_CTRL, "SPEC_CTRL", GP, GP,
 	  "the speculation-control CPUID bits are hidden", false, msr_gp },
 	{ MSR_PRED_CMD, MSR_PRED_CMD, "PRED_CMD", GP, GP,
@@ -451,8 +452,12 @@ const struct msr_info msr_table[] = {
 	  false, msr_mtrr_def_type },
 	{ MSR_MC_BANKS, MSR_MC_BANKS_LAST, "MCi_CTL/STATUS/ADDR/MISC", GP, GP,
 	  "machine-check architecture is not offered (CPUID 1 EDX MCE/MCA clear)", false, msr_gp },
-	{ MSR_X2APIC, MSR_X2APIC_LAST, "x2APIC registers", GP, GP,
-	  "x2APIC is not offered (APIC_BASE.EXTD cannot be set)", false, msr_gp },
+	{ 0x6e0, 0x6e0, "TSC_DEADLINE", "the armed deadline, 0 once fired",
+	  "arms the APIC timer in TSC-deadline mode (0 disarms)",
+	  "SDM Vol.3 10.5.4.1; handed to the local APIC before this table", false, msr_gp },
+	{ MSR_X2APIC, MSR_X2APIC_LAST, "x2APIC registers", "the local APIC's register",
+	  "the local APIC's register", "x2APIC mode only, else #GP; svm/exits.c hands them to the "
+	  "vCPU's local APIC (drivers/virt/vlapic.c) before this table", false, msr_gp },
 	{ MSR_EFER, MSR_EFER, "EFER", "the VMCB's EFER without SVME",
 	  "SCE, LME, NXE; LMA ignored; LME change while CR0.PG, SVME or other bits #GP",
 	  "APM Vol.2 3.1.7; VMRUN needs SVME set (15.5.1), so the guest never sees it; the "
@@ -617,7 +622,7 @@ void msr_vm_init(struct msr_vm *vm, uint64_t mem, uint32_t nr_vcpus, unsigned ph
 	vm->nr_vcpus = nr_vcpus;
 	vm->phys_bits = phys_bits <= 255 ? (uint8_t)phys_bits : 0;	/* 0: counts as 52 */
 	vm->rdtscp = rdtscp;
-	vm->x2apic = false;
+	vm->x2apic = true;	/* drivers/virt/vlapic.c has both modes */
 }
 
 void msr_vcpu_init(struct msr_vcpu *s, const struct msr_vm *vm, uint32_t vcpu_index)

@@ -138,7 +138,7 @@ struct msr_vm {
 				   MTRR address bits above it are reserved; outside
 				   32..52 counts as 52 */
 	bool rdtscp;		/* RDTSCP/TSC_AUX offered (host has RDTSCP) */
-	bool x2apic;		/* APIC_BASE.EXTD may be set (false for now) */
+	bool x2apic;		/* APIC_BASE.EXTD may be set */
 	struct msr_unknown unknown;
 };
 

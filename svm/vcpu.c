@@ -9,7 +9,9 @@
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/lib.h"
 #include "kernel/log.h"
+#include "kernel/timer.h"
 #include "kernel/x86.h"
+#include "svm/apic.h"
 #include "svm/exits.h"
 #include "svm/gmem.h"
 #include "svm/step.h"
@@ -113,7 +115,7 @@ static int requests_and_hlt(struct vcpu *v)
 		vm_stop(v->vm, v, -1, "killed from the console");
 		return -1;
 	}
-	if (v->waiting) {	/* until HC_VCPU_START (or the VM's end) */
+	if (v->waiting) {	/* for a STARTUP IPI or HC_VCPU_START (or the VM's end) */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 		return 1;
 	}
@@ -124,11 +126,9 @@ static int requests_and_hlt(struct vcpu *v)
 		return 0;
 	}
 	if (v->request & VCPU_REQ_NMI) {
-		/* APM Vol.2 15.20: type NMI, vector 2, no error code. */
 		__atomic_and_fetch(&v->request, ~VCPU_REQ_NMI, __ATOMIC_SEQ_CST);
-		v->vmcb->control.eventinj = 2 | EVENT_TYPE_NMI | EVENT_VALID;
-		v->halted = false;	/* an NMI wakes a halted vCPU */
-		return 0;
+		apic_console_nmi(v);	/* injected when NMIs are not blocked */
+		return 1;
 	}
 	if (v->request & VCPU_REQ_PAUSE) {
 		/* Out of guest mode: the console may read a consistent state. */
@@ -144,9 +144,14 @@ static int requests_and_hlt(struct vcpu *v)
 		return 1;
 	}
 	if (v->halted) {
-		/* Park the core until a kick (an NMI for the guest from the
-		 * console, a step, the VM being stopped) arrives: those clear
-		 * halted or end the loop. STI's shadow covers HLT. */
+		if (apic_wakes(v)) {
+			v->halted = false;
+			return 0;
+		}
+		/* Sleep until an interrupt: an IPI's kick (v->where is
+		 * KICKABLE), the core's timer at the vCPU's deadline, a
+		 * console request. STI's shadow covers HLT. */
+		apic_before_entry(v);	/* arms the timer */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 		return 1;
 	}
@@ -169,7 +174,13 @@ static void vcpu_run(struct vcpu *v)
 		uint8_t tlb;
 
 		irq_disable();
-		if (__builtin_expect(v->request || v->halted, 0)) {
+		/* From here until the exit, an IPI for this vCPU kicks the
+		 * core (svm/apic.c notify); the fence orders the store before
+		 * apic_update's reads of what senders stored. */
+		__atomic_store_n(&v->where, VCPU_KICKABLE, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		apic_update(v);
+		if (__builtin_expect(v->request || v->halted || v->waiting, 0)) {
 			int next = requests_and_hlt(v);
 
 			if (next < 0)
@@ -177,6 +188,7 @@ static void vcpu_run(struct vcpu *v)
 			if (next > 0)
 				continue;
 		}
+		apic_before_entry(v);
 		tlb = asid_prepare(asid, (int)cpu->id, &v->asid);
 		if (tlb == ASID_NO_GUEST) {
 			vm_stop(v->vm, v, -1, "cpu%u has no guest ASID", cpu->id);
@@ -214,6 +226,8 @@ static void vcpu_run(struct vcpu *v)
 				xsetbv(0, XCR0_X87);
 		}
 		t_exit = v->t_exit;	/* vcpu_fast_exit took the time and recorded the exit */
+		__atomic_store_n(&v->where, VCPU_OUTSIDE, __ATOMIC_RELAXED);
+		apic_after_exit(v);
 		/* The CPU's copy now matches the VMCB: mark the groups it can
 		 * cache clean (none without the feature); setters dirty them. */
 		c->vmcb_clean = v->clean_mask;
@@ -229,6 +243,7 @@ static void vcpu_run(struct vcpu *v)
 	}
 	if (t_exit)
 		account(v, (uint32_t)c->exitcode, rdtsc() - t_exit);	/* the last exit too */
+	timer_guest_deadline(TIMER_NONE);
 	irq_enable();
 	if (v->vm->faulted) {	/* how it got there: the flight recorder */
 		log_info("vm %s: vcpu%u: the last exits before it stopped:", v->vm->name, v->index);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "drivers/virt/bus.h"
+#include "drivers/virt/vlapic.h"
 #include "drivers/virt/vuart.h"
 #include "kernel/lib/outring.h"
 #include "kernel/log.h"
@@ -67,14 +68,27 @@ struct vcpu {
 	 * vCPU's core with an IPI; the run loop acts on them between exits. */
 	volatile uint32_t request;
 	volatile bool paused;	/* the run loop acknowledges REQ_PAUSE here */
-	bool halted;		/* executed HLT with IF set: waits for an event */
-	volatile bool waiting;	/* vcpu1..: not started yet (HC_VCPU_START); halted too */
+	bool halted;		/* executed HLT: sleeps until an interrupt it can take */
+	volatile bool waiting;	/* waits for a STARTUP IPI (or HC_VCPU_START): vcpu1.. at
+				 * first, any vCPU after an INIT */
 	bool recheck;		/* a handler changed state VMRUN checks: vmcb_check first */
 	volatile bool assigned;	/* handed to its core's idle loop */
 	volatile bool exited;	/* its core has left the run loop and reported */
 	volatile bool start_claimed;	/* HC_VCPU_START has taken it (exactly one caller wins) */
 	bool init_reported;	/* a physical INIT was logged for it */
 	uint64_t xcr0;		/* the guest's XCR0, live only while it runs */
+	/* Interrupts (svm/apic.c): its local APIC, where it is for senders
+	 * deciding whether to kick it, and the NMI state VMCBs do not hold. */
+	struct vlapic lapic;
+	volatile uint8_t where;	/* VCPU_OUTSIDE or VCPU_KICKABLE */
+	bool nmi_pending;	/* an NMI to inject (IPI, LINT, console) */
+	bool nmi_masked;	/* one was injected; its handler's IRET has not run */
+	bool nmi_iret_step;	/* single-stepping that IRET (TF is ours for it) */
+	bool nmi_iret_guest_tf;	/* the guest's own TF at that IRET */
+	uint32_t irq_injected[256];	/* interrupts injected, per vector */
+	uint8_t irq_sources[256];	/* IRQ_SRC_* seen per vector */
+	uint32_t nmis_injected;
+
 	struct msr_vcpu msr;	/* its emulated MSRs (svm/msr.c) */
 	struct cpuid_table cpuid;	/* its CPUID, built with the VM (svm/cpuid.c) */
 	/* Single-step for the console (VCPU_REQ_STEP): the trap flag is ours
@@ -105,6 +119,20 @@ _Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "svm/vmrun.asm: v is 
 #define VCPU_REQ_STEP  (1u << 4)	/* run one guest instruction, then pause again */
 #define VCPU_REQ_NEW_RUN (1u << 5)	/* reset: the core's state for a new run (IBPB, TSC_AUX) */
 
+/* vcpu.where: may a sender skip the kick? OUTSIDE: the vCPU is handling an
+ * exit and looks at its interrupts before it enters again. KICKABLE: from
+ * the moment it starts deciding what to inject until the next exit,
+ * including while it sleeps (HLT, wait-for-SIPI). */
+#define VCPU_OUTSIDE  0
+#define VCPU_KICKABLE 1
+
+/* vcpu.irq_sources bits: where a vector's interrupts came from. */
+#define IRQ_SRC_TIMER 0x01	/* its APIC timer */
+#define IRQ_SRC_IPI   0x02	/* another vCPU */
+#define IRQ_SRC_SELF  0x04	/* a self-IPI */
+#define IRQ_SRC_LINT  0x08	/* LINT0/LINT1 */
+#define IRQ_SRC_DEV   0x10	/* a device line (IOAPIC, PIC) */
+
 #define VM_MAX_VCPUS 8
 #define VM_NAME_LEN  16		/* with the NUL; kernel/vm/vmopts.h VM_NAME_MAX fits */
 
@@ -122,6 +150,8 @@ struct vm {
 	int result;		/* code written to the debug-exit port, -1 if none */
 	bool faulted;		/* stopped by a guest fault: the flight recorder is printed */
 	bool reset_on_crash;	/* on_crash=reset */
+	bool strict;		/* strict=on: unassigned MMIO stops the VM */
+	uint32_t ud_reports;	/* emulation failures logged (rate limit) */
 	volatile bool reset_pending;	/* stopped to be reset by the console's core */
 	char reason[160];	/* why it stopped */
 	uint32_t nr_vcpus;

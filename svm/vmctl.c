@@ -94,6 +94,7 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 	v->regs.rbx = start->rbx;	/* not in the VMCB */
 	v->xcr0 = XCR0_X87;	/* XCR0 at reset */
 	msr_vcpu_init(&v->msr, &vm->msr, v->index);
+	v->msr.apic_base = vlapic_base(&v->lapic);	/* INIT and STARTUP keep APIC_BASE */
 	vcpu_reset_stats(v);
 	v->recheck = true;	/* vcpu_run checks the new state before VMRUN */
 	v->stepping = false;
@@ -102,7 +103,8 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 void vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 {
 	vcpu_init(v, start);
-	v->waiting = v->halted = v->index > 0;	/* vcpu1..: until HC_VCPU_START */
+	v->waiting = v->index > 0;	/* vcpu1..: until INIT/SIPI or HC_VCPU_START */
+	v->halted = false;
 	v->start_claimed = false;
 	__atomic_or_fetch(&v->request, VCPU_REQ_NEW_RUN, __ATOMIC_SEQ_CST);	/* a new run: a barrier first */
 	__atomic_and_fetch(&v->request, ~(VCPU_REQ_STEP | VCPU_REQ_NMI), __ATOMIC_SEQ_CST);
@@ -208,7 +210,7 @@ const char *vmctl_nmi(struct vm *vm, struct vcpu *v)
 	if (v->paused)
 		return "paused: resume it first";
 	if (v->waiting)
-		return "that vCPU has not been started (HC_VCPU_START)";
+		return "that vCPU waits for a STARTUP IPI (or HC_VCPU_START)";
 	__atomic_or_fetch(&v->request, VCPU_REQ_NMI, __ATOMIC_SEQ_CST);
 	if (vmctl_is_local(v))
 		return NULL;	/* injected when the console returns */
@@ -228,7 +230,7 @@ const char *vmctl_step(struct vm *vm, struct vcpu *v)
 	if (vm->state != VM_RUNNING)
 		return "not running";
 	if (v->waiting)
-		return "that vCPU has not been started (HC_VCPU_START)";
+		return "that vCPU waits for a STARTUP IPI (or HC_VCPU_START)";
 	if (!v->paused && (err = vmctl_pause(vm)))
 		return err;
 	__atomic_or_fetch(&v->request, VCPU_REQ_STEP, __ATOMIC_SEQ_CST);

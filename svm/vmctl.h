@@ -30,7 +30,8 @@ void vm_crashed(struct vcpu *v, const char *what);
  * register state of a guest about to run its first instruction. */
 void vcpu_init(struct vcpu *v, const struct vcpu_start *start);
 
-/* A vCPU back to its first instruction: vcpu_init, its exit counters and
+/* A vCPU back to its first instruction (after apic_vcpu_init, svm/apic.h,
+ * has put its local APIC back to power-on): vcpu_init, its exit counters and
  * flight recorder zeroed, pending step and NMI requests dropped, its old
  * TLB entries to be flushed; vcpu1.. wait to be started again. The vCPU
  * must be out of guest mode (paused or stopped). */

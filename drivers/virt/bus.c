@@ -172,6 +172,11 @@ enum bus_status bus_access_slow(struct bus *b, enum bus_space sp, struct bus_req
 	return BUS_UNASSIGNED;
 }
 
+bool bus_mmio_assigned(const struct bus *b, uint64_t addr, unsigned size)
+{
+	return bus_find(b, BUS_MMIO, addr, size) != NULL;
+}
+
 void bus_irq_set(struct bus *b, unsigned line, bool level)
 {
 	uint32_t bit, old;

@@ -122,6 +122,9 @@ static inline enum bus_status bus_access(struct bus *b, enum bus_space sp, struc
 	return bus_access_slow(b, sp, r);
 }
 
+/* Does a device's MMIO range hold all of [addr, addr + size)? */
+bool bus_mmio_assigned(const struct bus *b, uint64_t addr, unsigned size);
+
 /* Sets interrupt line `line` to level and calls the irq hook only when the
  * level changed. Lines >= BUS_IRQ_LINES are ignored. */
 void bus_irq_set(struct bus *b, unsigned line, bool level);

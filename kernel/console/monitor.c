@@ -20,6 +20,7 @@
 #include "svm/gmem.h"
 #include "svm/gwalk.h"
 #include "svm/svm.h"
+#include "svm/apic.h"
 #include "svm/vm.h"
 #include "svm/trace.h"
 #include "svm/vmctl.h"
@@ -131,7 +132,7 @@ static void cmd_cpus(const char *cmd, const struct mon_args *a)
 		const struct cpu *c = smp_cpu(i);
 		const struct vcpu *v = c->vcpu;
 		const char *st = c->dead ? "dead" : !c->online ? "offline" : !v ? "idle" :
-				 v->paused ? "paused" : v->waiting ? "waiting" :
+				 v->paused ? "paused" : v->waiting ? "wait-sipi" :
 				 v->halted ? "halted" : "guest";
 		char who[32] = "-";
 
@@ -179,7 +180,7 @@ static void cmd_log(const char *cmd, const struct mon_args *a)
 static const char *vcpu_state(const struct vm *vm, const struct vcpu *v)
 {
 	return vm->state == VM_STOPPED ? "stopped" : vm->state != VM_RUNNING ? "created" :
-	       v->paused ? "paused" : v->waiting ? "waiting" : v->halted ? "halted" : "running";
+	       v->paused ? "paused" : v->waiting ? "wait-sipi" : v->halted ? "halted" : "running";
 }
 
 static void cmd_vms(const char *cmd, const struct mon_args *a)
@@ -319,7 +320,7 @@ static void show_regs(struct vm *vm, struct vcpu *v)
 	const struct vmcb_control *c = &v->vmcb->control;
 
 	print("  %s vcpu%u (%s)\n", vm->name, v->index, vm->state == VM_STOPPED ? "stopped" :
-	      v->waiting ? "waiting to be started" : "paused");
+	      v->waiting ? "waiting for a STARTUP IPI" : "paused");
 	print("  RIP %016lx RFLAGS %016lx CPL %u\n", s->rip, s->rflags, s->cpl);
 	print("  RAX %016lx RBX %016lx RCX %016lx\n", s->rax, v->regs.rbx, v->regs.rcx);
 	print("  RDX %016lx RSI %016lx RDI %016lx\n", v->regs.rdx, v->regs.rsi, v->regs.rdi);
@@ -351,6 +352,102 @@ static void cmd_regs(const char *cmd, const struct mon_args *a)
 
 	if (v)
 		while_paused(cmd, vm, v, show_regs);
+}
+
+/* The vectors whose bit is set in a 256-bit APIC register, as a list. */
+static void vector_list(const char *name, const uint32_t bits[8])
+{
+	unsigned n = 0;
+
+	print("  %-4s", name);
+	for (unsigned vec = 0; vec < 256; vec++)
+		if (bits[vec / 32] & 1u << (vec % 32))
+			print("%s%#x", n++ ? " " : " ", vec);
+	print("%s\n", n ? "" : " -");
+}
+
+static const char *const lvt_names[6] = { "timer", "thermal", "perf", "LINT0", "LINT1", "error" };
+static const char *const dm_names[8] = { "fixed", "lowest", "SMI", "?3", "NMI", "INIT", "?6", "ExtINT" };
+static const char *const timer_modes[4] = { "one-shot", "periodic", "TSC-deadline", "reserved" };
+
+static void show_lapic(struct vm *vm, struct vcpu *v)
+{
+	struct vlapic_view l;
+
+	vlapic_view(&v->lapic, apic_now(v), &l);
+	print("  %s vcpu%u local APIC: %s, %s mode, ID %#x, version %#x\n", vm->name, v->index,
+	      !l.enabled ? "disabled (APIC_BASE.EN clear)" : l.sw_enabled ? "enabled" :
+	      "software-disabled (SVR)", l.x2apic ? "x2APIC" : "xAPIC", l.id, l.version);
+	print("  TPR %#04x PPR %#04x SVR %#x (spurious vector %#x) ESR %#x\n", l.tpr, l.ppr, l.svr,
+	      l.svr & 0xff, l.esr);
+	print("  LDR %#010x DFR %#010x (%s) ICR %#010x:%08x\n", l.ldr, l.dfr,
+	      l.x2apic ? "x2APIC cluster" : (l.dfr >> 28) == 0xf ? "flat" : "cluster", l.icr_hi,
+	      l.icr_lo);
+	vector_list("IRR", l.irr);
+	vector_list("ISR", l.isr);
+	vector_list("TMR", l.tmr);
+	for (unsigned i = 0; i < 6; i++)
+		print("  LVT %-7s %#010x vector %#04x %s%s%s\n", lvt_names[i], l.lvt[i], l.lvt[i] & 0xff,
+		      i == 0 ? timer_modes[l.timer_mode & 3] : dm_names[l.lvt[i] >> 8 & 7],
+		      l.lvt[i] & (1u << 16) ? ", masked" : "",
+		      l.lvt[i] & (1u << 15) && i != 0 ? ", level" : "");
+	print("  timer: initial %#x, current %#x, divide config %#x, fired %lu, ", l.timer_init,
+	      l.timer_current, l.timer_div, l.fired);
+	if (l.timer_deadline == UINT64_MAX)
+		print("not armed\n");
+	else
+		print("next deadline at guest TSC %#lx (in %ld us)\n", l.timer_deadline,
+		      tsc_khz() ? (long)((int64_t)(l.timer_deadline - apic_now(v)) * 1000 /
+				       (int64_t)tsc_khz()) : -1L);
+	print("  NMI: %s%s, %u injected\n", v->nmi_pending ? "pending" : "none pending",
+	      v->nmi_masked ? ", blocked until the handler's IRET" : "", v->nmis_injected);
+}
+
+static void cmd_lapic(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+	struct vcpu *v = vm ? vcpu_of(cmd, vm, a) : NULL;
+
+	if (v)
+		while_paused(cmd, vm, v, show_lapic);
+}
+
+/* irqs <vm>: interrupts injected per vector and vCPU, and where they came from. */
+static void cmd_irqs(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+	unsigned rows = 0;
+
+	if (!vm)
+		return;
+	print("  %-6s", "vector");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		print(" %9s%u", "vcpu", i);
+	print("  sources\n");
+	for (unsigned vec = 0; vec < 256; vec++) {
+		uint8_t src = 0;
+		bool any = false;
+
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			any |= vm->vcpu[i].irq_injected[vec] != 0;
+			src |= vm->vcpu[i].irq_sources[vec];
+		}
+		if (!any && !src)
+			continue;
+		print("  %#-6x", vec);
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			print(" %10u", vm->vcpu[i].irq_injected[vec]);
+		print("  %s%s%s%s%s\n", src & IRQ_SRC_TIMER ? "timer " : "", src & IRQ_SRC_IPI ? "IPI " : "",
+		      src & IRQ_SRC_SELF ? "self-IPI " : "", src & IRQ_SRC_LINT ? "LINT " : "",
+		      src & IRQ_SRC_DEV ? "device " : "");
+		rows++;
+	}
+	print("  %-6s", "NMI");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		print(" %10u", vm->vcpu[i].nmis_injected);
+	print("\n");
+	if (!rows)
+		print("  (no interrupts injected into %s yet)\n", vm->name);
 }
 
 static void cmd_vcpus(const char *cmd, const struct mon_args *a)
@@ -789,6 +886,8 @@ static const struct command commands[] = {
 	{ "vms", "", "every VM: state, memory, vCPUs, exits, result", cmd_vms },
 	{ "vcpus", "<vm>", "the VM's vCPUs: core, state, exits, ASID, RIP", cmd_vcpus },
 	{ "regs", "<vm> [vcpu]", "registers, segments, interrupt shadow, pending events", cmd_regs },
+	{ "lapic", "<vm> [vcpu]", "the vCPU's local APIC decoded: IRR/ISR/TMR, LVTs, timer", cmd_lapic },
+	{ "irqs", "<vm>", "interrupts injected per vector and vCPU, and their sources", cmd_irqs },
 	{ "vmcb", "<vm> [vcpu]", "the VMCB, control and save areas, decoded", cmd_vmcb },
 	{ "exits", "<vm> [vcpu] [reset]", "exits per reason: count, cycles, bar; reset zeroes", cmd_exits },
 	{ "trace", "<vm> [vcpu] [n]", "flight recorder: the last n exits (max 32)", cmd_trace },

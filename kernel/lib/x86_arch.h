@@ -47,6 +47,12 @@
 #define RFLAGS_NT    (1ull << 14)	/* nested task */
 #define RFLAGS_VM    (1ull << 17)	/* virtual-8086 mode */
 
+/* #PF error code, APM Vol.2 8.4.2 */
+#define PF_ERR_P    (1u << 0)	/* a protection violation (else not present) */
+#define PF_ERR_W    (1u << 1)	/* a write */
+#define PF_ERR_U    (1u << 2)	/* at CPL 3 */
+#define PF_ERR_RSV  (1u << 3)	/* a reserved bit was set */
+
 /* Debug registers, APM Vol.2 13.1.1 */
 #define DR6_BMASK   0xfull		/* B0-B3: breakpoint conditions met */
 #define DR6_BS      (1ull << 14)	/* single-step trap */

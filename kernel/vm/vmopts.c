@@ -285,6 +285,17 @@ static bool set_on_crash(struct vm_opts *o, const char *v, size_t n)
 	return i >= 0;
 }
 
+static const char *const onoff_names[] = { "off", "on" };
+
+static bool set_strict(struct vm_opts *o, const char *v, size_t n)
+{
+	int i = cmdline_match(v, n, onoff_names, ARRAY_SIZE(onoff_names));
+
+	if (i >= 0)
+		o->strict = i == 1;
+	return i >= 0;
+}
+
 /* The caller has checked n <= VM_CMDLINE_MAX. */
 static bool set_cmdline(struct vm_opts *o, const char *v, size_t n)
 {
@@ -297,6 +308,7 @@ enum vm_key_bit {
 	KEY_VM = 1u << 0, KEY_FOR = 1u << 1, KEY_MEM = 1u << 2,
 	KEY_CPUS = 1u << 3, KEY_KIND = 1u << 4, KEY_MODE = 1u << 5,
 	KEY_LOAD = 1u << 6, KEY_ENTRY = 1u << 7, KEY_CMDLINE = 1u << 8, KEY_ON_CRASH = 1u << 9,
+	KEY_STRICT = 1u << 10,
 };
 
 struct vm_key {
@@ -317,6 +329,7 @@ static const struct vm_key vm_key_table[] = {
 	{ "entry", KEY_ENTRY, "an address below 64G", set_entry },
 	{ "cmdline", KEY_CMDLINE, "up to 255 characters", set_cmdline },
 	{ "on_crash", KEY_ON_CRASH, "stop|reset", set_on_crash },
+	{ "strict", KEY_STRICT, "on|off", set_strict },
 };
 
 static const struct vm_key *vm_key_find(const char *key, size_t n)

@@ -44,6 +44,7 @@ struct vm_opts {
 	uint64_t entry;			/* kind=flat: entry=, default load */
 	char cmdline[VM_CMDLINE_MAX + 1];	/* cmdline=, the guest's (or module's) own */
 	enum vm_on_crash on_crash;	/* on_crash=, default stop */
+	bool strict;			/* strict=on: unassigned MMIO stops the VM */
 };
 
 /* Parses one module2 command line into o (always fully written: defaults,

@@ -20,6 +20,7 @@
 #include "kernel/x86.h"
 #include "mm/memory.h"
 #include "svm/gmem.h"
+#include "svm/apic.h"
 #include "svm/vm.h"
 #include "svm/vmctl.h"
 
@@ -131,7 +132,9 @@ static const char *setup_cpuid(struct vm *vm, unsigned nr_vcpus, char *err, size
 {
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		const struct cpuid_config c = { .nr_vcpus = nr_vcpus, .vcpu = i,
-						 .tsc_khz = (uint32_t)tsc_khz() };
+						 .tsc_khz = (uint32_t)tsc_khz(),
+						 .lapic_khz = VLAPIC_BUS_KHZ,
+						 .x2apic = true, .tsc_deadline = true };
 
 		if (cpuid_build(&vm->vcpu[i].cpuid, &c, host_cpuid, NULL, err, errlen))
 			return err;
@@ -330,6 +333,7 @@ static void create(const struct boot_info *bi, uint32_t index)
 	vm->mem = o.mem;
 	vm->module = index;
 	vm->reset_on_crash = o.on_crash == VM_ON_CRASH_RESET;
+	vm->strict = o.strict;
 	nr_vcpus = o.nr_cpus ? o.nr_cpus : 1;
 	if (nr_vcpus > VM_MAX_VCPUS) {
 		vm_stop(vm, NULL, -1, "cpus= names %u cores; a VM has at most %u vCPUs", nr_vcpus,
@@ -370,6 +374,7 @@ static void create(const struct boot_info *bi, uint32_t index)
 			vm_stop(vm, NULL, -1, "no memory for a VMCB");
 			return;
 		}
+		apic_vcpu_init(v);
 		vcpu_reset(v, &start);
 	}
 	vm->nr_vcpus = nr_vcpus;
@@ -518,8 +523,10 @@ const char *vms_reset(struct vm *vm, const char *cause)
 	why = load_image(vm, o, boot, &boot->modules[vm->module], &start);
 	if (why)
 		return why;	/* cannot happen: the same image loaded at boot */
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		apic_vcpu_init(&vm->vcpu[i]);
 		vcpu_reset(&vm->vcpu[i], &start);
+	}
 	vuart_reset(&vm->uart);
 	vm->resets++;
 	log_info("vm %s: reset %s (RAM zeroed, image reloaded, entry %#lx)", vm->name, cause,

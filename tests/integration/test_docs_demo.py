@@ -101,7 +101,7 @@ def test_demo_entry_boots_every_example_vm():
         child.expect(r"name\s+state\s+MiB\s+vcpus\s+cpu\s+exits\s+dropped\s+result")
         child.expect_exact(PROMPT)
         rows = {m.group(1): m for m in re.finditer(
-            r"^\s+(\S+)\s+(created|running|paused|halted|waiting|stopped)\s+(\d+)\s+(\d+)\s+(-?\d+)"
+            r"^\s+(\S+)\s+(created|running|paused|halted|wait-sipi|stopped)\s+(\d+)\s+(\d+)\s+(-?\d+)"
             r"\s+\d+\s+\d+\s+(.*)$", child.before.replace("\r", ""), re.M)}
         for vm in sorted(example_vms(text)):
             assert vm in rows, (vm, child.before)

@@ -26,7 +26,7 @@ DEADLINE = 55.0                 # s from QEMU's start for the whole run
 BEAT = re.compile(r"\[beat\] beat (\d+)$")
 FLOOD = re.compile(r"\[flood\] flood (\d{5}) ={44}$")
 # A row of `vms`: two spaces, the name, a state (docs/monitor.md "vms").
-VMS_ROW = re.compile(r"^  (flood|beat) +(created|running|paused|halted|waiting|stopped)\b")
+VMS_ROW = re.compile(r"^  (flood|beat) +(created|running|paused|halted|wait-sipi|stopped)\b")
 VMS_HEADER = re.compile(r"^  name +state\b")
 
 

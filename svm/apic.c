@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Interrupts for vCPUs (svm/apic.h). */
+#include "svm/apic.h"
+#include "drivers/lapic.h"
+#include "drivers/tsc.h"
+#include "kernel/cpu.h"
+#include "kernel/lib/lib.h"
+#include "kernel/log.h"
+#include "kernel/timer.h"
+#include "kernel/x86.h"
+#include "svm/gmem.h"
+#include "svm/inject.h"
+#include "svm/intr.h"
+#include "svm/vm.h"
+#include "svm/vmctl.h"
+
+uint64_t apic_now(const struct vcpu *v)
+{
+	return rdtsc() + v->vmcb->control.tsc_offset;
+}
+
+void apic_vcpu_init(struct vcpu *v)
+{
+	vlapic_init(&v->lapic, v->index, v->index == 0, tsc_khz(), true);
+	v->msr.apic_base = vlapic_base(&v->lapic);
+	v->nmi_pending = v->nmi_masked = v->nmi_iret_step = false;
+	memset(v->irq_injected, 0, sizeof(v->irq_injected));
+	memset(v->irq_sources, 0, sizeof(v->irq_sources));
+	v->nmis_injected = 0;
+}
+
+/* INIT (SDM Vol.3 8.4, APM Vol.2 16.6): the vCPU stops whatever it ran and
+ * waits for a STARTUP; its APIC was reset by the message itself. The BSP
+ * too: without firmware at the reset vector there is nothing else it could
+ * run (docs/cpu.md). */
+static void enter_wait_for_sipi(struct vcpu *v)
+{
+	v->waiting = true;
+	v->halted = false;
+	v->start_claimed = false;
+	v->nmi_pending = v->nmi_masked = v->nmi_iret_step = false;
+	v->vmcb->control.eventinj = 0;
+}
+
+/* STARTUP with vector V: real mode at V:0000, that is CS selector V << 8,
+ * base V << 12, IP 0 (SDM Vol.3 8.4.4.1). Ignored unless the vCPU waits,
+ * and only one starter wins against HC_VCPU_START. */
+static void startup(struct vcpu *v, uint8_t vector)
+{
+	bool unclaimed = false;
+	struct vmcb_save *s = &v->vmcb->save;
+
+	if (!v->waiting || !__atomic_compare_exchange_n(&v->start_claimed, &unclaimed, true, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	vcpu_init(v, &(struct vcpu_start){ .mode = VM_MODE_REAL, .rip = 0 });
+	v->msr.apic_base = vlapic_base(&v->lapic);	/* INIT and STARTUP keep APIC_BASE */
+	s->cs.selector = (uint16_t)(vector << 8);
+	s->cs.base = (uint64_t)vector << 12;
+	v->halted = false;
+	__atomic_store_n(&v->waiting, false, __ATOMIC_RELEASE);
+}
+
+void apic_update(struct vcpu *v)
+{
+	struct vlapic *l = &v->lapic;
+	uint32_t flags;
+
+	if (apic_now(v) >= vlapic_timer_deadline(l)) {
+		int vec = (int)(l->lvt[VLAPIC_LVT_TIMER] & 0xff);
+
+		if (vlapic_timer_expire(l, apic_now(v)))
+			v->irq_sources[vec] |= IRQ_SRC_TIMER;
+	}
+	if (!__atomic_load_n(&l->pending, __ATOMIC_ACQUIRE))
+		return;
+	flags = vlapic_take_pending(l, VLAPIC_PEND_NMI | VLAPIC_PEND_INIT | VLAPIC_PEND_SIPI);
+	if (flags & VLAPIC_PEND_INIT)
+		enter_wait_for_sipi(v);
+	if (flags & VLAPIC_PEND_SIPI)
+		startup(v, vlapic_sipi_vector(l));
+	if ((flags & VLAPIC_PEND_NMI) && !v->waiting)
+		v->nmi_pending = true;
+}
+
+bool apic_wakes(struct vcpu *v)
+{
+	return v->nmi_pending ||
+	       ((v->vmcb->save.rflags & RFLAGS_IF) && vlapic_pending_irq(&v->lapic) >= 0);
+}
+
+void apic_before_entry(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->vmcb;
+	struct vmcb_control *c = &vmcb->control;
+	struct intr_in in = {
+		.event_queued = c->eventinj & EVENT_VALID,
+		.if_set = vmcb->save.rflags & RFLAGS_IF,
+		.shadow = c->interrupt_shadow & INTR_SHADOW,
+		.nmi_pending = v->nmi_pending,
+		.nmi_masked = v->nmi_masked,
+		.irq = vlapic_pending_irq(&v->lapic),
+	};
+	struct intr_plan p = intr_plan(&in);
+	uint64_t v_intr = (c->v_intr & V_INTR_MASKING) | (vlapic_tpr(&v->lapic) >> 4 & V_TPR_MASK);
+	uint32_t misc1 = c->intercept_misc1 & ~(INTERCEPT_VINTR | INTERCEPT_IRET);
+	uint64_t deadline = vlapic_timer_deadline(&v->lapic);
+
+	if (p.inject == INTR_NMI) {
+		c->eventinj = 2 | EVENT_TYPE_NMI | EVENT_VALID;	/* APM Vol.2 15.20 */
+		v->nmi_pending = false;
+		v->nmi_masked = true;
+		v->nmis_injected++;
+	} else if (p.inject == INTR_IRQ) {
+		vlapic_ack_irq(&v->lapic, p.vector);
+		c->eventinj = p.vector | EVENT_TYPE_INTR | EVENT_VALID;
+		v->irq_injected[p.vector]++;
+		v_intr = (v_intr & ~V_TPR_MASK) | (vlapic_tpr(&v->lapic) >> 4 & V_TPR_MASK);
+	}
+	if (p.irq_window)	/* exits (VINTR) as soon as the guest could take it */
+		v_intr |= V_IRQ | V_IGN_TPR | 0xfull << V_INTR_PRIO_SHIFT;
+	if (v->nmi_masked && !v->nmi_iret_step)
+		misc1 |= INTERCEPT_IRET;	/* when does the handler end? */
+	if (p.irq_window)
+		misc1 |= INTERCEPT_VINTR;
+	vmcb_set_v_intr(vmcb, v_intr);
+	vmcb_set_intercept_misc1(vmcb, misc1);
+	if (p.exit_soon)	/* recognized right after the event's delivery or the shadow */
+		lapic_send_ipi(v->cpu->apic_id, VEC_IPI_KICK);
+	deadline = deadline == UINT64_MAX ? TIMER_NONE : deadline - c->tsc_offset;
+	if (v->cpu->guest_deadline != deadline)
+		timer_guest_deadline(deadline);
+}
+
+void apic_after_exit(struct vcpu *v)
+{
+	uint8_t cr8 = v->vmcb->control.v_intr & V_TPR_MASK;
+
+	if (cr8 != vlapic_tpr(&v->lapic) >> 4)
+		vlapic_set_tpr(&v->lapic, (uint8_t)(cr8 << 4));	/* MOV CR8 (APM Vol.2 15.21.4) */
+}
+
+/* A receiver on another core learns of a new message in time by itself
+ * only if it is out of guest mode handling an exit: it decides what to
+ * inject after setting `where`, and this reads `where` after the message
+ * was stored (both sides fence). Otherwise its core gets an interrupt
+ * (a maskable one takes the guest out at once) or, for NMI-class
+ * messages, the NMI kick that works whatever the guest's IF. */
+static void notify(struct vcpu *t, unsigned mode)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!t->cpu || t->core == this_cpu()->id ||
+	    __atomic_load_n(&t->where, __ATOMIC_SEQ_CST) == VCPU_OUTSIDE)
+		return;
+	if (mode == VLAPIC_DM_NMI)
+		vm_kick(t);
+	else
+		lapic_send_ipi(t->cpu->apic_id, VEC_IPI_KICK);
+}
+
+void apic_send(struct vm *vm, int src, const struct vlapic_msg *m)
+{
+	struct vlapic *all[VM_MAX_VCPUS];
+	uint32_t targets;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		all[i] = &vm->vcpu[i].lapic;
+	targets = vlapic_route(all, vm->nr_vcpus, src, m);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *t = &vm->vcpu[i];
+
+		if (!(targets & 1u << i) || !vlapic_deliver(&t->lapic, m))
+			continue;
+		if (m->mode == VLAPIC_DM_FIXED || m->mode == VLAPIC_DM_LOWEST)
+			t->irq_sources[m->vector] |= src < 0 ? IRQ_SRC_DEV :
+						     (int)i == src ? IRQ_SRC_SELF : IRQ_SRC_IPI;
+		notify(t, m->mode);
+	}
+}
+
+void apic_outcome(struct vcpu *v, const struct vlapic_out *out)
+{
+	if (out->send)
+		apic_send(v->vm, (int)v->index, &out->msg);
+	/* out->eoi_vector: a level-triggered interrupt ended; no IOAPIC yet. */
+}
+
+void apic_msr(struct vcpu *v, uint32_t msr, bool write)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+	enum vlapic_status st;
+
+	if (write) {
+		struct vlapic_out out = { .eoi_vector = -1 };
+
+		st = vlapic_wrmsr(&v->lapic, msr, (s->rax & 0xffffffff) | v->regs.rdx << 32,
+				  apic_now(v), &out);
+		if (st == VLAPIC_OK)
+			apic_outcome(v, &out);
+	} else {
+		uint64_t val = 0;
+
+		st = vlapic_rdmsr(&v->lapic, msr, &val, apic_now(v));
+		if (st == VLAPIC_OK) {
+			s->rax = val & 0xffffffff;
+			v->regs.rdx = val >> 32;
+		}
+	}
+	if (st != VLAPIC_OK) {
+		inject_exception(v, EXC_GP);	/* SDM Vol.3 10.12.1.2: what x2APIC mode refuses */
+		return;
+	}
+	if (write)
+		gmem_skip(v, "\x0f\x30");
+	else
+		gmem_skip(v, "\x0f\x32");
+}
+
+/* The NMI handler's IRET is about to run: NMIs stay blocked until it has.
+ * Step over it with TF (APM Vol.2 13.1.4: the trap follows the TF an
+ * instruction starts with, so IRET's own RFLAGS cannot cancel it); the #DB
+ * that follows unblocks them (apic_iret_stepped). */
+void apic_iret(struct vcpu *v)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+
+	v->nmi_iret_step = true;
+	v->nmi_iret_guest_tf = s->rflags & RFLAGS_TF;
+	s->rflags |= RFLAGS_TF;
+}
+
+bool apic_iret_stepped(struct vcpu *v)
+{
+	if (!v->nmi_iret_step)
+		return false;
+	v->nmi_iret_step = false;
+	v->nmi_masked = false;
+	if (v->nmi_iret_guest_tf)
+		return false;	/* the guest single-steps itself: its #DB */
+	vmcb_set_dr6(v->vmcb, v->vmcb->save.dr6 & ~DR6_BS);
+	return true;
+}
+
+void apic_console_nmi(struct vcpu *v)
+{
+	v->nmi_pending = true;
+}

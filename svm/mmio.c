@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Nested page faults outside RAM (svm/mmio.h). The faulting instruction is
+ * fetched (the bytes the CPU hands over with decode assists, else read
+ * through the guest's page tables), decoded and executed by svm/emulate.c,
+ * whose memory accesses land here: guest RAM, this vCPU's xAPIC page, or
+ * the VM's bus, where unassigned space reads as all ones and drops writes
+ * like a PCI master abort (strict=on stops the VM there instead). */
+#include "svm/mmio.h"
+#include "drivers/virt/bus.h"
+#include "kernel/lib/fmt.h"
+#include "kernel/lib/lib.h"
+#include "kernel/log.h"
+#include "kernel/x86.h"
+#include "svm/apic.h"
+#include "svm/emulate.h"
+#include "svm/gmem.h"
+#include "svm/gwalk.h"
+#include "svm/inject.h"
+#include "svm/svm.h"
+#include "svm/vm.h"
+#include "svm/vmctl.h"
+
+#define UD_REPORTS 8	/* emulation failures logged per VM; then counted only */
+#define PAGE_MASK_4K 0xfffull
+
+struct mmio_ctx {
+	struct vcpu *v;
+	uint64_t fault_gpa;	/* EXITINFO2: the access that faulted */
+	bool fault_used;	/* that translation was used once already */
+	bool pf;		/* a #PF to inject: pf_addr, pf_error */
+	uint64_t pf_addr;
+	uint32_t pf_error;
+	bool stop;		/* strict=on met unassigned space */
+	uint64_t stop_gpa;
+};
+
+static bool gpa_read(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	const void *p = vm_gpa_ptr(ctx, gpa, len);
+
+	if (p)
+		memcpy(buf, p, len);
+	return p != NULL;
+}
+
+/* Linear to guest-physical for one access inside one page. The faulting
+ * access's address comes from the exit (no walk): the first access whose
+ * page offset matches it is that one. */
+static bool translate(struct mmio_ctx *c, uint64_t linear, bool write, uint64_t *gpa)
+{
+	const struct vmcb_save *s = &c->v->vmcb->save;
+	struct gwalk_result w;
+
+	if (!c->fault_used && (linear & PAGE_MASK_4K) == (c->fault_gpa & PAGE_MASK_4K)) {
+		c->fault_used = true;
+		*gpa = c->fault_gpa;
+		return true;
+	}
+	if (!(s->cr0 & CR0_PG)) {
+		*gpa = linear & 0xffffffff;
+		return true;
+	}
+	gwalk(&(struct gwalk_regs){ s->cr0, s->cr3, s->cr4, s->efer, 0 }, linear, gpa_read, c->v->vm, &w);
+	if (w.status != GWALK_OK) {	/* the guest's own #PF (APM Vol.2 8.4.2 error code) */
+		c->pf = true;
+		c->pf_addr = linear;
+		c->pf_error = (w.status == GWALK_RESERVED_BIT ? PF_ERR_P | PF_ERR_RSV : 0) |
+			      (write ? PF_ERR_W : 0) | (s->cpl == 3 ? PF_ERR_U : 0);
+		return false;
+	}
+	*gpa = w.gpa;
+	return true;
+}
+
+static bool xapic_page(const struct vcpu *v, uint64_t gpa)
+{
+	return (gpa & ~PAGE_MASK_4K) == VLAPIC_BASE && vlapic_hw_enabled(&v->lapic) &&
+	       !vlapic_x2apic(&v->lapic);
+}
+
+/* One device-side access of size bytes at gpa (not RAM). */
+static bool device(struct mmio_ctx *c, uint64_t gpa, unsigned size, bool write, uint64_t *val)
+{
+	struct vcpu *v = c->v;
+	struct bus_req r = { .addr = gpa, .size = size, .write = write, .val = *val };
+	enum bus_status st;
+
+	if (xapic_page(v, gpa)) {
+		struct vlapic_out out = { .eoi_vector = -1 };
+
+		if (vlapic_mmio(&v->lapic, gpa & PAGE_MASK_4K, size, write, val, apic_now(v), &out) ==
+		    VLAPIC_OK) {
+			apic_outcome(v, &out);
+			return true;
+		}
+		/* VLAPIC_UNDECODED: the bus's empty space below */
+	}
+	if (v->vm->strict && !bus_mmio_assigned(&v->vm->bus, gpa, size)) {
+		c->stop = true;
+		c->stop_gpa = gpa;
+		return false;
+	}
+	st = bus_access(&v->vm->bus, BUS_MMIO, &r);
+	if (!write)
+		*val = r.val;
+	if (st == BUS_STOP)
+		vm_stop(v->vm, v, r.stop_code, "%s", r.why);
+	else if (st == BUS_RESET)
+		vm_request_reset(v->vm, v, "%s", r.why);
+	return true;
+}
+
+static bool access(struct mmio_ctx *c, uint64_t linear, unsigned size, bool write, uint64_t *val)
+{
+	uint64_t gpa;
+	uint8_t *p;
+
+	if ((linear & PAGE_MASK_4K) + size > 4096) {	/* split at the page: RAM only */
+		uint8_t buf[8];
+		size_t done;
+
+		if (!write)
+			memset(buf, 0xff, sizeof(buf));
+		else
+			memcpy(buf, val, size);
+		done = gmem_linear_copy(c->v, linear, buf, size, write);
+		if (!write)
+			memcpy(val, buf, size);
+		if (done == size)
+			return true;
+		c->pf = true;	/* not RAM, or not mapped: reported as the guest's #PF */
+		c->pf_addr = linear + done;
+		c->pf_error = (write ? PF_ERR_W : 0) | (c->v->vmcb->save.cpl == 3 ? PF_ERR_U : 0);
+		return false;
+	}
+	if (!translate(c, linear, write, &gpa))
+		return false;
+	p = vm_gpa_ptr(c->v->vm, gpa, size);
+	if (!p)
+		return device(c, gpa, size, write, val);
+	if (write)
+		memcpy(p, val, size);
+	else {
+		*val = 0;
+		memcpy(val, p, size);
+	}
+	return true;
+}
+
+static bool emu_read(void *ctx, uint64_t linear, unsigned size, uint64_t *val)
+{
+	return access(ctx, linear, size, false, val);
+}
+
+static bool emu_write(void *ctx, uint64_t linear, unsigned size, uint64_t val)
+{
+	return access(ctx, linear, size, true, &val);
+}
+
+static const struct emu_ops ops = { emu_read, emu_write };
+
+/* The guest's registers as the emulator numbers them, and back. */
+static void regs_out(const struct vcpu *v, struct emu_cpu *e)
+{
+	const struct vmcb_save *s = &v->vmcb->save;
+	const struct guest_regs *g = &v->regs;
+
+	e->gpr[0] = s->rax;
+	e->gpr[1] = g->rcx;
+	e->gpr[2] = g->rdx;
+	e->gpr[3] = g->rbx;
+	e->gpr[4] = s->rsp;
+	e->gpr[5] = g->rbp;
+	e->gpr[6] = g->rsi;
+	e->gpr[7] = g->rdi;
+	memcpy(&e->gpr[8], &g->r8, 8 * sizeof(uint64_t));
+	e->rip = s->rip;
+	e->rflags = s->rflags;
+	e->seg_base[EMU_ES] = s->es.base;
+	e->seg_base[EMU_CS] = s->cs.base;
+	e->seg_base[EMU_SS] = s->ss.base;
+	e->seg_base[EMU_DS] = s->ds.base;
+	e->seg_base[EMU_FS] = s->fs.base;
+	e->seg_base[EMU_GS] = s->gs.base;
+}
+
+static void regs_in(struct vcpu *v, const struct emu_cpu *e)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+	struct guest_regs *g = &v->regs;
+
+	s->rax = e->gpr[0];
+	g->rcx = e->gpr[1];
+	g->rdx = e->gpr[2];
+	g->rbx = e->gpr[3];
+	s->rsp = e->gpr[4];
+	g->rbp = e->gpr[5];
+	g->rsi = e->gpr[6];
+	g->rdi = e->gpr[7];
+	memcpy(&g->r8, &e->gpr[8], 8 * sizeof(uint64_t));
+	s->rip = e->rip;
+	s->rflags = e->rflags;
+}
+
+/* What could not be emulated gets #UD, as a CPU without the instruction
+ * would give; the first few per VM are logged with their bytes. */
+static void report_ud(struct vcpu *v, const uint8_t *bytes, size_t n, const char *why)
+{
+	char hex[3 * INSN_MAX_LEN + 1] = "";
+
+	if (__atomic_fetch_add(&v->vm->ud_reports, 1, __ATOMIC_RELAXED) >= UD_REPORTS)
+		return;
+	for (size_t i = 0, o = 0; i < n && o + 4 <= sizeof(hex); i++)
+		o += fmt_snprintf(hex + o, sizeof(hex) - o, "%s%02x", i ? " " : "", bytes[i]);
+	log_warn("vm %s: vcpu%u: MMIO access at GPA %#lx by %s instruction at RIP %#lx (%s): #UD%s",
+		 v->vm->name, v->index, v->vmcb->control.exitinfo2, why, v->vmcb->save.rip, hex,
+		 v->vm->ud_reports == UD_REPORTS ? " (no more such reports for this VM)" : "");
+}
+
+void mmio_npf(struct vcpu *v)
+{
+	struct vmcb_control *c = &v->vmcb->control;
+	uint64_t gpa = c->exitinfo2;
+	struct mmio_ctx m = { .v = v, .fault_gpa = gpa };
+	uint8_t bytes[INSN_MAX_LEN];
+	struct emu_cpu e;
+	size_t n;
+
+	v->npf_exits++;
+	if (c->exitinfo1 & NPF_INFO1_ID || gpa < v->vm->mem) {
+		/* Code in device space, or a fault inside RAM (never mapped
+		 * that way): nothing an instruction could complete. */
+		v->vm->faulted = true;
+		vm_stop(v->vm, v, -1, "nested page fault at GPA %#lx (%s%s)%s", gpa,
+			c->exitinfo1 & NPF_INFO1_W ? "write" : "read",
+			c->exitinfo1 & NPF_INFO1_ID ? ", instruction fetch" : "",
+			gpa < v->vm->mem ? ", inside RAM" : ", outside RAM: code cannot run from device space");
+		return;
+	}
+	regs_out(v, &e);
+	e.mode = gmem_cpu_mode(&v->vmcb->save);
+	if ((svm_caps.features & SVM_FEAT_DECODE_ASSISTS) && c->insn_len) {
+		n = MIN((size_t)c->insn_len, sizeof(bytes));
+		memcpy(bytes, c->insn_bytes, n);
+	} else {
+		enum cpu_mode mode;
+
+		n = gmem_fetch_insn(v, bytes, &mode);
+	}
+	switch (emulate_insn(&e, bytes, n, &ops, &m)) {
+	case EMU_DONE:
+		regs_in(v, &e);
+		c->interrupt_shadow = 0;	/* the instruction completed: its shadow is over */
+		break;
+	case EMU_FAULT:
+		regs_in(v, &e);	/* REP iterations done so far stay done */
+		if (m.stop) {
+			v->vm->faulted = true;
+			vm_stop(v->vm, v, -1, "%s of unassigned guest-physical address %#lx (strict=on)",
+				c->exitinfo1 & NPF_INFO1_W ? "write" : "read", m.stop_gpa);
+		} else if (m.pf) {
+			v->vmcb->save.cr2 = m.pf_addr;
+			v->vmcb->control.vmcb_clean &= ~VMCB_CLEAN_CR2;
+			inject_event(v, EXC_PF, EVENT_TYPE_EXCEPT, true, m.pf_error);
+		}
+		break;
+	case EMU_UNSUPPORTED:
+		report_ud(v, bytes, n, "an unemulated");
+		inject_exception(v, EXC_UD);
+		break;
+	case EMU_BAD_BYTES:
+		report_ud(v, bytes, n, "an undecodable");
+		inject_exception(v, EXC_UD);
+		break;
+	}
+}
