@@ -75,11 +75,11 @@ GUESTS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(filter-out guests/mb%,
 all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso
 
 # Test guests: flat binaries assembled on their own (guests/*.asm).
-$(BUILD)/guests/%.bin: guests/%.asm guests/lib32.inc guests/puts64.inc | $(BUILD)/.deps-build
+$(BUILD)/guests/%.bin: guests/%.asm $(wildcard guests/*.inc) | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -Werror $< -o $@
 
-$(BUILD)/guests/%.elf: guests/%.asm guests/lib32.inc | $(BUILD)/.deps-build
+$(BUILD)/guests/%.elf: guests/%.asm $(wildcard guests/*.inc) | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf32 -Werror $< -o $(@:.elf=.o)
 	$(LD) -m elf_i386 -nostdlib -static --build-id=none -e _start -z noseparate-code -Ttext-segment=0x100000 -o $@ $(@:.elf=.o)

@@ -251,7 +251,8 @@ def command(child, line, expect):
 @pytest.mark.parametrize("emulator", EMULATORS)
 def test_nmi_wakes_hlt_with_interrupts_disabled(emulator):
     """hltnmi32 halts with IF clear: the vCPU sleeps (`vcpus` says halted)
-    instead of the VM stopping, and the console's NMI wakes it."""
+    instead of the VM stopping, takes no exits while it sleeps, and the
+    console's NMI wakes it."""
     iso = build_iso("", [flat("hltnmi32", "vm=hltnmi mem=16M cpus=1")])
     session = (qemu_session(iso, smp=2, timeout=60) if emulator == "qemu"
                else bochs_session(iso, cpus=2, timeout=180))
@@ -261,16 +262,23 @@ def test_nmi_wakes_hlt_with_interrupts_disabled(emulator):
             want.pop(child.expect_exact(want))
         child.send("\r")
         child.expect_exact(PROMPT)
+        def vcpu0():
+            child.send("vcpus hltnmi\r")
+            child.expect(r"\n\s*0\s+\d+\s+([\w-]+)\s+(\d+)\s")
+            row = child.match.group(1), int(child.match.group(2))
+            child.expect_exact(PROMPT)
+            return row
+
         state = None
         for _ in range(20):                 # the guest reaches HLT right after its line
-            child.send("vcpus hltnmi\r")
-            child.expect(r"\n\s*0\s+\d+\s+(\w+)\s+\d+\s")
-            state = child.match.group(1)
-            child.expect_exact(PROMPT)
+            state, exits = vcpu0()
             if state == "halted":
                 break
             time.sleep(0.5)
         assert state == "halted", f"vcpu0 of hltnmi is {state}, not halted"
+        # Asleep, it costs no exits: the core waits in its own HLT.
+        time.sleep(1)
+        assert vcpu0() == ("halted", exits), "a halted vCPU took exits while asleep"
         command(child, "nmi hltnmi", "NMI sent to hltnmi")
         child.expect_exact(f"[hltnmi] PASS {HLTNMI_CASE}")
         child.expect_exact("vm hltnmi: stopped: debug exit with code 0")
