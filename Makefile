@@ -215,6 +215,9 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(SRCS_$$*) $(wildcard tests/common/*
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) $< $(SRCS_$*) -o $@
 
+# fuzz_emulate runs the unit test's differential generator (it includes the file).
+$(BUILD)/fuzz/fuzz_emulate: tests/unit/test_emulate.c
+
 unit: $(BUILD)/.deps-test $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 	@set -e; for t in $(UNIT_TESTS:%=$(BUILD)/unit/test_%); do echo "== $$t"; ./$$t; done
 

@@ -64,15 +64,16 @@ static void startup(struct vcpu *v, uint8_t vector)
 void apic_update(struct vcpu *v)
 {
 	struct vlapic *l = &v->lapic;
+	uint64_t deadline = vlapic_timer_deadline(l);
 	uint32_t flags;
 
-	if (apic_now(v) >= vlapic_timer_deadline(l)) {
-		int vec = (int)(l->lvt[VLAPIC_LVT_TIMER] & 0xff);
+	if (__builtin_expect(deadline != UINT64_MAX, 0)) {
+		uint64_t now = apic_now(v);
 
-		if (vlapic_timer_expire(l, apic_now(v)))
-			v->irq_sources[vec] |= IRQ_SRC_TIMER;
+		if (now >= deadline && vlapic_timer_expire(l, now))
+			v->irq_sources[l->lvt[VLAPIC_LVT_TIMER] & 0xff] |= IRQ_SRC_TIMER;
 	}
-	if (!__atomic_load_n(&l->pending, __ATOMIC_ACQUIRE))
+	if (__builtin_expect(!__atomic_load_n(&l->pending, __ATOMIC_ACQUIRE), 1))
 		return;
 	flags = vlapic_take_pending(l, VLAPIC_PEND_NMI | VLAPIC_PEND_INIT | VLAPIC_PEND_SIPI);
 	if (flags & VLAPIC_PEND_INIT)
@@ -89,7 +90,8 @@ bool apic_wakes(struct vcpu *v)
 	       ((v->vmcb->save.rflags & RFLAGS_IF) && vlapic_pending_irq(&v->lapic) >= 0);
 }
 
-void apic_before_entry(struct vcpu *v)
+/* The plan of svm/intr.c applied to the VMCB. */
+static void inject(struct vcpu *v, int irq)
 {
 	struct vmcb *vmcb = v->vmcb;
 	struct vmcb_control *c = &vmcb->control;
@@ -99,12 +101,11 @@ void apic_before_entry(struct vcpu *v)
 		.shadow = c->interrupt_shadow & INTR_SHADOW,
 		.nmi_pending = v->nmi_pending,
 		.nmi_masked = v->nmi_masked,
-		.irq = vlapic_pending_irq(&v->lapic),
+		.irq = irq,
 	};
 	struct intr_plan p = intr_plan(&in);
-	uint64_t v_intr = (c->v_intr & V_INTR_MASKING) | (vlapic_tpr(&v->lapic) >> 4 & V_TPR_MASK);
+	uint64_t v_intr = c->v_intr & V_INTR_MASKING;
 	uint32_t misc1 = c->intercept_misc1 & ~(INTERCEPT_VINTR | INTERCEPT_IRET);
-	uint64_t deadline = vlapic_timer_deadline(&v->lapic);
 
 	if (p.inject == INTR_NMI) {
 		c->eventinj = 2 | EVENT_TYPE_NMI | EVENT_VALID;	/* APM Vol.2 15.20 */
@@ -115,8 +116,8 @@ void apic_before_entry(struct vcpu *v)
 		vlapic_ack_irq(&v->lapic, p.vector);
 		c->eventinj = p.vector | EVENT_TYPE_INTR | EVENT_VALID;
 		v->irq_injected[p.vector]++;
-		v_intr = (v_intr & ~V_TPR_MASK) | (vlapic_tpr(&v->lapic) >> 4 & V_TPR_MASK);
 	}
+	v_intr |= vlapic_tpr(&v->lapic) >> 4 & V_TPR_MASK;
 	if (p.irq_window)	/* exits (VINTR) as soon as the guest could take it */
 		v_intr |= V_IRQ | V_IGN_TPR | 0xfull << V_INTR_PRIO_SHIFT;
 	if (v->nmi_masked && !v->nmi_iret_step)
@@ -127,8 +128,21 @@ void apic_before_entry(struct vcpu *v)
 	vmcb_set_intercept_misc1(vmcb, misc1);
 	if (p.exit_soon)	/* recognized right after the event's delivery or the shadow */
 		lapic_send_ipi(v->cpu->apic_id, VEC_IPI_KICK);
+}
+
+void apic_before_entry(struct vcpu *v)
+{
+	struct vmcb_control *c = &v->vmcb->control;
+	int irq = vlapic_pending_irq(&v->lapic);
+	uint64_t deadline = vlapic_timer_deadline(&v->lapic);
+
+	/* Most entries have nothing to inject, no window open and V_TPR in
+	 * step with the APIC's TPR: then the VMCB stays as it is. */
+	if (__builtin_expect(irq >= 0 || v->nmi_pending || v->nmi_masked || (c->v_intr & V_IRQ) ||
+			     (c->v_intr & V_TPR_MASK) != (vlapic_tpr(&v->lapic) >> 4 & V_TPR_MASK), 0))
+		inject(v, irq);
 	deadline = deadline == UINT64_MAX ? TIMER_NONE : deadline - c->tsc_offset;
-	if (v->cpu->guest_deadline != deadline)
+	if (__builtin_expect(v->cpu->guest_deadline != deadline, 0))
 		timer_guest_deadline(deadline);
 }
 
@@ -163,6 +177,10 @@ void apic_send(struct vm *vm, int src, const struct vlapic_msg *m)
 	struct vlapic *all[VM_MAX_VCPUS];
 	uint32_t targets;
 
+	if (m->shorthand == VLAPIC_SH_SELF && src >= 0) {	/* the sender's APIC took it already */
+		vm->vcpu[src].irq_sources[m->vector] |= IRQ_SRC_SELF;
+		return;
+	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		all[i] = &vm->vcpu[i].lapic;
 	targets = vlapic_route(all, vm->nr_vcpus, src, m);

@@ -36,6 +36,33 @@ static void account(struct vcpu *v, uint32_t code, uint64_t cycles)
 		v->exit_max[code] = cycles;
 }
 
+/* An x2APIC EOI (WRMSR 0x80B, value 0), the exit an interrupt handler
+ * ends with, completed in the fast path when it changes nothing else: no
+ * interrupt waits in IRR (a lower-priority one could become deliverable),
+ * no APIC message or timer expiry is due, and the vector is edge-
+ * triggered. Anything else takes the full path. */
+static inline bool fast_x2apic_eoi(struct vcpu *v, uint64_t now)
+{
+	struct vlapic *l = &v->lapic;
+	uint64_t rip;
+
+	if (v->vmcb->control.exitinfo1 != 1 || (uint32_t)v->regs.rcx != 0x80b ||
+	    (uint32_t)v->vmcb->save.rax || (uint32_t)v->regs.rdx || !vlapic_x2apic(l) ||
+	    __atomic_load_n(&l->irr_any, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&l->pending, __ATOMIC_ACQUIRE) ||
+	    now + v->vmcb->control.tsc_offset >= vlapic_timer_deadline(l) ||
+	    v->nmi_pending || v->nmi_masked)
+		return false;
+	rip = v->vmcb->save.rip;
+	if (!gmem_skip_quick(v, "\x0f\x30", 2))
+		return false;
+	if (!vlapic_eoi_edge(l)) {	/* level-triggered: the full path does it all */
+		v->vmcb->save.rip = rip;
+		return false;
+	}
+	return true;
+}
+
 /* Called by svm/vmrun.asm after every #VMEXIT, with GIF still clear and
  * the guest's VMLOAD state (FS, GS, TR...) still in the CPU: so it must not
  * touch the per-CPU pointer (%gs), log, or take locks. It records the exit
@@ -64,9 +91,15 @@ bool vcpu_fast_exit(struct vcpu *v)
 	v->exits++;
 	if (code < NR_EXIT_STATS)
 		v->exit_count[code]++;
-	if (code != VMEXIT_CPUID || v->request || !gmem_skip_quick(v, "\x0f\xa2", 2))
+	if (v->request)
 		return false;
-	exit_cpuid(v);
+	if (code == VMEXIT_CPUID) {
+		if (!gmem_skip_quick(v, "\x0f\xa2", 2))
+			return false;
+		exit_cpuid(v);
+	} else if (code != VMEXIT_MSR || !fast_x2apic_eoi(v, now)) {
+		return false;
+	}
 	c->vmcb_clean = v->clean_mask;
 	c->tlb_control = TLB_CONTROL_NOTHING;
 	c->eventinj = 0;
@@ -175,10 +208,9 @@ static void vcpu_run(struct vcpu *v)
 
 		irq_disable();
 		/* From here until the exit, an IPI for this vCPU kicks the
-		 * core (svm/apic.c notify); the fence orders the store before
+		 * core (svm/apic.c notify); the store is ordered before
 		 * apic_update's reads of what senders stored. */
-		__atomic_store_n(&v->where, VCPU_KICKABLE, __ATOMIC_SEQ_CST);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		__atomic_store_n(&v->where, VCPU_KICKABLE, __ATOMIC_SEQ_CST);	/* XCHG: a full barrier */
 		apic_update(v);
 		if (__builtin_expect(v->request || v->halted || v->waiting, 0)) {
 			int next = requests_and_hlt(v);

@@ -241,6 +241,7 @@ static bool set_irr(struct vlapic *l, uint8_t vector, bool level)
 	else
 		__atomic_fetch_and(&l->tmr[vector / 32], ~bit, __ATOMIC_RELEASE);
 	old = __atomic_fetch_or(&l->irr[vector / 32], bit, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&l->irr_any, 1, __ATOMIC_SEQ_CST);	/* after the bit: see irr_scan */
 	__atomic_fetch_add(&l->counts[vector], 1, __ATOMIC_RELAXED);
 	return !(old & bit);
 }
@@ -344,6 +345,7 @@ static void reset_regs(struct vlapic *l)
 		__atomic_store_n(&l->tmr[i], 0, __ATOMIC_RELAXED);
 		l->isr[i] = 0;
 	}
+	__atomic_store_n(&l->irr_any, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->esr_remote, 0, __ATOMIC_RELAXED);
 	l->tpr = 0;
 	l->esr = l->esr_pend = 0;
@@ -442,6 +444,19 @@ static void do_eoi(struct vlapic *l, struct vlapic_out *out)
 			lint_eval(l, pin, false);	/* still asserted: again */
 		}
 	}
+}
+
+bool vlapic_eoi_edge(struct vlapic *l)
+{
+	int v = vec_highest(l->isr);
+
+	if (v >= 0 && vec_test(l->tmr, (unsigned)v))
+		return false;	/* level-triggered: the caller's full path */
+	if (v >= 0) {
+		l->isr[v / 32] &= ~(1u << (v % 32));
+		update_ppr(l);
+	}
+	return true;
 }
 
 /* An ICR write (SDM 10.6.1): builds the message for the caller to route.
@@ -986,12 +1001,22 @@ bool vlapic_deliver(struct vlapic *l, const struct vlapic_msg *m)
 
 /* ---- injection (owner) ---- */
 
+/* irr_any is a hint: 0 means IRR is empty. Setters store 1 after their
+ * bit; the owner clears it first and then looks, and sets it again when it
+ * found a bit, so a bit set meanwhile is never hidden. */
+static void irr_scan(struct vlapic *l)
+{
+	__atomic_store_n(&l->irr_any, 0, __ATOMIC_SEQ_CST);
+	if (vec_highest(l->irr) >= 0)
+		__atomic_store_n(&l->irr_any, 1, __ATOMIC_SEQ_CST);
+}
+
 int vlapic_pending_irq(const struct vlapic *l)
 {
 	int v;
 
-	if (!hw_on(l))
-		return -1;
+	if (!__atomic_load_n(&l->irr_any, __ATOMIC_ACQUIRE) || !hw_on(l))
+		return -1;	/* the common case: one load */
 	v = vec_highest(l->irr);
 	/* SDM 10.8.3.1: deliverable when its class is above PPR's */
 	if (v < 16 || ((uint32_t)v >> 4) <= (compute_ppr(l) >> 4))
@@ -1008,6 +1033,7 @@ void vlapic_ack_irq(struct vlapic *l, uint8_t vector)
 		return;
 	if (!(__atomic_fetch_and(&l->irr[vector / 32], ~bit, __ATOMIC_ACQ_REL) & bit))
 		return;
+	irr_scan(l);
 	l->isr[vector / 32] |= bit;
 	update_ppr(l);
 }

@@ -52,8 +52,9 @@
  *   (SDM 10.4.3).
  * - INIT is remote, so it only sets VLAPIC_PEND_INIT; vlapic_take_pending
  *   applies the INIT reset (SDM 10.4.7.3) when it hands that flag to the
- *   owner. The caller then puts an AP into wait-for-SIPI (a BSP restarts at
- *   the reset vector) and re-reads vlapic_timer_deadline.
+ *   owner. The caller then puts the vCPU into wait-for-SIPI (svmvisor does
+ *   that for the BSP too: no firmware sits at the reset vector) and re-reads
+ *   vlapic_timer_deadline.
  * - Timer: the bus clock is VLAPIC_BUS_KHZ; time comes in as guest TSC.
  *   The next expiry is kept as a TSC deadline, and the current count is
  *   derived from the time left, rounded up (it reads 0 only once the
@@ -213,6 +214,7 @@ struct vlapic {
 
 	/* remote-written, atomic */
 	uint32_t irr[8], tmr[8];
+	uint32_t irr_any;	/* 0: IRR is empty (a hint kept by set_irr and irr_scan) */
 	uint32_t pending;	/* VLAPIC_PEND_* only: 0 means nothing to take */
 	uint8_t sipi_vector;	/* the last STARTUP's vector */
 	uint32_t esr_remote;	/* errors found by remote senders, not folded yet */
@@ -260,6 +262,12 @@ enum vlapic_status vlapic_mmio(struct vlapic *l, uint64_t offset, unsigned size,
 enum vlapic_status vlapic_rdmsr(struct vlapic *l, uint32_t msr, uint64_t *val, uint64_t now);
 enum vlapic_status vlapic_wrmsr(struct vlapic *l, uint32_t msr, uint64_t val, uint64_t now,
 				struct vlapic_out *out);
+
+/* An EOI (x2APIC MSR 0x80B with 0) for the hypervisor's fast path: done
+ * and true when it asks nothing of the caller (nothing in service, or an
+ * edge-triggered vector); false, with nothing done, for a level-triggered
+ * one. The caller has checked x2APIC mode and the value. */
+bool vlapic_eoi_edge(struct vlapic *l);
 
 /* Delivery (remote-safe). Returns true if something became pending that
  * should wake/kick the target (an IRR bit newly set, a pending flag, or a

@@ -127,7 +127,7 @@ static void cmd_features(const char *cmd, const struct mon_args *a)
 static void cmd_cpus(const char *cmd, const struct mon_args *a)
 {
 	UNUSED_ARGS;
-	print("  cpu  apic  state    svm  vcpu             exits/s  host-save page\n");
+	print("  cpu  apic  state      svm  vcpu             exits/s  host-save page\n");
 	for (uint32_t i = 0; i < smp_cpu_count(); i++) {
 		const struct cpu *c = smp_cpu(i);
 		const struct vcpu *v = c->vcpu;
@@ -138,7 +138,7 @@ static void cmd_cpus(const char *cmd, const struct mon_args *a)
 
 		if (v)
 			fmt_snprintf(who, sizeof(who), "%s/vcpu%u", v->vm->name, v->index);
-		print("  %3u  %4u  %-7s  %-3s  %-15s  %7lu  %#lx%s\n", c->id, c->apic_id, st,
+		print("  %3u  %4u  %-9s  %-3s  %-15s  %7lu  %#lx%s\n", c->id, c->apic_id, st,
 		      c->svm_on ? "on" : "off", who, v ? rate[i] : 0, c->hsave_pa,
 		      c->housekeeping ? "  (console)" : "");
 	}
@@ -190,7 +190,7 @@ static void cmd_vms(const char *cmd, const struct mon_args *a)
 		print("  no VMs\n");
 		return;
 	}
-	print("  %-15s %-8s %5s %5s %4s %10s %8s  %s\n", "name", "state", "MiB", "vcpus", "cpu",
+	print("  %-15s %-9s %5s %5s %4s %10s %8s  %s\n", "name", "state", "MiB", "vcpus", "cpu",
 	      "exits", "dropped", "result");
 	for (unsigned i = 0; i < vms_count(); i++) {
 		const struct vm *vm = vms_get(i);
@@ -199,7 +199,7 @@ static void cmd_vms(const char *cmd, const struct mon_args *a)
 
 		for (unsigned j = 0; j < vm->nr_vcpus; j++)
 			exits += vm->vcpu[j].exits;
-		print("  %-15s %-8s %5lu %5u %4d %10lu %8lu  ", vm->name, vcpu_state(vm, v),
+		print("  %-15s %-9s %5lu %5u %4d %10lu %8lu  ", vm->name, vcpu_state(vm, v),
 		      vm->mem >> 20, vm->nr_vcpus, vm->nr_vcpus ? (int)v->core : -1, exits,
 		      vm->con.dropped);
 		if (vm->state == VM_STOPPED)
@@ -456,11 +456,11 @@ static void cmd_vcpus(const char *cmd, const struct mon_args *a)
 
 	if (!vm)
 		return;
-	print("  %-5s %4s %-8s %10s %6s %18s\n", "vcpu", "cpu", "state", "exits", "asid", "rip");
+	print("  %-5s %4s %-9s %10s %6s %18s\n", "vcpu", "cpu", "state", "exits", "asid", "rip");
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		const struct vcpu *v = &vm->vcpu[i];
 
-		print("  %-5u %4u %-8s %10lu %6u %#18lx\n", i, v->core, vcpu_state(vm, v), v->exits,
+		print("  %-5u %4u %-9s %10lu %6u %#18lx\n", i, v->core, vcpu_state(vm, v), v->exits,
 		      v->asid.asid, v->vmcb->save.rip);
 	}
 }
@@ -471,7 +471,8 @@ static const char *exit_name(unsigned code)
 		[VMEXIT_EXCP_BASE + 1] = "#DB", [VMEXIT_EXCP_BASE + 8] = "#DF",
 		[VMEXIT_EXCP_BASE + 17] = "#AC", [VMEXIT_EXCP_BASE + 18] = "#MC",
 		[VMEXIT_INTR] = "INTR", [VMEXIT_NMI] = "NMI", [VMEXIT_SMI] = "SMI",
-		[VMEXIT_INIT] = "INIT", [VMEXIT_CPUID] = "CPUID", [VMEXIT_INVD] = "INVD",
+		[VMEXIT_INIT] = "INIT", [VMEXIT_VINTR] = "VINTR", [VMEXIT_IRET] = "IRET",
+		[VMEXIT_CPUID] = "CPUID", [VMEXIT_INVD] = "INVD",
 		[VMEXIT_HLT] = "HLT", [VMEXIT_INVLPGA] = "INVLPGA", [VMEXIT_IOIO] = "IOIO",
 		[VMEXIT_MSR] = "MSR", [VMEXIT_TASK_SWITCH] = "TASK_SWITCH",
 		[VMEXIT_SHUTDOWN] = "SHUTDOWN", [VMEXIT_VMRUN] = "VMRUN", [VMEXIT_VMMCALL] = "VMMCALL",
@@ -737,7 +738,7 @@ static void cmd_exits(const char *cmd, const struct mon_args *a)
 		      v->exit_min[i] == ~0ull ? 0 : v->exit_min[i],
 		      v->exit_cycles[i] / v->exit_count[i], v->exit_max[i], bar);
 	}
-	if (v->npf_exits)	/* outside the table: it stops the VM, so at most one */
+	if (v->npf_exits)	/* outside the table (code 0x400): MMIO emulations, or the one that stopped it */
 		print("  %#06x %-8s %10lu\n", VMEXIT_NPF, "NPF", v->npf_exits);
 }
 

@@ -127,7 +127,8 @@ def apic_table(title, ticks, per_ipi):
         t = int(ticks[name], 16)
         per = t / APIC_N - GUEST_INSNS if name.endswith("_eoi") else t / APIC_ROUNDS
         print(f"{name:<12}{per:>13.0f}  {what}")
-    print(f"exits per IPI ({APIC_ROUNDS} IPIs less a run with none):")
+    print(f"exits per IPI ({APIC_ROUNDS} IPIs less a run with none; the receiver's msr is"
+          " its handler's EOI):")
     for name in IPI_MODES:
         for v, role in ((0, "sender"), (1, "receiver")):
             print(f"  {name:<12}vcpu{v} {role:<9}{exits_text(per_ipi[name].get(v, {}))}")

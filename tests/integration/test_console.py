@@ -24,7 +24,7 @@ def test_live_console_without_svm():
         command(child, "help", "cpus")
         command(child, "version", "svmvisor 0.1.0")
         command(child, "\x1b[A", "svmvisor 0.1.0")      # up arrow: version again
-        command(child, "cpus", "    1     1  idle     off")
+        command(child, "cpus", "    1     1  idle       off")
         command(child, "features", "svm: not advertised by this CPU")
         command(child, "log 3", "boot complete")
         command(child, "frob", 'error: unknown command "frob"; try help')

@@ -1250,12 +1250,57 @@ static void test_base_x2apic_disable_xapic(void **state)
 	assert_int_equal(vlapic_base(&a), VLAPIC_BASE | VLAPIC_BASE_EN | VLAPIC_BASE_BSP);
 }
 
+/* The fast path's EOI: an edge vector ends as the full EOI would end it;
+ * a level one is refused untouched (the full path reports it). */
+static void test_eoi_edge(void **state)
+{
+	(void)state;
+	sw_enable(&a);
+	assert_true(vlapic_eoi_edge(&a));		/* nothing in service: ignored */
+	assert_true(vlapic_accept(&a, VLAPIC_DM_FIXED, 0x40, false));
+	assert_true(vlapic_accept(&a, VLAPIC_DM_FIXED, 0x50, true));
+	assert_int_equal(vlapic_pending_irq(&a), 0x50);
+	vlapic_ack_irq(&a, 0x50);
+	assert_int_equal(vlapic_pending_irq(&a), -1);	/* 0x40 is below PPR 0x50 */
+	assert_false(vlapic_eoi_edge(&a));		/* 0x50 is level: refused */
+	assert_true(vec_set(a.isr, 0x50));
+	wr(&a, APIC_EOI, 0);				/* the full path ends it */
+	assert_int_equal(vlapic_pending_irq(&a), 0x40);
+	vlapic_ack_irq(&a, 0x40);
+	assert_int_equal(rd(&a, APIC_PPR), 0x40);
+	assert_true(vlapic_eoi_edge(&a));
+	assert_false(vec_set(a.isr, 0x40));
+	assert_int_equal(rd(&a, APIC_PPR), 0);
+}
+
+/* irr_any: 0 only when IRR is empty, whatever the order of accepts and
+ * acknowledgements. */
+static void test_irr_any_hint(void **state)
+{
+	(void)state;
+	sw_enable(&a);
+	assert_int_equal(a.irr_any, 0);
+	vlapic_accept(&a, VLAPIC_DM_FIXED, 0x30, false);
+	vlapic_accept(&a, VLAPIC_DM_FIXED, 0x31, false);
+	assert_int_equal(a.irr_any, 1);
+	vlapic_ack_irq(&a, 0x31);
+	assert_int_equal(a.irr_any, 1);			/* 0x30 still waits */
+	assert_int_equal(vlapic_pending_irq(&a), -1);	/* below PPR 0x30 */
+	wr(&a, APIC_EOI, 0);
+	assert_int_equal(vlapic_pending_irq(&a), 0x30);
+	vlapic_ack_irq(&a, 0x30);
+	assert_int_equal(a.irr_any, 0);
+	assert_int_equal(vlapic_pending_irq(&a), -1);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_reset_values),
+		T(test_eoi_edge),
+		T(test_irr_any_hint),
 		T(test_base_reset),
 		T(test_id_version_rw),
 		T(test_tpr_ldr_dfr_svr),
