@@ -378,16 +378,16 @@ static void show_lapic(struct vm *vm, struct vcpu *v)
 	print("  %s vcpu%u local APIC: %s, %s mode, ID %#x, version %#x\n", vm->name, v->index,
 	      !l.enabled ? "disabled (APIC_BASE.EN clear)" : l.sw_enabled ? "enabled" :
 	      "software-disabled (SVR)", l.x2apic ? "x2APIC" : "xAPIC", l.id, l.version);
-	print("  TPR %#04x PPR %#04x SVR %#x (spurious vector %#x) ESR %#x\n", l.tpr, l.ppr, l.svr,
+	print("  TPR 0x%02x PPR 0x%02x SVR %#x (spurious vector 0x%02x) ESR %#x\n", l.tpr, l.ppr, l.svr,
 	      l.svr & 0xff, l.esr);
-	print("  LDR %#010x DFR %#010x (%s) ICR %#010x:%08x\n", l.ldr, l.dfr,
+	print("  LDR 0x%08x DFR 0x%08x (%s) ICR 0x%08x:%08x\n", l.ldr, l.dfr,
 	      l.x2apic ? "x2APIC cluster" : (l.dfr >> 28) == 0xf ? "flat" : "cluster", l.icr_hi,
 	      l.icr_lo);
 	vector_list("IRR", l.irr);
 	vector_list("ISR", l.isr);
 	vector_list("TMR", l.tmr);
 	for (unsigned i = 0; i < 6; i++)
-		print("  LVT %-7s %#010x vector %#04x %s%s%s\n", lvt_names[i], l.lvt[i], l.lvt[i] & 0xff,
+		print("  LVT %-7s 0x%08x vector 0x%02x %s%s%s\n", lvt_names[i], l.lvt[i], l.lvt[i] & 0xff,
 		      i == 0 ? timer_modes[l.timer_mode & 3] : dm_names[l.lvt[i] >> 8 & 7],
 		      l.lvt[i] & (1u << 16) ? ", masked" : "",
 		      l.lvt[i] & (1u << 15) && i != 0 ? ", level" : "");

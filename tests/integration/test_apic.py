@@ -279,6 +279,19 @@ def test_nmi_wakes_hlt_with_interrupts_disabled(emulator):
         # Asleep, it costs no exits: the core waits in its own HLT.
         time.sleep(1)
         assert vcpu0() == ("halted", exits), "a halted vCPU took exits while asleep"
+        # The console's view of its local APIC while it sleeps.
+        child.send("lapic hltnmi\r")
+        child.expect(r"hltnmi vcpu0 local APIC: (enabled|software-disabled \(SVR\)), xAPIC mode, ID 0,")
+        child.expect(r"IRR  -\s")
+        child.expect(r"LVT timer\s+0x[0-9a-f]{8} vector 0x[0-9a-f]{2} one-shot")
+        child.expect(r"NMI: none pending, 0 injected")
+        child.expect_exact(PROMPT)
         command(child, "nmi hltnmi", "NMI sent to hltnmi")
         child.expect_exact(f"[hltnmi] PASS {HLTNMI_CASE}")
         child.expect_exact("vm hltnmi: stopped: debug exit with code 0")
+        # irqs counts the one NMI it took.
+        child.send("\r")
+        child.expect_exact(PROMPT)
+        child.send("irqs hltnmi\r")
+        child.expect(r"\n\s+NMI\s+1\s")
+        child.expect_exact(PROMPT)

@@ -109,7 +109,7 @@ def test_monitor_dedicated_keeps_the_boot_cpu():
         child.expect_exact("vm spin0: stopped: no free core with SVM for vcpu0")
         child.send("\r")
         command(child, "vms", "spin1           running")
-        command(child, "cpus", "0  idle     on   -")
+        command(child, "cpus", "0  idle       on   -")
 
 
 def test_console_controls_vms():
