@@ -292,3 +292,32 @@ class LineReader:
         new = [(now, console_text(l)) for l in done]
         self.lines += new
         return new
+
+
+def vm_lines(c, vm):
+    """The guest's own lines, and the hypervisor's about it, for messages."""
+    return "\n".join(l for l in c.splitlines() if f"[{vm}]" in l or f"vm {vm}:" in l)
+
+
+def check_cases(run, vm, required, optional=(), other_skips_fail=True):
+    """A self-test guest's verdict (docs/guests.md): every required case
+    PASSes, every optional one PASSes or SKIPs, no case FAILs (nor, with
+    other_skips_fail, SKIPs unless optional), and the VM ends with result 0.
+    All problems in one message."""
+    c = run.console
+    problems = []
+    if run.timed_out:
+        problems.append("the emulator timed out")
+    for case in required:
+        if f"[{vm}] PASS {case}\n" not in c:
+            problems.append(f"no PASS: {case}")
+    for case in optional:
+        if f"[{vm}] PASS {case}\n" not in c and f"[{vm}] SKIP {case}: " not in c:
+            problems.append(f"neither PASS nor SKIP: {case}")
+    problems += [l for l in c.splitlines() if f"[{vm}] FAIL" in l or f"[{vm}]   got" in l]
+    if other_skips_fail:
+        problems += [l for l in c.splitlines() if f"[{vm}] SKIP" in l
+                     and not any(f"[{vm}] SKIP {case}: " in l + "\n" for case in optional)]
+    if f"vm {vm}: result 0 (debug exit with code 0)" not in c:
+        problems.append(f"vm {vm} did not end with result 0")
+    assert not problems, "\n".join(problems) + "\n--- the VM's lines:\n" + vm_lines(c, vm)

@@ -32,7 +32,8 @@ import time
 
 import pytest
 
-from svmv import BUILD, ROOT, Module, bochs, bochs_session, build_iso, qemu, qemu_session
+from svmv import (BUILD, ROOT, Module, bochs, bochs_session, build_iso, check_cases, qemu,
+                  qemu_session, vm_lines)
 
 EMULATORS = ["qemu", "bochs"]
 PROMPT = "svmvisor> "
@@ -178,33 +179,6 @@ def boot(emulator):
     if emulator == "qemu":
         return qemu(iso, smp=APIC_CORES, timeout=90)
     return bochs(iso, cpus=APIC_CORES, timeout=400)
-
-
-def vm_lines(c, vm):
-    """The guest's own lines, and the hypervisor's about it, for messages."""
-    return "\n".join(l for l in c.splitlines() if f"[{vm}]" in l or f"vm {vm}:" in l)
-
-
-def check_cases(run, vm, required, optional=()):
-    """Every required case PASSes, every optional one PASSes or SKIPs, no
-    case FAILs or SKIPs otherwise, and the VM ends with result 0. All
-    problems in one message."""
-    c = run.console
-    problems = []
-    if run.timed_out:
-        problems.append("the emulator timed out")
-    for case in required:
-        if f"[{vm}] PASS {case}\n" not in c:
-            problems.append(f"no PASS: {case}")
-    for case in optional:
-        if f"[{vm}] PASS {case}\n" not in c and f"[{vm}] SKIP {case}: " not in c:
-            problems.append(f"neither PASS nor SKIP: {case}")
-    problems += [l for l in c.splitlines() if f"[{vm}] FAIL" in l or f"[{vm}]   got" in l]
-    problems += [l for l in c.splitlines() if f"[{vm}] SKIP" in l
-                 and not any(f"[{vm}] SKIP {case}: " in l + "\n" for case in optional)]
-    if f"vm {vm}: result 0 (debug exit with code 0)" not in c:
-        problems.append(f"vm {vm} did not end with result 0")
-    assert not problems, "\n".join(problems) + "\n--- the VM's lines:\n" + vm_lines(c, vm)
 
 
 def test_case_lists_match_the_guests():
