@@ -42,7 +42,6 @@ DELAY       equ 10000                   ; deadline: RDTSC + DELAY ticks
 GAP         equ 20000                   ; ticks between two IPIs
 V_TIMER     equ 0x40
 V_IPI       equ 0x50
-TRAMP       equ 0x8000                  ; STARTUP vector TRAMP >> 12
 AP_STACK_TOP equ 0x210000
 APIC_BASE_EXTD equ 1 << 10
 MSR_X2_EOI  equ 0x80b
@@ -299,28 +298,7 @@ ipi_handler:
 	iretd
 
 ; --- vcpu1 --------------------------------------------------------------------
-; Real mode at CS:IP = 0x0800:0000 (copied to TRAMP), as in ipi32.
-align 16
-bits 16
-tramp_start:
-	cli
-	xor ax, ax
-	mov ds, ax
-	o32 lgdt [dword TRAMP + tgdt_ptr - tramp_start]
-	mov eax, cr0
-	or al, 1                        ; PE
-	mov cr0, eax
-	jmp dword 0x08:ap_pm32
-align 8
-tgdt:
-	dq 0
-	dq 0x00cf9b000000ffff           ; 0x08: flat 32-bit code
-	dq 0x00cf93000000ffff           ; 0x10: flat data
-tgdt_ptr:
-	dw tgdt_ptr - tgdt - 1
-	dd TRAMP + tgdt - tramp_start
-tramp_end:
-bits 32
+AP_TRAMPOLINE                           ; guests/apic.inc: real mode to ap_pm32
 
 ap_pm32:
 	mov ax, 0x10

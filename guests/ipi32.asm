@@ -25,7 +25,6 @@ org 0x100000
 %include "guests/lib32.inc"
 %include "guests/apic.inc"
 
-TRAMP       equ 0x8000                  ; STARTUP vector TRAMP >> 12
 AP_STACKS   equ 0x200000                ; AP_SLOTS stacks of AP_STACK bytes
 AP_SLOTS    equ 8
 AP_STACK    equ 0x4000
@@ -347,28 +346,7 @@ expect_counts:
 	ret
 
 ; --- the APs ----------------------------------------------------------------
-; Real mode at CS:IP = 0x0800:0000, copied to TRAMP; nothing else set up.
-align 16
-bits 16
-tramp_start:
-	cli
-	xor ax, ax
-	mov ds, ax
-	o32 lgdt [dword TRAMP + tgdt_ptr - tramp_start]  ; 66 67: 32-bit base
-	mov eax, cr0
-	or al, 1                        ; PE
-	mov cr0, eax
-	jmp dword 0x08:ap_pm32          ; 66 EA: far jump to a 32-bit offset
-align 8
-tgdt:
-	dq 0
-	dq 0x00cf9b000000ffff           ; 0x08: flat 32-bit code
-	dq 0x00cf93000000ffff           ; 0x10: flat data
-tgdt_ptr:
-	dw tgdt_ptr - tgdt - 1
-	dd TRAMP + tgdt - tramp_start
-tramp_end:
-bits 32
+AP_TRAMPOLINE                           ; guests/apic.inc: real mode to ap_pm32
 
 ap_pm32:
 	mov ax, 0x10
