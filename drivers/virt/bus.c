@@ -188,6 +188,10 @@ void bus_irq_set(struct bus *b, unsigned line, bool level)
 		old = __atomic_fetch_or(&b->irq_levels, bit, __ATOMIC_RELAXED);
 	else
 		old = __atomic_fetch_and(&b->irq_levels, ~bit, __ATOMIC_RELAXED);
-	if (!!(old & bit) != level && b->hooks.irq)
+	if (!!(old & bit) == level)
+		return;
+	if (level)
+		__atomic_fetch_add(&b->irq_raised[line], 1, __ATOMIC_RELAXED);
+	if (b->hooks.irq)
 		b->hooks.irq(b->hooks.ctx, line, level);
 }

@@ -34,6 +34,7 @@ struct bus_req {
 	unsigned size;
 	bool write;
 	uint64_t val;
+	uint64_t now;	/* the caller's clock (host TSC) for devices that keep time */
 	int stop_code;	/* BUS_STOP: the VM's result */
 	char why[80];	/* BUS_STOP: a sentence, "debug exit with code 3" */
 };
@@ -81,6 +82,7 @@ struct bus {
 	uint64_t mmio_logged[BUS_MMIO_LOG_PAGES];	/* page number + 1; 0 = free slot */
 	bool mmio_log_full;	/* the "last" report went out */
 	uint32_t irq_levels;	/* bit n: line n is high */
+	uint32_t irq_raised[BUS_IRQ_LINES];	/* rising edges per line (the console's irqs) */
 };
 
 /* Empties b and sets its hooks (h may be NULL: no hooks). */
@@ -126,5 +128,7 @@ static inline enum bus_status bus_access(struct bus *b, enum bus_space sp, struc
 bool bus_mmio_assigned(const struct bus *b, uint64_t addr, unsigned size);
 
 /* Sets interrupt line `line` to level and calls the irq hook only when the
- * level changed. Lines >= BUS_IRQ_LINES are ignored. */
+ * level changed; counts rising edges in irq_raised. Lines >= BUS_IRQ_LINES
+ * are ignored. A device pulses an edge-triggered line by raising and
+ * lowering it. */
 void bus_irq_set(struct bus *b, unsigned line, bool level);

@@ -408,6 +408,7 @@ static void test_irq(void **state)
 	assert_int_equal(rec.irq[0].line, 4);
 	assert_true(rec.irq[0].level);
 	assert_int_equal(bus.irq_levels, 1u << 4);
+	assert_int_equal(bus.irq_raised[4], 1);	/* one rising edge */
 	bus_irq_set(&bus, 31, true);
 	assert_int_equal(rec.nirq, 2);
 	bus_irq_set(&bus, 4, false);
@@ -415,9 +416,13 @@ static void test_irq(void **state)
 	assert_int_equal(rec.nirq, 3);
 	assert_false(rec.irq[2].level);
 	assert_int_equal(bus.irq_levels, 1u << 31);
+	bus_irq_set(&bus, 4, true);	/* a second pulse */
+	bus_irq_set(&bus, 4, false);
+	assert_int_equal(bus.irq_raised[4], 2);
+	assert_int_equal(rec.nirq, 5);
 	bus_irq_set(&bus, 32, true);	/* out of range: ignored */
 	bus_irq_set(&bus, ~0u, true);
-	assert_int_equal(rec.nirq, 3);
+	assert_int_equal(rec.nirq, 5);
 	assert_int_equal(bus.irq_levels, 1u << 31);
 }
 
