@@ -28,10 +28,12 @@ KERNEL_C := \
 	kernel/main.c kernel/cpu.c kernel/timer.c kernel/trap.c kernel/log.c kernel/panic.c kernel/power.c kernel/mce.c \
 	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c kernel/lib/x86_arch.c kernel/lib/outring.c \
 	kernel/smp.c kernel/console/monitor.c kernel/console/mon_line.c kernel/console/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
-	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c \
+	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c drivers/cmos.c \
 	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c mm/npt.c drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
+	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
+	drivers/virt/vpmtimer.c drivers/virt/vsysctl.c kernel/lib/date.c \
 	svm/svm.c svm/vcpu.c svm/trace.c svm/exits.c svm/hypercall.c svm/step.c svm/gmem.c svm/vmctl.c svm/asid.c svm/vmcb_check.c svm/vmcb_init.c svm/msr.c svm/cpuid.c \
-	svm/decode.c svm/gwalk.c svm/intr.c svm/apic.c svm/mmio.c svm/emulate.c
+	svm/decode.c svm/gwalk.c svm/intr.c svm/apic.c svm/mmio.c svm/emulate.c svm/platform.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o)
 
@@ -199,10 +201,18 @@ SRCS_msr     := svm/msr.c
 SRCS_vlapic  := drivers/virt/vlapic.c
 SRCS_emulate := svm/emulate.c svm/decode.c
 SRCS_intr    := svm/intr.c
+SRCS_vioapic := drivers/virt/vioapic.c drivers/virt/bus.c kernel/lib/fmt.c
+SRCS_vpic    := drivers/virt/vpic.c drivers/virt/bus.c kernel/lib/fmt.c
+SRCS_vpit    := drivers/virt/vpit.c drivers/virt/bus.c kernel/lib/fmt.c
+SRCS_vrtc    := drivers/virt/vrtc.c kernel/lib/date.c drivers/virt/bus.c kernel/lib/fmt.c
+SRCS_vpmtimer := drivers/virt/vpmtimer.c drivers/virt/bus.c kernel/lib/fmt.c
+SRCS_vsysctl := drivers/virt/vsysctl.c drivers/virt/bus.c kernel/lib/fmt.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
-	gwalk vmopts loader bus vuart outring cpuid msr intr emulate vlapic
-FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring asid gwalk vmcb_check emulate vlapic
+	gwalk vmopts loader bus vuart outring cpuid msr intr emulate vlapic vioapic vpic vpit vrtc \
+	vpmtimer vsysctl
+FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring \
+	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 

@@ -84,10 +84,33 @@ void apic_update(struct vcpu *v)
 		v->nmi_pending = true;
 }
 
+/* An ExtINT waits: the PIC (through LINT0 or an I/O APIC message) asks
+ * for an INTA cycle. */
+static bool extint_pending(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->lapic.pending, __ATOMIC_ACQUIRE) & VLAPIC_PEND_EXTINT;
+}
+
 bool apic_wakes(struct vcpu *v)
 {
 	return v->nmi_pending ||
-	       ((v->vmcb->save.rflags & RFLAGS_IF) && vlapic_pending_irq(&v->lapic) >= 0);
+	       ((v->vmcb->save.rflags & RFLAGS_IF) &&
+		(vlapic_pending_irq(&v->lapic) >= 0 || extint_pending(v)));
+}
+
+/* The INTA cycle of an ExtINT the vCPU takes now: the PIC names the
+ * vector (ExtINT bypasses IRR, ISR and the priorities, SDM 10.5.1). LINT0
+ * is level-sensitive: if the PIC still asks, so does LINT0. */
+static uint8_t extint_ack(struct vcpu *v)
+{
+	uint8_t vector;
+
+	vlapic_take_pending(&v->lapic, VLAPIC_PEND_EXTINT);
+	vector = vpic_intack(&v->vm->pic);
+	v->irq_sources[vector] |= IRQ_SRC_LINT | IRQ_SRC_DEV;
+	if (v->index == 0 && __atomic_load_n(&v->vm->pic_int, __ATOMIC_ACQUIRE))
+		vlapic_lint(&v->lapic, 0, true);
+	return vector;
 }
 
 /* The plan of svm/intr.c applied to the VMCB. */
@@ -113,9 +136,14 @@ static void inject(struct vcpu *v, int irq)
 		v->nmi_masked = true;
 		v->nmis_injected++;
 	} else if (p.inject == INTR_IRQ) {
-		vlapic_ack_irq(&v->lapic, p.vector);
-		c->eventinj = p.vector | EVENT_TYPE_INTR | EVENT_VALID;
-		v->irq_injected[p.vector]++;
+		uint8_t vector = p.vector;
+
+		if (irq == INTR_EXTINT)
+			vector = extint_ack(v);
+		else
+			vlapic_ack_irq(&v->lapic, vector);
+		c->eventinj = vector | EVENT_TYPE_INTR | EVENT_VALID;
+		v->irq_injected[vector]++;
 	}
 	v_intr |= vlapic_tpr(&v->lapic) >> 4 & V_TPR_MASK;
 	if (p.irq_window)	/* exits (VINTR) as soon as the guest could take it */
@@ -133,7 +161,7 @@ static void inject(struct vcpu *v, int irq)
 void apic_before_entry(struct vcpu *v)
 {
 	struct vmcb_control *c = &v->vmcb->control;
-	int irq = vlapic_pending_irq(&v->lapic);
+	int irq = __builtin_expect(extint_pending(v), 0) ? INTR_EXTINT : vlapic_pending_irq(&v->lapic);
 	uint64_t deadline = vlapic_timer_deadline(&v->lapic);
 
 	/* Most entries have nothing to inject, no window open and V_TPR in
@@ -142,6 +170,11 @@ void apic_before_entry(struct vcpu *v)
 			     (c->v_intr & V_TPR_MASK) != (vlapic_tpr(&v->lapic) >> 4 & V_TPR_MASK), 0))
 		inject(v, irq);
 	deadline = deadline == UINT64_MAX ? TIMER_NONE : deadline - c->tsc_offset;
+	if (v->index == 0) {	/* it keeps the PIT's and the RTC's time (svm/platform.c) */
+		uint64_t dev = __atomic_load_n(&v->vm->dev_deadline, __ATOMIC_ACQUIRE);
+
+		deadline = dev < deadline ? dev : deadline;
+	}
 	if (__builtin_expect(v->cpu->guest_deadline != deadline, 0))
 		timer_guest_deadline(deadline);
 }
@@ -172,6 +205,11 @@ static void notify(struct vcpu *t, unsigned mode)
 		lapic_send_ipi(t->cpu->apic_id, VEC_IPI_KICK);
 }
 
+void apic_kick(struct vcpu *t)
+{
+	notify(t, VLAPIC_DM_FIXED);
+}
+
 void apic_send(struct vm *vm, int src, const struct vlapic_msg *m)
 {
 	struct vlapic *all[VM_MAX_VCPUS];
@@ -200,7 +238,8 @@ void apic_outcome(struct vcpu *v, const struct vlapic_out *out)
 {
 	if (out->send)
 		apic_send(v->vm, (int)v->index, &out->msg);
-	/* out->eoi_vector: a level-triggered interrupt ended; no IOAPIC yet. */
+	if (out->eoi_vector >= 0)	/* a level-triggered interrupt ended: broadcast */
+		vioapic_eoi(&v->vm->ioapic, (uint8_t)out->eoi_vector);
 }
 
 void apic_msr(struct vcpu *v, uint32_t msr, bool write)

@@ -36,6 +36,10 @@ void apic_after_exit(struct vcpu *v);
  * need it. Any core. */
 void apic_send(struct vm *vm, int src, const struct vlapic_msg *m);
 
+/* Makes vCPU t look at its interrupts soon: kicks its core unless it is
+ * handling an exit (it looks before entering) or runs on this core. */
+void apic_kick(struct vcpu *t);
+
 /* What an APIC access asked for (an IPI, a level EOI, a new deadline). */
 void apic_outcome(struct vcpu *v, const struct vlapic_out *out);
 

@@ -50,6 +50,7 @@ static void handle_ioio(struct vcpu *v)
 	r.size = size;
 	r.write = !(info & IOIO_IN);
 	r.val = vmcb->save.rax & mask;
+	r.now = rdtsc();
 	st = bus_access(&v->vm->bus, BUS_PIO, &r);
 	if (!r.write)
 		vmcb->save.rax = (vmcb->save.rax & ~mask) | (r.val & mask);

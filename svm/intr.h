@@ -28,8 +28,12 @@ struct intr_in {
 	bool shadow;		/* an STI or MOV SS shadow covers the next instruction */
 	bool nmi_pending;
 	bool nmi_masked;	/* an NMI was injected and its handler's IRET has not run */
-	int irq;		/* the highest deliverable vector (16..255), or -1 */
+	int irq;		/* the highest deliverable vector (16..255), INTR_EXTINT, or -1 */
 };
+
+/* An ExtINT: the PIC names its vector at the moment of injection (the
+ * INTA cycle), so the plan's vector is the caller's to fill. */
+#define INTR_EXTINT 0x100
 
 enum intr_inject { INTR_NOTHING, INTR_NMI, INTR_IRQ };
 

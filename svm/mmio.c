@@ -82,7 +82,7 @@ static bool xapic_page(const struct vcpu *v, uint64_t gpa)
 static bool device(struct mmio_ctx *c, uint64_t gpa, unsigned size, bool write, uint64_t *val)
 {
 	struct vcpu *v = c->v;
-	struct bus_req r = { .addr = gpa, .size = size, .write = write, .val = *val };
+	struct bus_req r = { .addr = gpa, .size = size, .write = write, .val = *val, .now = rdtsc() };
 	enum bus_status st;
 
 	if (xapic_page(v, gpa)) {

@@ -14,6 +14,7 @@
 #include "svm/apic.h"
 #include "svm/exits.h"
 #include "svm/gmem.h"
+#include "svm/platform.h"
 #include "svm/step.h"
 #include "svm/svm.h"
 #include "svm/vm.h"
@@ -211,6 +212,8 @@ static void vcpu_run(struct vcpu *v)
 		 * core (svm/apic.c notify); the store is ordered before
 		 * apic_update's reads of what senders stored. */
 		__atomic_store_n(&v->where, VCPU_KICKABLE, __ATOMIC_SEQ_CST);	/* XCHG: a full barrier */
+		if (v->index == 0)	/* the PIT, the RTC and LINT0 are the boot vCPU's */
+			platform_update(v);
 		apic_update(v);
 		if (__builtin_expect(v->request || v->halted || v->waiting, 0)) {
 			int next = requests_and_hlt(v);

@@ -8,7 +8,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "drivers/virt/bus.h"
+#include "drivers/virt/vioapic.h"
 #include "drivers/virt/vlapic.h"
+#include "drivers/virt/vpic.h"
+#include "drivers/virt/vpit.h"
+#include "drivers/virt/vpmtimer.h"
+#include "drivers/virt/vrtc.h"
+#include "drivers/virt/vsysctl.h"
 #include "drivers/virt/vuart.h"
 #include "kernel/lib/outring.h"
 #include "kernel/log.h"
@@ -159,6 +165,15 @@ struct vm {
 	struct msr_vm msr;	/* its MSR view and the #GP'd MSRs it tried (svm/msr.c) */
 	struct bus bus;		/* its ports (and, later, device memory) */
 	struct vuart uart;	/* COM1 */
+	/* The rest of the PC (svm/platform.c, docs/devices.md). */
+	struct vioapic ioapic;
+	struct vpic pic;	/* the 8259A pair; its output is vcpu0's LINT0 */
+	struct vpit pit;
+	struct vrtc rtc;
+	struct vpm pm;		/* ACPI PM block: PM1a event/control, PM timer */
+	struct vsysctl sysctl;	/* reset ports, PCI configuration, port 0x80 */
+	volatile bool pic_int;	/* the PICs' INT output, for vcpu0 to follow on LINT0 */
+	uint64_t dev_deadline;	/* host TSC of the PIT's or RTC's next event (atomic) */
 	/* Everything the guest writes to COM1 (and HC_CONSOLE_WRITE): drained
 	 * to the serial console by its core, replayed by `console <vm>`. */
 	struct outring con;

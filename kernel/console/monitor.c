@@ -448,6 +448,88 @@ static void cmd_irqs(const char *cmd, const struct mon_args *a)
 	print("\n");
 	if (!rows)
 		print("  (no interrupts injected into %s yet)\n", vm->name);
+	print("  device lines (rising edges): IRQ0 pit %u, IRQ4 com1 %u, IRQ8 rtc %u\n",
+	      vm->bus.irq_raised[0], vm->bus.irq_raised[4], vm->bus.irq_raised[8]);
+}
+
+/* ioapic <vm>: the redirection table decoded, with each pin's level. */
+static void cmd_ioapic(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+	struct vioapic_view io;
+	char text[96];
+
+	if (!vm)
+		return;
+	vioapic_view(&vm->ioapic, &io);
+	print("  %s I/O APIC at %#llx: ID %u, version %#x, %u pins\n", vm->name, VIOAPIC_BASE,
+	      io.id, io.version, VIOAPIC_PINS);
+	print("  %-3s %-5s %-18s %-44s %s\n", "pin", "line", "entry", "decoded", "sent");
+	for (unsigned pin = 0; pin < VIOAPIC_PINS; pin++) {
+		vioapic_describe(io.rte[pin], text, sizeof(text));
+		print("  %3u %-5s 0x%016lx %-44s %u\n", pin, io.level & 1u << pin ? "high" : "low",
+		      io.rte[pin], text, io.counts[pin]);
+	}
+}
+
+/* pic <vm>: both 8259As at a glance. */
+static void cmd_pic(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+	struct vpic_view p;
+	unsigned n = 0;
+
+	if (!vm)
+		return;
+	vpic_view(&vm->pic, &p);
+	for (unsigned i = 0; i < 2; i++)
+		print("  %-6s %s vectors 0x%02x-0x%02x IMR 0x%02x IRR 0x%02x ISR 0x%02x ELCR 0x%02x%s%s\n",
+		      i ? "slave" : "master", p.chip[i].initialized ? "initialized," : "not initialized,",
+		      p.chip[i].vector_base, p.chip[i].vector_base + 7, p.chip[i].imr, p.chip[i].irr,
+		      p.chip[i].isr, p.chip[i].elcr, p.chip[i].aeoi ? ", auto-EOI" : "",
+		      p.chip[i].special_mask ? ", special mask" : "");
+	print("  output (vcpu0 LINT0): %s; acknowledged per IRQ:", p.out ? "high" : "low");
+	for (unsigned irq = 0; irq < 16; irq++)
+		if (p.counts[irq])
+			print(" %u:%u", irq, p.counts[irq]), n++;
+	print("%s; spurious %u\n", n ? "" : " none", p.spurious);
+}
+
+/* pit <vm>: the three counters and port 0x61. */
+static void cmd_pit(const char *cmd, const struct mon_args *a)
+{
+	static const char *const access[4] = { "latch", "lobyte", "hibyte", "lobyte/hibyte" };
+	struct vm *vm = vm_of(cmd, a);
+	struct vpit_view p;
+
+	if (!vm)
+		return;
+	vpit_view(&vm->pit, rdtsc(), &p);
+	for (unsigned i = 0; i < 3; i++)
+		print("  counter %u: mode %u, %s, %s, reload %u, count %u, out %s, gate %s%s\n", i,
+		      p.ch[i].mode, access[p.ch[i].access & 3], p.ch[i].bcd ? "BCD" : "binary",
+		      p.ch[i].reload, p.ch[i].count, p.ch[i].out ? "high" : "low",
+		      p.ch[i].gate ? "high" : "low", p.ch[i].counting ? "" : ", not counting");
+	print("  port 0x61: 0x%02x; IRQ0 pulses %lu", p.port61, p.irqs);
+	if (p.period_ns)
+		print(", every %lu us", p.period_ns / 1000);
+	print("\n");
+}
+
+/* rtc <vm>: the guest's clock and registers A-D. */
+static void cmd_rtc(const char *cmd, const struct mon_args *a)
+{
+	struct vm *vm = vm_of(cmd, a);
+	struct vrtc_view r;
+
+	if (!vm)
+		return;
+	vrtc_view(&vm->rtc, rdtsc(), &r);
+	print("  %s RTC: %04ld-%02u-%02u %02u:%02u:%02u, A 0x%02x B 0x%02x C 0x%02x D 0x%02x, %s, %s\n",
+	      vm->name, (long)r.now.year, r.now.month, r.now.day, r.now.hour, r.now.min, r.now.sec,
+	      r.a, r.b, r.c, r.d, r.b & 0x04 ? "binary" : "BCD", r.b & 0x02 ? "24-hour" : "12-hour");
+	print("  periodic %u Hz%s, IRQ8 %s, raised %lu times\n", r.periodic_hz,
+	      r.b & 0x40 ? " (interrupt enabled)" : "", r.irq_high ? "high" : "low", r.irqs);
 }
 
 static void cmd_vcpus(const char *cmd, const struct mon_args *a)
@@ -888,7 +970,11 @@ static const struct command commands[] = {
 	{ "vcpus", "<vm>", "the VM's vCPUs: core, state, exits, ASID, RIP", cmd_vcpus },
 	{ "regs", "<vm> [vcpu]", "registers, segments, interrupt shadow, pending events", cmd_regs },
 	{ "lapic", "<vm> [vcpu]", "the vCPU's local APIC decoded: IRR/ISR/TMR, LVTs, timer", cmd_lapic },
-	{ "irqs", "<vm>", "interrupts injected per vector and vCPU, and their sources", cmd_irqs },
+	{ "irqs", "<vm>", "interrupts injected per vector and vCPU, sources, device lines", cmd_irqs },
+	{ "ioapic", "<vm>", "the I/O APIC's redirection table decoded, pin levels", cmd_ioapic },
+	{ "pic", "<vm>", "the 8259A pair: vectors, IMR/IRR/ISR/ELCR, output", cmd_pic },
+	{ "pit", "<vm>", "the 8254 PIT's counters and port 0x61", cmd_pit },
+	{ "rtc", "<vm>", "the guest's CMOS clock and registers A-D", cmd_rtc },
 	{ "vmcb", "<vm> [vcpu]", "the VMCB, control and save areas, decoded", cmd_vmcb },
 	{ "exits", "<vm> [vcpu] [reset]", "exits per reason: count, cycles, bar; reset zeroes", cmd_exits },
 	{ "trace", "<vm> [vcpu] [n]", "flight recorder: the last n exits (max 32)", cmd_trace },

@@ -6,10 +6,12 @@
  * vCPU, and that core's idle loop is told to run it (an IPI wakes it).
  * Reset rebuilds the same VM in place. */
 #include "kernel/vm/vms.h"
+#include "drivers/cmos.h"
 #include "drivers/lapic.h"
 #include "drivers/tsc.h"
 #include "drivers/virt/debugexit.h"
 #include "kernel/cpu.h"
+#include "kernel/lib/date.h"
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/lib.h"
 #include "kernel/log.h"
@@ -21,6 +23,7 @@
 #include "mm/memory.h"
 #include "svm/gmem.h"
 #include "svm/apic.h"
+#include "svm/platform.h"
 #include "svm/vm.h"
 #include "svm/vmctl.h"
 
@@ -149,14 +152,17 @@ static void com1_tx(void *ctx, uint8_t c)
 	outring_write(&vm->con, &c, 1);
 }
 
-/* The guest's platform on its bus: COM1 and the debug-exit port; the
- * console drains COM1's ring. NULL on success, else why not. */
+/* The guest's platform on its bus: COM1, the debug-exit port and the rest
+ * of a PC (svm/platform.c); the console drains COM1's ring. NULL on
+ * success, else why not. */
 static const char *setup_devices(struct vm *vm, char *err, size_t errlen)
 {
-	bus_init(&vm->bus, &(struct bus_hooks){ .unassigned = unassigned, .ctx = vm });
+	bus_init(&vm->bus, &(struct bus_hooks){ .unassigned = unassigned, .irq = platform_irq,
+						.ctx = vm });
 	vuart_init(&vm->uart, &vm->bus, COM1_IRQ, com1_tx, vm);
 	if (vuart_attach(&vm->uart, &vm->bus, COM1_PORT, err, errlen) ||
-	    debugexit_attach(&vm->bus, DEBUG_EXIT_PORT, err, errlen))
+	    debugexit_attach(&vm->bus, DEBUG_EXIT_PORT, err, errlen) ||
+	    platform_init(vm, err, errlen))
 		return err;
 	if (!log_attach(&vm->con_src, &vm->con, vm->name))
 		return "no room on the console for its output";
@@ -392,6 +398,22 @@ static void create(const struct boot_info *bi, uint32_t index)
 	}
 }
 
+/* The guests' RTCs start from the host's CMOS clock (UTC), read once. */
+static void read_wall_clock(void)
+{
+	int64_t t = cmos_read_unix_time();
+	struct date d;
+
+	platform_set_wall_clock(t, rdtsc());
+	if (t < 0) {
+		log_info("host clock: unreadable (CMOS RTC); guests' clocks start at 2000-01-01");
+		return;
+	}
+	date_from_unix(t, &d);
+	log_info("host clock: %04ld-%02u-%02u %02u:%02u:%02u UTC (CMOS RTC)", (long)d.year, d.month,
+		 d.day, d.hour, d.min, d.sec);
+}
+
 void vms_start(const struct boot_info *bi, bool reserve_cpu0, bool smt_share)
 {
 	bool bad[BOOT_MAX_MODULES] = { false };
@@ -399,6 +421,7 @@ void vms_start(const struct boot_info *bi, bool reserve_cpu0, bool smt_share)
 	cpu0_reserved = reserve_cpu0;
 	smt_shared = smt_share;
 	boot = bi;
+	read_wall_clock();
 
 	/* Every line first: extra modules (for=) may come before their VM. */
 	for (uint32_t i = 0; i < bi->nr_modules; i++) {
@@ -528,6 +551,7 @@ const char *vms_reset(struct vm *vm, const char *cause)
 		vcpu_reset(&vm->vcpu[i], &start);
 	}
 	vuart_reset(&vm->uart);
+	platform_reset(vm);
 	vm->resets++;
 	log_info("vm %s: reset %s (RAM zeroed, image reloaded, entry %#lx)", vm->name, cause,
 		 start.rip);

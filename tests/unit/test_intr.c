@@ -131,6 +131,23 @@ static void test_low_vectors_never_injected(void **state)
 /* Every combination: at most one event, and only when its rules allow;
  * whatever is pending and not injected has a way back (a window or an
  * early exit), so nothing pending is ever forgotten. */
+/* An ExtINT is an interrupt like any other for the plan: injected with IF
+ * set (its vector is the PIC's, filled in by the caller), a window without. */
+static void test_extint_like_an_irq(void **state)
+{
+	struct intr_plan p = plan(false, true, false, false, false, INTR_EXTINT);
+
+	(void)state;
+	assert_int_equal(p.inject, INTR_IRQ);
+	assert_false(p.irq_window);
+	p = plan(false, false, false, false, false, INTR_EXTINT);
+	assert_int_equal(p.inject, INTR_NOTHING);
+	assert_true(p.irq_window);
+	p = plan(false, true, false, true, false, INTR_EXTINT);	/* the NMI first */
+	assert_int_equal(p.inject, INTR_NMI);
+	assert_true(p.irq_window);
+}
+
 static void test_all_combinations(void **state)
 {
 	static const int irqs[] = { -1, 0, 15, 16, 0x20, 0xff };
@@ -178,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_nmi_behind_event_exits_soon),
 		cmocka_unit_test(test_nmi_in_shadow_exits_soon),
 		cmocka_unit_test(test_low_vectors_never_injected),
+		cmocka_unit_test(test_extint_like_an_irq),
 		cmocka_unit_test(test_all_combinations),
 	};
 

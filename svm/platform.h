@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The VM's PC platform put to work: the device models of drivers/virt/
+ * (I/O APIC, 8259A pair, 8254 PIT, CMOS RTC, ACPI PM block, system control
+ * ports) wired together as on a PC. ISA lines from the bus go to both
+ * interrupt controllers (IRQ0 to I/O APIC pin 2, the rest to the pin of the
+ * same number); the I/O APIC's messages go to the vLAPICs; the PICs' output
+ * is the boot vCPU's LINT0; a level-triggered EOI goes back to the I/O APIC.
+ * The PIT's and the RTC's timers are kept by the boot vCPU: its run loop
+ * fires them when due and arms its core's timer for them while it sleeps.
+ * docs/devices.md describes the machine for guests. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+struct vlapic_msg;
+
+/* The platform's wall clock at boot, for the RTCs (Unix seconds; the
+ * host's CMOS clock, read once). */
+void platform_set_wall_clock(int64_t unix_time, uint64_t tsc);
+
+/* Builds the devices on the VM's bus (after bus_init and the VM's RAM
+ * size are known). Returns 0, or -1 with a sentence in err. */
+int platform_init(struct vm *vm, char *err, size_t errlen);
+
+/* A VM reset: every device back to its reset state (the RTC's time and
+ * CMOS RAM survive, as battery-backed ones do). */
+void platform_reset(struct vm *vm);
+
+/* The bus's interrupt-line hook (ctx = the vm). */
+void platform_irq(void *ctx, unsigned line, bool level);
+
+/* The boot vCPU before an entry (before apic_update): fire the device
+ * timers that are due and follow the PICs' output on LINT0. svm/apic.c
+ * arms the core's timer for vm->dev_deadline, takes the PIC's vector for
+ * an ExtINT (vpic_intack) and sends EOIs to the I/O APIC (vioapic_eoi). */
+void platform_update(struct vcpu *v);
