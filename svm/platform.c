@@ -157,8 +157,9 @@ void platform_update(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	bool pic = __atomic_load_n(&vm->pic_int, __ATOMIC_ACQUIRE);
+	uint64_t dl = __atomic_load_n(&vm->dev_deadline, __ATOMIC_ACQUIRE);
 
-	if (__builtin_expect(__atomic_load_n(&vm->dev_deadline, __ATOMIC_ACQUIRE) <= rdtsc(), 0)) {
+	if (__builtin_expect(dl != UINT64_MAX, 0) && dl <= rdtsc()) {
 		uint64_t now = rdtsc();
 
 		vpit_advance(&vm->pit, now);
