@@ -12,10 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "svm/vm.h"
 
-struct vm;
-struct vcpu;
-struct vlapic_msg;
 
 /* The platform's wall clock at boot, for the RTCs (Unix seconds; the
  * host's CMOS clock, read once). */
@@ -37,3 +35,13 @@ void platform_irq(void *ctx, unsigned line, bool level);
  * arms the core's timer for vm->dev_deadline, takes the PIC's vector for
  * an ExtINT (vpic_intack) and sends EOIs to the I/O APIC (vioapic_eoi). */
 void platform_update(struct vcpu *v);
+
+/* Is there anything for platform_update? Two loads on every entry of the
+ * boot vCPU: a device timer armed, or the PICs' output not yet on LINT0. */
+static inline bool platform_pending(const struct vcpu *v)
+{
+	const struct vm *vm = v->vm;
+
+	return __atomic_load_n(&vm->dev_deadline, __ATOMIC_RELAXED) != UINT64_MAX ||
+	       __atomic_load_n(&vm->pic_int, __ATOMIC_RELAXED) != v->lapic.lint_in[0];
+}

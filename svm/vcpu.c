@@ -212,7 +212,7 @@ static void vcpu_run(struct vcpu *v)
 		 * core (svm/apic.c notify); the store is ordered before
 		 * apic_update's reads of what senders stored. */
 		__atomic_store_n(&v->where, VCPU_KICKABLE, __ATOMIC_SEQ_CST);	/* XCHG: a full barrier */
-		if (v->index == 0)	/* the PIT, the RTC and LINT0 are the boot vCPU's */
+		if (v->index == 0 && platform_pending(v))	/* the PIT, the RTC, LINT0 */
 			platform_update(v);
 		apic_update(v);
 		if (__builtin_expect(v->request || v->halted || v->waiting, 0)) {

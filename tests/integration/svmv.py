@@ -134,7 +134,7 @@ def qemu(iso, timeout=60, **kw):
 BOCHSRC = """display_library: rfb, options="timeout=0"
 romimage: file={rom}{rom_addr}
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
-cpu: model=ryzen, count={cpus}, ips=4000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+cpu: model=ryzen, count={cpus}, ips={ips}, reset_on_triple_fault=0, ignore_bad_msrs=1
 memory: guest={mem}, host={mem}
 pci: enabled=1, chipset=i440fx
 ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
@@ -157,12 +157,17 @@ class BochsDidNotStart(RuntimeError):
         super().__init__("Bochs did not start: " + ("\n".join(tail) or "(no stderr)"))
 
 
-def _bochs_files(iso, cpus, mem, com1):
+# Bochs's emulated instructions per emulated second (clock sync=none: its
+# time runs with the instructions it executes, not with the wall clock).
+BOCHS_IPS = 4000000
+
+
+def _bochs_files(iso, cpus, mem, com1, ips=BOCHS_IPS):
     tmp = tempfile.mkdtemp(dir=BUILD, prefix="bochs-")
     rc = os.path.join(tmp, "bochsrc")
     with open(rc, "w") as f:
         f.write(BOCHSRC.format(rom="/usr/share/bochs/BIOS-bochs-latest", rom_addr="",
-                               cpus=cpus, mem=mem, iso=iso, serial=com1,
+                               cpus=cpus, mem=mem, iso=iso, serial=com1, ips=ips,
                                log=os.path.join(tmp, "bochs.log")))
     with open(os.path.join(tmp, "cont.rc"), "w") as f:
         f.write("c\n")
@@ -170,15 +175,17 @@ def _bochs_files(iso, cpus, mem, com1):
 
 
 @contextlib.contextmanager
-def bochs_session(iso, cpus=1, mem=256, timeout=120):
+def bochs_session(iso, cpus=1, mem=256, timeout=120, ips=BOCHS_IPS):
     """Boots iso in Bochs with COM1 on a TCP socket (Bochs listens and waits
-    for us before it starts) and yields a pexpect child on that socket."""
+    for us before it starts) and yields a pexpect child on that socket.
+    ips: emulated instructions per emulated second (a guest measuring
+    interrupt rates of kHz wants more than the default's 4 MHz TSC)."""
     import socket
     from pexpect import fdpexpect
     with socket.socket() as s:                  # a free port
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    tmp, rc = _bochs_files(iso, cpus, mem, f"localhost:{port}")
+    tmp, rc = _bochs_files(iso, cpus, mem, f"localhost:{port}", ips)
     with open(rc) as f:
         text = f.read().replace("mode=file, dev=localhost", "mode=socket-server, dev=localhost")
     with open(rc, "w") as f:
@@ -214,7 +221,8 @@ def bochs_session(iso, cpus=1, mem=256, timeout=120):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def bochs(iso, cpus=1, mem=256, timeout=180, rom="/usr/share/bochs/BIOS-bochs-latest"):
+def bochs(iso, cpus=1, mem=256, timeout=180, rom="/usr/share/bochs/BIOS-bochs-latest",
+          ips=BOCHS_IPS):
     """Boots iso in Bochs (model ryzen) and waits for it to end. Bochs always
     exits with status 1: the serial file is what counts."""
     tmp = tempfile.mkdtemp(dir=BUILD, prefix="bochs-")
@@ -223,7 +231,7 @@ def bochs(iso, cpus=1, mem=256, timeout=180, rom="/usr/share/bochs/BIOS-bochs-la
     cont = os.path.join(tmp, "cont.rc")
     with open(rc, "w") as f:
         f.write(BOCHSRC.format(rom=rom, rom_addr="",
-                               cpus=cpus, mem=mem, iso=iso, serial=serial,
+                               cpus=cpus, mem=mem, iso=iso, serial=serial, ips=ips,
                                log=os.path.join(tmp, "bochs.log")))
     with open(cont, "w") as f:
         f.write("c\n")
