@@ -100,6 +100,15 @@ static void pic_output(void *ctx, bool level)
 		apic_kick(&vm->vcpu[0]);
 }
 
+const char *platform_line_name(unsigned line)
+{
+	static const char *const names[BUS_IRQ_LINES] = {
+		[PIT_IRQ] = "pit", [VUART_COM1_IRQ] = "com1", [RTC_IRQ] = "rtc",
+	};
+
+	return line < BUS_IRQ_LINES ? names[line] : NULL;
+}
+
 void platform_irq(void *ctx, unsigned line, bool level)
 {
 	struct vm *vm = ctx;

@@ -27,6 +27,9 @@ int platform_init(struct vm *vm, char *err, size_t errlen);
  * CMOS RAM survive, as battery-backed ones do). */
 void platform_reset(struct vm *vm);
 
+/* The device on ISA line `line` ("pit", "com1", "rtc"), or NULL. */
+const char *platform_line_name(unsigned line);
+
 /* The bus's interrupt-line hook (ctx = the vm). */
 void platform_irq(void *ctx, unsigned line, bool level);
 

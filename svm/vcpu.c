@@ -150,6 +150,8 @@ static int requests_and_hlt(struct vcpu *v)
 		return -1;
 	}
 	if (v->waiting) {	/* for a STARTUP IPI or HC_VCPU_START (or the VM's end) */
+		if (v->index == 0)	/* the PIT and the RTC keep time meanwhile */
+			timer_guest_deadline(__atomic_load_n(&v->vm->dev_deadline, __ATOMIC_ACQUIRE));
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 		return 1;
 	}

@@ -21,6 +21,7 @@
 #include "svm/gwalk.h"
 #include "svm/svm.h"
 #include "svm/apic.h"
+#include "svm/platform.h"
 #include "svm/vm.h"
 #include "svm/trace.h"
 #include "svm/vmctl.h"
@@ -448,8 +449,13 @@ static void cmd_irqs(const char *cmd, const struct mon_args *a)
 	print("\n");
 	if (!rows)
 		print("  (no interrupts injected into %s yet)\n", vm->name);
-	print("  device lines (rising edges): IRQ0 pit %u, IRQ4 com1 %u, IRQ8 rtc %u\n",
-	      vm->bus.irq_raised[0], vm->bus.irq_raised[4], vm->bus.irq_raised[8]);
+	print("  device lines (rising edges):");
+	for (unsigned line = 0, n = 0; line < BUS_IRQ_LINES; line++)
+		if (platform_line_name(line) || vm->bus.irq_raised[line])
+			print("%s IRQ%u %s %u", n++ ? "," : "", line,
+			      platform_line_name(line) ? platform_line_name(line) : "?",
+			      vm->bus.irq_raised[line]);
+	print("\n");
 }
 
 /* ioapic <vm>: the redirection table decoded, with each pin's level. */
