@@ -207,12 +207,13 @@ SRCS_vpit    := drivers/virt/vpit.c drivers/virt/bus.c kernel/lib/fmt.c
 SRCS_vrtc    := drivers/virt/vrtc.c kernel/lib/date.c drivers/virt/bus.c kernel/lib/fmt.c
 SRCS_vpmtimer := drivers/virt/vpmtimer.c drivers/virt/bus.c kernel/lib/fmt.c
 SRCS_vsysctl := drivers/virt/vsysctl.c drivers/virt/bus.c kernel/lib/fmt.c
+SRCS_bzimage := kernel/vm/bzimage.c kernel/vm/loader.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
 	gwalk vmopts loader bus vuart outring cpuid msr intr emulate vlapic vioapic vpic vpit vrtc \
-	vpmtimer vsysctl
+	vpmtimer vsysctl bzimage
 FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring \
-	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl
+	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl bzimage
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 
