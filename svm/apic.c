@@ -19,9 +19,30 @@ uint64_t apic_now(const struct vcpu *v)
 	return rdtsc() + v->vmcb->control.tsc_offset;
 }
 
+/* The boot processor's local APIC as PC firmware leaves it: virtual wire
+ * mode (MP Specification 1.4, 3.6.2.2), software-enabled with LINT0 as
+ * ExtINT for the PICs and LINT1 as NMI, so that a kernel that only uses
+ * the PICs gets their interrupts. */
+static void virtual_wire(struct vcpu *v)
+{
+	static const struct { uint32_t reg, val; } regs[] = {
+		{ APIC_SVR, APIC_SVR_ENABLE | 0xff },
+		{ APIC_LVT_LINT0, VLAPIC_DM_EXTINT << APIC_DM_SHIFT },
+		{ APIC_LVT_LINT1, VLAPIC_DM_NMI << APIC_DM_SHIFT },
+	};
+
+	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		uint64_t val = regs[i].val;
+
+		vlapic_mmio(&v->lapic, regs[i].reg, 4, true, &val, 0, NULL);
+	}
+}
+
 void apic_vcpu_init(struct vcpu *v)
 {
 	vlapic_init(&v->lapic, v->index, v->index == 0, tsc_khz(), true);
+	if (v->index == 0)
+		virtual_wire(v);
 	v->msr.apic_base = vlapic_base(&v->lapic);
 	v->nmi_pending = v->nmi_masked = v->nmi_iret_step = false;
 	memset(v->irq_injected, 0, sizeof(v->irq_injected));
