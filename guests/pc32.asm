@@ -87,8 +87,34 @@ CAL_TRIES  equ 5
 	test al, al
 %endmacro
 
+; The boot processor's local APIC as firmware leaves it (MP Specification
+; 1.4, virtual wire mode): software-enabled, LINT0 unmasked ExtINT, LINT1
+; unmasked NMI; values read at entry.
+virtual_wire_case:
+	mov eax, [vw_lint0]
+	and eax, LVT_MASKED | 0x700
+	cmp eax, 0x700
+	jne .done
+	mov eax, [vw_lint1]
+	and eax, LVT_MASKED | 0x700
+	cmp eax, 0x400
+	jne .done
+	mov eax, [vw_svr]
+	and eax, 0x100
+	cmp eax, 0x100
+.done:
+	GOT [vw_lint0]
+	REPORT "pc: vcpu0's local APIC starts in virtual wire mode (SVR enabled, LINT0 ExtINT, LINT1 NMI)"
+	ret
+
 main:
 	call apic_guest_init
+	mov eax, [APIC + APIC_LVT_LINT0] ; as the machine left them, before
+	mov [vw_lint0], eax             ; apic_setup masks LINT0
+	mov eax, [APIC + 0x360]         ; LVT LINT1
+	mov [vw_lint1], eax
+	mov eax, [APIC + APIC_SVR]
+	mov [vw_svr], eax
 %ifdef BARE_TSC_KHZ
 	mov dword [tsc_khz], BARE_TSC_KHZ
 	mov dword [tsc_per_ms], BARE_TSC_KHZ
@@ -104,6 +130,7 @@ main:
 .bare:
 	SAY "pc32: not under svmvisor"
 .go:
+	call virtual_wire_case
 	call pic_cases
 	call pit_cases
 	call pit2_cases
@@ -1587,6 +1614,9 @@ rw_seen:        dd 0
 rw_n:           dd 0
 rw_long:        dd 0
 rw_gap:         dd 0
+vw_lint0:       dd 0
+vw_lint1:       dd 0
+vw_svr:         dd 0
 rw_have:        dd 0
 rw_prev:        dd 0
 rw_limit:       dd 0

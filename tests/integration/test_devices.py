@@ -33,6 +33,7 @@ EMULATORS = ["qemu", "bochs"]
 PROMPT = "svmvisor> "
 
 PC_CASES = [
+    "pc: vcpu0's local APIC starts in virtual wire mode (SVR enabled, LINT0 ExtINT, LINT1 NMI)",
     "pc: PIC IMR reads back (master 0xA5, slave 0x5A) after ICW1-ICW4 (0x11, 0x20/0x28, 4/2, 1)",
     "pc: PIC ISR reads 0 through OCW3 (0x0B) with nothing in service",
     "pc: PIC IRR bit 0 (OCW3 0x0A) set by a PIT terminal count with IRQ0 masked",
