@@ -4,6 +4,7 @@
  * ch.16. The choices the manuals leave open are listed in vlapic.h. */
 #include "drivers/virt/vlapic.h"
 #include "kernel/lib/lib.h"
+#include "kernel/lib/muldiv.h"
 
 /* Published fields: stored by the owner, loaded by anyone. Relaxed is
  * enough: routing reads a snapshot that may be stale by the time the
@@ -128,34 +129,14 @@ static uint64_t timer_divisor(const struct vlapic *l)
 	return v == 7 ? 1 : 2u << v;
 }
 
-/* a * b / c rounded up, saturating; b * c must fit in 64 bits (callers
- * pass the bus rate and a TSC rate clamped at init). Avoids 128-bit
- * division, which the freestanding build has no helper for. */
-static uint64_t muldiv_up(uint64_t a, uint64_t b, uint64_t c)
-{
-	uint64_t q = a / c, r = a % c, hi, lo;
-
-	if (q && b > UINT64_MAX / q)
-		return UINT64_MAX;
-	hi = q * b;
-	lo = (r * b + c - 1) / c;
-	return hi > UINT64_MAX - lo ? UINT64_MAX : hi + lo;
-}
-
 static uint64_t cycles_to_tsc(const struct vlapic *l, uint64_t cycles)
 {
-	return muldiv_up(cycles, l->tsc_khz, VLAPIC_BUS_KHZ);
+	return muldiv64_up(cycles, l->tsc_khz, VLAPIC_BUS_KHZ);
 }
 
 static uint64_t tsc_to_cycles(const struct vlapic *l, uint64_t ticks)
 {
-	return muldiv_up(ticks, VLAPIC_BUS_KHZ, l->tsc_khz);
-}
-
-static uint64_t add_sat(uint64_t a, uint64_t b)
-{
-	/* NO_DEADLINE doubles as "never", so a deadline past 2^64 is never */
-	return a > NO_DEADLINE - b ? NO_DEADLINE : a + b;
+	return muldiv64_up(ticks, VLAPIC_BUS_KHZ, l->tsc_khz);
 }
 
 /* TSC ticks of one period: init * divisor bus cycles, at least 1 tick, and
@@ -166,7 +147,7 @@ static uint64_t timer_period(const struct vlapic *l, bool periodic)
 	uint64_t p = cycles_to_tsc(l, (uint64_t)l->timer_init * timer_divisor(l));
 
 	if (periodic)
-		p = MAX(p, muldiv_up(VLAPIC_MIN_PERIOD_NS, l->tsc_khz, 1000000));
+		p = MAX(p, muldiv64_up(VLAPIC_MIN_PERIOD_NS, l->tsc_khz, 1000000));
 	return MAX(p, 1);
 }
 
@@ -552,7 +533,7 @@ static void write_tmict(struct vlapic *l, uint32_t v, uint64_t now, struct vlapi
 		return;
 	}
 	l->period = timer_period(l, mode == VLAPIC_TIMER_PERIODIC);
-	l->deadline = add_sat(now, mode == VLAPIC_TIMER_PERIODIC ? l->period
+	l->deadline = add_sat64(now, mode == VLAPIC_TIMER_PERIODIC ? l->period
 						: timer_period(l, false));
 }
 
@@ -571,7 +552,7 @@ static void write_tdcr(struct vlapic *l, uint32_t v, uint64_t now, struct vlapic
 	l->period = timer_period(l, mode == VLAPIC_TIMER_PERIODIC);
 	if (now >= l->deadline)
 		return;
-	l->deadline = add_sat(now, MAX(cycles_to_tsc(l, (uint64_t)cur * timer_divisor(l)), 1));
+	l->deadline = add_sat64(now, MAX(cycles_to_tsc(l, (uint64_t)cur * timer_divisor(l)), 1));
 }
 
 /* ---- register file ---- */

@@ -7,49 +7,21 @@
  * data sheet's load CLK. */
 #include "drivers/virt/vpit.h"
 #include "kernel/lib/lib.h"
+#include "kernel/lib/muldiv.h"
 
 #define NONE     UINT64_MAX
 #define NS_PER_S 1000000000ull
 
-/* floor(a * b / c) and its ceiling, saturating at UINT64_MAX, without
- * 128-bit division: every caller keeps b * c below 2^63, so r * b fits. */
-static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c)
-{
-	uint64_t q = a / c, r = a % c, hi, lo;
-
-	if (q && b > UINT64_MAX / q)
-		return UINT64_MAX;
-	hi = q * b;
-	lo = r * b / c;
-	return hi > UINT64_MAX - lo ? UINT64_MAX : hi + lo;
-}
-
-static uint64_t muldiv_up(uint64_t a, uint64_t b, uint64_t c)
-{
-	uint64_t q = a / c, r = a % c, hi, lo;
-
-	if (q && b > UINT64_MAX / q)
-		return UINT64_MAX;
-	hi = q * b;
-	lo = (r * b + c - 1) / c;
-	return hi > UINT64_MAX - lo ? UINT64_MAX : hi + lo;
-}
-
-static uint64_t add_sat(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 /* PIT clocks in dt TSC ticks (floor): tsc_khz * 1000 * VPIT_HZ < 2^63. */
 static uint64_t clocks(const struct vpit *p, uint64_t dt)
 {
-	return muldiv(dt, VPIT_HZ, p->tsc_khz * 1000);
+	return muldiv64(dt, VPIT_HZ, p->tsc_khz * 1000);
 }
 
 /* The fewest TSC ticks holding k clocks: the least dt with clocks(dt) >= k. */
 static uint64_t clock_tsc(const struct vpit *p, uint64_t k)
 {
-	return muldiv_up(k, p->tsc_khz * 1000, VPIT_HZ);
+	return muldiv64_up(k, p->tsc_khz * 1000, VPIT_HZ);
 }
 
 /* ---- one counter: format and value ---- */
@@ -189,7 +161,7 @@ static void ch_plan_switch(struct vpit_channel *c, uint64_t e)
 
 static uint64_t ch_switch_tsc(const struct vpit *p, const struct vpit_channel *c)
 {
-	return add_sat(c->t0, clock_tsc(p, c->switch_e - c->base));
+	return add_sat64(c->t0, clock_tsc(p, c->switch_e - c->base));
 }
 
 /* The planned load: a new run from run clock switch_e on. t0 stays and
@@ -256,7 +228,7 @@ static uint64_t ch_next_rise(const struct vpit *p, const struct vpit_channel *c,
 	}
 	if (e >= k)
 		return NONE;
-	t = add_sat(c->t0, clock_tsc(p, k - c->base));
+	t = add_sat64(c->t0, clock_tsc(p, k - c->base));
 	return t > after ? t : NONE;	/* not otherwise: only past 2^64 clocks */
 }
 
@@ -429,7 +401,7 @@ static void irq_deliver(struct vpit *p, uint64_t now)
 		bus_irq_set(p->bus, p->irq, false);
 	}
 	p->irqs++;
-	p->irq_floor = add_sat(p->next_irq, p->min_tsc);
+	p->irq_floor = add_sat64(p->next_irq, p->min_tsc);
 	p->irq_edge = NONE;
 	irq_rearm(p, now);
 }
@@ -461,7 +433,7 @@ static uint8_t port61_read(struct vpit *p, uint64_t now)
 {
 	/* toggles = ns / 15085 = dt * 10^6 / (tsc_khz * 15085), reduced by 5 */
 	uint64_t dt = now > p->epoch ? now - p->epoch : 0;
-	uint64_t toggles = muldiv(dt, 1000000 / 5, p->tsc_khz * (VPIT_REFRESH_NS / 5));
+	uint64_t toggles = muldiv64(dt, 1000000 / 5, p->tsc_khz * (VPIT_REFRESH_NS / 5));
 
 	_Static_assert(VPIT_REFRESH_NS % 5 == 0, "the reduction above");
 	ch_sync(p, &p->ch[2], now);
@@ -533,7 +505,7 @@ void vpit_init(struct vpit *p, struct bus *bus, unsigned irq, uint64_t tsc_khz, 
 	p->bus = bus;
 	p->irq = irq;
 	p->tsc_khz = tsc_khz ? MIN(tsc_khz, VPIT_TSC_KHZ_MAX) : 1000000;
-	p->min_tsc = muldiv_up(VPIT_MIN_PERIOD_NS, p->tsc_khz, 1000000);
+	p->min_tsc = muldiv64_up(VPIT_MIN_PERIOD_NS, p->tsc_khz, 1000000);
 	reset_locked(p, now);	/* nobody else sees p yet */
 }
 
@@ -581,7 +553,7 @@ static uint64_t irq_period_ns(const struct vpit_channel *c)
 
 	if (!c->loaded || (c->mode != PIT_MODE_RATE && c->mode != PIT_MODE_SQUARE))
 		return 0;
-	ns = muldiv(ch_period(c), NS_PER_S, VPIT_HZ);
+	ns = muldiv64(ch_period(c), NS_PER_S, VPIT_HZ);
 	if (ns && ns < VPIT_MIN_PERIOD_NS)
 		ns *= (VPIT_MIN_PERIOD_NS + ns - 1) / ns;
 	return ns;

@@ -13,6 +13,7 @@
  * products stay below 2^58 and no 128-bit division is needed. */
 #include "drivers/virt/vrtc.h"
 #include "kernel/lib/lib.h"
+#include "kernel/lib/muldiv.h"
 
 #define NO_DEADLINE     UINT64_MAX
 #define NO_ALARM        INT64_MAX
@@ -350,11 +351,6 @@ static void irq_update(struct vrtc *r)
 		bus_irq_set(r->bus, r->irq, level);
 }
 
-static uint64_t add_sat(uint64_t a, uint64_t b)
-{
-	return a > NO_DEADLINE - b ? NO_DEADLINE : a + b;
-}
-
 /* The next event after `last` that would raise IRQ8: an enabled kind whose
  * flag is clear (a set one holds the line high already). */
 static void deadline_update(struct vrtc *r)
@@ -371,14 +367,14 @@ static void deadline_update(struct vrtc *r)
 		if ((b & RTC_B_PIE) && per && !(c & RTC_C_PF)) {
 			unsigned next = (sub_ticks(r, p.sub) / per + 1) * per;	/* <= 32768 */
 
-			dl = add_sat(r->last, tick_tsc(r, next) - p.sub);
+			dl = add_sat64(r->last, tick_tsc(r, next) - p.sub);
 		}
 		if (!(b & RTC_B_SET) && (b & RTC_B_UIE) && !(c & RTC_C_UF))
-			dl = MIN(dl, add_sat(r->last, to_update));
+			dl = MIN(dl, add_sat64(r->last, to_update));
 		if (!(b & RTC_B_SET) && (b & RTC_B_AIE) && !(c & RTC_C_AF)) {
 			s = alarm_next(r, p.sec + 1);	/* at most two days on */
 			if (s != NO_ALARM)
-				dl = MIN(dl, add_sat(r->last, to_update +
+				dl = MIN(dl, add_sat64(r->last, to_update +
 						     (uint64_t)(s - p.sec - 1) * r->tsc_hz));
 		}
 	}
