@@ -241,6 +241,8 @@ xsave_cases:
 	call report_skip
 	mov esi, case_size_grows
 	call report_skip
+	mov esi, case_size_paging
+	call report_skip
 	jmp .gp_cases
 .avx:
 	mov eax, 7                      ; x87 | SSE | AVX
@@ -250,6 +252,7 @@ xsave_cases:
 	mov eax, 0xd
 	xor ecx, ecx
 	cpuid
+	mov [size_7], ebx
 	mov [got_lo], ebx
 	mov eax, [size_3]
 	mov [got_hi], eax
@@ -262,6 +265,21 @@ xsave_cases:
 	cmp eax, eax                    ; ZF set
 .grown:
 	mov esi, case_size_grows
+	call report_got
+
+	; The same with paging on. Without NRIP save (QEMU) the hypervisor
+	; completes a CPUID that exits with paging on in its slow path, after
+	; it has put its own XCR0 back: the size must still be XCR0 = 7's.
+	call paging_on
+	mov eax, 0xd
+	xor ecx, ecx
+	cpuid
+	call paging_off
+	mov [got_lo], ebx
+	mov eax, [size_7]
+	mov [got_hi], eax
+	cmp ebx, eax
+	mov esi, case_size_paging
 	call report_got
 .back_to_3:
 	mov eax, 3
@@ -473,11 +491,43 @@ l1_ecx:    dd 0
 l1_edx:    dd 0
 xcr0_ok:   dd 0
 size_3:    dd 0
+size_7:    dd 0
 want:      dd 0
+
+; Paging on and off: 4 MiB pages (CR4.PSE) identity-mapping the first
+; 16 MiB, all the VM's RAM.
+paging_on:
+	push eax
+	mov eax, cr4
+	or eax, 1 << 4                  ; PSE
+	mov cr4, eax
+	mov eax, page_dir
+	mov cr3, eax
+	mov eax, cr0
+	or eax, 1 << 31                 ; PG
+	mov cr0, eax
+	pop eax
+	ret
+
+paging_off:
+	push eax
+	mov eax, cr0
+	and eax, ~(1 << 31)
+	mov cr0, eax
+	mov eax, cr4
+	and eax, ~(1 << 4)
+	mov cr4, eax
+	pop eax
+	ret
+
+align 4096
+page_dir:
+	dd 0x00000083, 0x00400083, 0x00800083, 0x00c00083	; present, writable, 4 MiB
+	times 1020 dd 0
 
 xsave_case_list:
 	dd case_xsetbv_ud, case_osxsave_set, case_xcr0_start, case_xcr0_3, case_xcr0_7
-	dd case_size_grows, case_xcr0_0, case_xcr0_5, case_xcr0_pkru, case_xcr_1
+	dd case_size_grows, case_size_paging, case_xcr0_0, case_xcr0_5, case_xcr0_pkru, case_xcr_1
 	dd case_xcr0_absent, case_osxsave_off, 0
 
 msg_hello: db "cpumodel32: the virtual CPU model", 13, 10, 0
@@ -504,6 +554,7 @@ case_xcr0_start:  db "xgetbv: XCR0 is 1 at the start", 0
 case_xcr0_3:      db "xsetbv: XCR0 = 3 (x87, SSE) reads back", 0
 case_xcr0_7:      db "xsetbv: XCR0 = 7 (x87, SSE, AVX) reads back", 0
 case_size_grows:  db "cpuid: leaf 0xD.0 EBX grows from XCR0 = 3 to 7", 0
+case_size_paging: db "cpuid: leaf 0xD.0 EBX at XCR0 = 7 the same with paging on", 0
 case_xcr0_0:      db "xsetbv: XCR0 = 0 raises #GP, XCR0 kept", 0
 case_xcr0_5:      db "xsetbv: XCR0 = 5 (AVX without SSE) raises #GP, XCR0 kept", 0
 case_xcr0_pkru:   db "xsetbv: XCR0 bit 9 (PKRU) raises #GP, XCR0 kept", 0

@@ -20,7 +20,7 @@
 
 static void handle_cpuid(struct vcpu *v)
 {
-	exit_cpuid(v);
+	exit_cpuid(v, false);	/* v->xcr0: the guest's, saved at the exit */
 	gmem_skip(v, "\x0f\xa2");
 }
 

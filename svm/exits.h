@@ -20,17 +20,19 @@ extern const exit_handler exit_handlers[NR_EXIT_STATS];
 void exit_dispatch_other(struct vcpu *v);
 
 /* CPUID as the guest sees it (svm/cpuid.c, docs/cpu.md). Inline: the fast
- * path completes CPUID exits without leaving the GIF = 0 window. */
-static inline void exit_cpuid(struct vcpu *v)
+ * path completes CPUID exits without leaving the GIF = 0 window. Leaf 0xD's
+ * sizes follow the guest's XCR0: in the fast path (xcr0_live) the CPU's
+ * XCR0 is still the guest's, and may be newer than v->xcr0 (QEMU runs
+ * XSETBV without an exit); after the world switch the host's is back and
+ * v->xcr0 holds the guest's. */
+static inline void exit_cpuid(struct vcpu *v, bool xcr0_live)
 {
 	struct vmcb_save *s = &v->vmcb->save;
 	uint32_t leaf = (uint32_t)s->rax;
 	struct cpuid_regs4 r;
 
-	/* Leaf 0xD sizes follow XCR0, which is the guest's right now (and may
-	 * be newer than v->xcr0: QEMU runs XSETBV without an exit). */
 	cpuid_lookup(&v->cpuid, leaf, (uint32_t)v->regs.rcx, s->cr4,
-		     leaf == 0xd && svm_host_xsave ? xgetbv(0) : v->xcr0, &r);
+		     leaf == 0xd && xcr0_live && svm_host_xsave ? xgetbv(0) : v->xcr0, &r);
 	s->rax = r.eax;
 	v->regs.rbx = r.ebx;
 	v->regs.rcx = r.ecx;

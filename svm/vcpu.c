@@ -97,7 +97,7 @@ bool vcpu_fast_exit(struct vcpu *v)
 	if (code == VMEXIT_CPUID) {
 		if (!gmem_skip_quick(v, "\x0f\xa2", 2))
 			return false;
-		exit_cpuid(v);
+		exit_cpuid(v, true);
 	} else if (code != VMEXIT_MSR || !fast_x2apic_eoi(v, now)) {
 		return false;
 	}

@@ -115,6 +115,7 @@ CPUMODEL_OPTIONAL = [
     "xsetbv: XCR0 = 3 (x87, SSE) reads back",
     "xsetbv: XCR0 = 7 (x87, SSE, AVX) reads back",
     "cpuid: leaf 0xD.0 EBX grows from XCR0 = 3 to 7",
+    "cpuid: leaf 0xD.0 EBX at XCR0 = 7 the same with paging on",
     "xsetbv: XCR0 = 0 raises #GP, XCR0 kept",
     "xsetbv: XCR0 = 5 (AVX without SSE) raises #GP, XCR0 kept",
     "xsetbv: XCR0 bit 9 (PKRU) raises #GP, XCR0 kept",
