@@ -16,11 +16,15 @@ PYTHON  := /usr/bin/python3
 # installs what is missing as root, else prints the apt-get line; on a
 # system without dpkg it names the missing tools instead.
 BUILD_PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
-	xorriso mtools
+	xorriso mtools acpica-tools
 TEST_PACKAGES := qemu-system-x86 ovmf seabios bochs bochsbios vgabios \
 	libcmocka-dev clang libclang-rt-14-dev python3 python3-pytest python3-pexpect
-BUILD_TOOLS := gcc make ld nasm grub-mkrescue grub-file xorriso mformat
+# The Linux guest (make linux): unpacking and packing tools; the kernel and
+# busybox themselves are downloaded with apt-get, never installed.
+LINUX_PACKAGES := cpio fakeroot gzip xz-utils lz4 zstd
+BUILD_TOOLS := gcc make ld nasm grub-mkrescue grub-file xorriso mformat iasl
 TEST_TOOLS := qemu-system-x86_64 bochs clang python3
+LINUX_TOOLS := apt-get dpkg-deb cpio fakeroot gzip xz lz4 zstd
 
 # --- the hypervisor image ----------------------------------------------------
 
@@ -29,13 +33,14 @@ KERNEL_C := \
 	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c kernel/lib/x86_arch.c kernel/lib/outring.c \
 	kernel/smp.c kernel/console/monitor.c kernel/console/mon_line.c kernel/console/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c drivers/cmos.c \
-	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c mm/npt.c drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
+	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c kernel/vm/bzimage.c kernel/vm/mptable.c kernel/vm/acpitab.c kernel/vm/pvh.c mm/npt.c drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
 	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
 	drivers/virt/vpmtimer.c drivers/virt/vsysctl.c kernel/lib/date.c \
 	svm/svm.c svm/vcpu.c svm/trace.c svm/exits.c svm/hypercall.c svm/step.c svm/gmem.c svm/vmctl.c svm/asid.c svm/vmcb_check.c svm/vmcb_init.c svm/msr.c svm/cpuid.c \
 	svm/decode.c svm/gwalk.c svm/intr.c svm/apic.c svm/mmio.c svm/emulate.c svm/platform.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
-KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o)
+KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o) \
+	$(BUILD)/obj/gen/dsdt_aml.o
 
 KCFLAGS := \
 	-std=gnu11 -O2 -g \
@@ -73,11 +78,54 @@ NASMFLAGS := -f elf64 -g -F dwarf -Werror
 ELF_GUESTS := $(patsubst guests/%.asm,$(BUILD)/guests/%.elf,$(wildcard guests/mb*.asm))
 GUESTS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(filter-out guests/mb%,$(wildcard guests/*.asm))) \
 	$(ELF_GUESTS)
+# The hostile cases and their witness (guests/hostile/, docs/security.md):
+# built with the rest, booted only by tests/integration/test_hostile.py.
+HOSTILE := $(patsubst guests/hostile/%.asm,$(BUILD)/guests/hostile/%.bin,$(wildcard guests/hostile/*.asm))
 
-all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso
+all: $(BUILD)/svmvisor.elf $(BUILD)/svmvisor.iso $(HOSTILE)
+
+# --- the Linux guest: Debian's kernel and busybox (docs/linux.md) -------------
+
+# Any Debian 12 x86-64 kernel package boots the same way:
+# make linux LINUX_PACKAGE=linux-image-amd64
+LINUX_PACKAGE ?= linux-image-cloud-amd64
+LINUX := $(BUILD)/linux
+LINUX_FILES := $(LINUX)/vmlinuz $(LINUX)/initramfs.gz
+
+linux: $(LINUX_FILES) $(LINUX)/vmlinux
+
+$(LINUX)/kernel/package: guests/linux/fetch.sh | $(BUILD)/.deps-linux
+	guests/linux/fetch.sh $(LINUX_PACKAGE) $(LINUX)/kernel
+	@[ "$$(cat $@)" != "" ]
+
+$(LINUX)/vmlinuz: $(LINUX)/kernel/package
+	cp $(LINUX)/kernel/root/boot/vmlinuz-* $@
+
+# The PVH image: the bzImage's payload, decompressed.
+$(LINUX)/vmlinux: $(LINUX)/vmlinuz guests/linux/vmlinux.sh
+	guests/linux/vmlinux.sh $< $@
+
+# The tests also boot Debian's generic kernel (xz-compressed, with MP-table
+# support): any Debian kernel package boots the same way.
+LINUX_TEST_PACKAGE := linux-image-amd64
+$(LINUX)/generic/package: guests/linux/fetch.sh | $(BUILD)/.deps-linux
+	guests/linux/fetch.sh $(LINUX_TEST_PACKAGE) $(LINUX)/generic
+
+$(LINUX)/vmlinuz-generic: $(LINUX)/generic/package
+	cp $(LINUX)/generic/root/boot/vmlinuz-* $@
+
+$(LINUX)/busybox/package: guests/linux/fetch.sh | $(BUILD)/.deps-linux
+	guests/linux/fetch.sh busybox-static $(LINUX)/busybox
+
+$(LINUX)/initramfs.gz: $(LINUX)/busybox/package $(wildcard guests/linux/*)
+	fakeroot guests/linux/mkinitramfs.sh $(LINUX)/busybox/root/bin/busybox $@
 
 # Test guests: flat binaries assembled on their own (guests/*.asm).
 $(BUILD)/guests/%.bin: guests/%.asm $(wildcard guests/*.inc) | $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -Werror $< -o $@
+
+$(BUILD)/guests/hostile/%.bin: guests/hostile/%.asm $(wildcard guests/*.inc guests/hostile/*.inc) | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -Werror $< -o $@
 
@@ -94,17 +142,38 @@ $(BUILD)/obj/%.o: %.asm boot/x86.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(NASM) $(NASMFLAGS) $< -o $@
 
+# The guests' DSDT (kernel/vm/dsdt.asl): Debian's iasl (-we: a warning
+# fails the build), then its AML as a C array (od and sed: no xxd needed).
+$(BUILD)/gen/dsdt.aml: kernel/vm/dsdt.asl | $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	iasl -vs -we -p $(basename $@) $< >$(basename $@).log 2>&1 \
+		|| { cat $(basename $@).log; rm -f $@; exit 1; }
+
+$(BUILD)/gen/dsdt_aml.c: $(BUILD)/gen/dsdt.aml
+	{ echo '/* SPDX-License-Identifier: BSD-2-Clause */'; \
+	  echo '/* Generated from kernel/vm/dsdt.asl by the Makefile: do not edit. */'; \
+	  echo '#include "kernel/vm/acpitab.h"'; \
+	  echo 'const unsigned char acpi_dsdt_aml[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; \
+	  echo 'const unsigned acpi_dsdt_aml_len = sizeof(acpi_dsdt_aml);'; \
+	} >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/dsdt_aml.o: $(BUILD)/gen/dsdt_aml.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
 $(BUILD)/svmvisor.elf: $(KERNEL_OBJ) linker.ld
 	$(LD) $(LDFLAGS) -T linker.ld -o $@ $(KERNEL_OBJ)
 	grub-file --is-x86-multiboot2 $@
 
 # --- the ISO: GRUB for BIOS and UEFI in one image ------------------------------
 
-$(BUILD)/svmvisor.iso: $(BUILD)/svmvisor.elf iso/grub.cfg $(GUESTS)
+$(BUILD)/svmvisor.iso: $(BUILD)/svmvisor.elf iso/grub.cfg $(GUESTS) $(LINUX_FILES)
 	rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub $(BUILD)/iso/guests
 	cp iso/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
 	cp $(BUILD)/svmvisor.elf $(BUILD)/iso/boot/svmvisor.elf
-	cp $(GUESTS) $(BUILD)/iso/guests/
+	cp $(GUESTS) $(LINUX_FILES) $(BUILD)/iso/guests/
 	grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 # Your own ISO: make iso CONFIG=path/to/grub.cfg FILES="a.elf b.bin ..."
@@ -123,10 +192,10 @@ iso: $(BUILD)/svmvisor.elf
 	grub-mkrescue -o $(BUILD)/custom.iso $(BUILD)/custom-iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 	@echo "built $(BUILD)/custom.iso; boot it with: make run ISO=$(BUILD)/custom.iso"
 
-# make run [ISO=...] [SMP=7] [MEM=512M] [UEFI=1]
+# make run [ISO=...] [SMP=9] [MEM=1G] [UEFI=1]
 ISO ?= $(BUILD)/svmvisor.iso
-SMP ?= 7
-MEM ?= 512M
+SMP ?= 9
+MEM ?= 1G
 UEFI ?=
 OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
@@ -137,7 +206,7 @@ QEMU_RUN = qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp $(SMP) -m $(
 		-drive if=pflash$(comma)format=raw$(comma)unit=1$(comma)file=$(BUILD)/run-vars.fd)
 comma := ,
 
-run: all $(BUILD)/.deps-test
+run: all linux $(BUILD)/.deps-test
 	@[ -f "$(ISO)" ] || { echo "make run: no such ISO: $(ISO)"; exit 1; }
 	$(if $(UEFI),cp $(OVMF_VARS) $(BUILD)/run-vars.fd)
 	@echo "svmvisor in QEMU: serial on this terminal; quit with Ctrl-A x"
@@ -149,6 +218,7 @@ help:
 	@echo "  all (default)   build build/svmvisor.elf and the default ISO build/svmvisor.iso"
 	@echo "  run             build, then boot an ISO in QEMU with the serial console on this terminal"
 	@echo "  iso             build build/custom.iso from CONFIG= and FILES= (docs/guests.md)"
+	@echo "  linux           Debian's kernel and a busybox initramfs in build/linux/ (docs/linux.md)"
 	@echo "  test            every test: check-layers, unit, fuzz-smoke, integration"
 	@echo "  unit            cmocka unit tests of the pure modules (ASan + UBSan)"
 	@echo "  fuzz-smoke      every libFuzzer harness for FUZZ_SMOKE_SECONDS"
@@ -157,15 +227,17 @@ help:
 	@echo "  check-layers    the include rules of docs/ARCHITECTURE.md"
 	@echo "  check-links     every relative link in README.md and docs/ resolves; SPDX lines"
 	@echo "  bench           per-exit cost in instructions (docs/PERFORMANCE.md)"
+	@echo "  bench-linux     Linux boot time against bare QEMU, its exits at boot and idle"
 	@echo "  deps            install the Debian packages the build and the tests need"
 	@echo "  clean           remove build/"
 	@echo "  help            this list"
 	@echo "variables:"
 	@echo "  ISO=path        run: the ISO to boot (default build/svmvisor.iso)"
-	@echo "  SMP=n           run: QEMU's CPUs (default 7: the default entry's six guests and the console)"
-	@echo "  MEM=size        run: QEMU's memory (default 512M)"
+	@echo "  SMP=n           run: QEMU's CPUs (default 9: the default entry's nine vCPUs, echo's with the console)"
+	@echo "  MEM=size        run: QEMU's memory (default 1G)"
 	@echo "  UEFI=1          run: boot with OVMF instead of SeaBIOS"
 	@echo "  CONFIG=path     iso: the grub.cfg of the custom ISO"
+	@echo "  LINUX_PACKAGE=p linux: the Debian kernel package (default linux-image-cloud-amd64)"
 	@echo "  FILES=\"a b\"     iso: files copied under /guests/ on the custom ISO"
 	@echo "  PYTEST_ARGS=..  integration: extra pytest arguments, e.g. -k bochs"
 	@echo "  FUZZ_SECONDS=n  fuzz: seconds per harness (default 120)"
@@ -208,12 +280,15 @@ SRCS_vrtc    := drivers/virt/vrtc.c kernel/lib/date.c drivers/virt/bus.c kernel/
 SRCS_vpmtimer := drivers/virt/vpmtimer.c drivers/virt/bus.c kernel/lib/fmt.c
 SRCS_vsysctl := drivers/virt/vsysctl.c drivers/virt/bus.c kernel/lib/fmt.c
 SRCS_bzimage := kernel/vm/bzimage.c kernel/vm/loader.c
+SRCS_mptable := kernel/vm/mptable.c
+SRCS_pvh     := kernel/vm/pvh.c kernel/vm/loader.c
+SRCS_acpitab := kernel/vm/acpitab.c $(BUILD)/gen/dsdt_aml.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
 	gwalk vmopts loader bus vuart outring cpuid msr intr emulate vlapic vioapic vpic vpit vrtc \
-	vpmtimer vsysctl bzimage
+	vpmtimer vsysctl bzimage mptable acpitab pvh
 FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring \
-	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl bzimage
+	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl bzimage vuart pvh exits
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 
@@ -229,8 +304,26 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(SRCS_$$*) $(wildcard tests/common/*
 # fuzz_emulate runs the unit test's differential generator (it includes the file).
 $(BUILD)/fuzz/fuzz_emulate: tests/unit/test_emulate.c
 
+# The loaders' tests also plan the real kernels when make linux has run.
 unit: $(BUILD)/.deps-test $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
-	@set -e; for t in $(UNIT_TESTS:%=$(BUILD)/unit/test_%); do echo "== $$t"; ./$$t; done
+	@set -e; [ -f $(LINUX)/vmlinuz ] && export BZIMAGE=$(LINUX)/vmlinuz; \
+	[ -f $(LINUX)/vmlinux ] && export VMLINUX=$(LINUX)/vmlinux; \
+	for t in $(UNIT_TESTS:%=$(BUILD)/unit/test_%); do echo "== $$t"; ./$$t; done
+
+# The whole exit path on the host (docs/security-fuzz.md): the real handlers and
+# device models with host stand-ins for the kernel; tests/fuzz/host/ shadows the
+# headers with inline assembly. Not SRCS_: these sources are not pure.
+HOSTED_exits := tests/fuzz/exits_host.c svm/exits.c svm/mmio.c svm/emulate.c svm/decode.c \
+	svm/gwalk.c svm/gmem.c svm/msr.c svm/cpuid.c svm/apic.c svm/intr.c svm/platform.c \
+	svm/hypercall.c svm/step.c svm/vmcb_check.c svm/vmcb_init.c svm/vmctl.c svm/asid.c \
+	drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
+	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
+	drivers/virt/vpmtimer.c drivers/virt/vsysctl.c kernel/lib/fmt.c kernel/lib/date.c \
+	kernel/lib/outring.c kernel/lib/x86_arch.c mm/npt.c
+
+$(BUILD)/fuzz/fuzz_exits: tests/fuzz/fuzz_exits.c $(HOSTED_exits) tests/fuzz/exits_host.h $(wildcard tests/fuzz/host/kernel/*.h tests/common/*.h) | $(BUILD)/.deps-build $(BUILD)/.deps-test
+	@mkdir -p $(dir $@)
+	$(CLANG) -Itests/fuzz/host $(FUZZ_CFLAGS) $< $(HOSTED_exits) -o $@
 
 # A short run of every fuzzer over its seed corpus and fresh inputs.
 fuzz-smoke: $(BUILD)/.deps-test $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
@@ -252,7 +345,7 @@ fuzz: $(BUILD)/.deps-test $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 		./$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/$$f $$seeds; \
 	done
 
-integration: all $(BUILD)/.deps-test
+integration: all linux $(LINUX)/vmlinuz-generic $(BUILD)/.deps-test
 	$(PYTHON) -m pytest -v -rs tests/integration $(PYTEST_ARGS)
 
 # The include rules of docs/ARCHITECTURE.md (layers, no cycles, pure modules).
@@ -265,15 +358,20 @@ check-links:
 	@$(PYTHON) tests/check_links.py
 	@$(PYTHON) tests/check_spdx.py
 
-test: check-layers check-links unit fuzz-smoke integration
+test: check-layers check-links linux unit fuzz-smoke integration
 
 # Figures, not a pass/fail test: per-exit cost under QEMU icount.
 bench: all $(BUILD)/.deps-test
 	$(PYTHON) tests/bench/run.py
 
+# Figures, not a pass/fail test: a Debian kernel under svmvisor against bare
+# QEMU, its exits at boot and idle (docs/PERFORMANCE.md, "Linux").
+bench-linux: all linux $(BUILD)/.deps-test
+	$(PYTHON) tests/bench/linux.py
+
 # --- set-up --------------------------------------------------------------------
 
-deps: $(BUILD)/.deps-build $(BUILD)/.deps-test
+deps: $(BUILD)/.deps-build $(BUILD)/.deps-test $(BUILD)/.deps-linux
 
 # $(call need,stamp,packages,tools)
 define need
@@ -307,9 +405,12 @@ $(BUILD)/.deps-build: Makefile
 $(BUILD)/.deps-test: Makefile
 	$(call need,$@,$(TEST_PACKAGES),$(TEST_TOOLS))
 
+$(BUILD)/.deps-linux: Makefile
+	$(call need,$@,$(LINUX_PACKAGES),$(LINUX_TOOLS))
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run iso help unit fuzz fuzz-smoke integration check-layers check-links test bench deps clean
+.PHONY: all linux bench-linux run iso help unit fuzz fuzz-smoke integration check-layers check-links test bench deps clean
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -7,6 +7,7 @@
 ; ends it. The steady signal next to a flooding VM in
 ; tests/integration/test_flood.py.
 org 0x100000
+%define VCPU_HELPERS
 %include "guests/lib32.inc"
 
 BEATS equ 400
@@ -40,32 +41,5 @@ main:
 	call puts
 	ret                             ; to finish: EBP (failures) is still 0
 
-; EAX in decimal on COM1.
-put_dec:
-	push eax
-	push ebx
-	push ecx
-	push edx
-	push esi
-	mov esi, dec_end
-	mov ebx, 10
-.digit:
-	xor edx, edx
-	div ebx
-	add dl, '0'
-	dec esi
-	mov [esi], dl
-	test eax, eax
-	jnz .digit
-	call puts
-	pop esi
-	pop edx
-	pop ecx
-	pop ebx
-	pop eax
-	ret
-
 msg_beat: db "beat ", 0
 msg_done: db "heartbeat done", 13, 10, 0
-dec_buf:  times 10 db 0
-dec_end:  db 0

@@ -41,7 +41,7 @@ struct cpu {
 	uint32_t id;		/* dense index, 0 = boot CPU */
 	uint32_t apic_id;
 	uint32_t core_id;	/* physical core: SMT siblings share it (APIC ID >> SMT bits) */
-	volatile bool started;	/* reached C (ap_entry) */
+	uint32_t boot;		/* AP_SENT .. AP_ONLINE or AP_ABANDONED (kernel/smp.c) */
 	volatile bool online;	/* set by the CPU itself once initialised */
 	volatile bool dead;	/* halted by an exception in the hypervisor */
 	bool svm_on;		/* EFER.SVME set, host-save page programmed */

@@ -207,7 +207,13 @@ void kmain(uint32_t magic, uint32_t mbi)
 	if (options.crash != CRASH_NONE && options.crash_cpu == 0)
 		crash_now(options.crash);
 
+	if (options.failalloc) {
+		log_warn("memory: the VM builder's allocation number %u will fail (failalloc=%u)",
+			 options.failalloc, options.failalloc);
+		memory_fail_nth(options.failalloc);
+	}
 	vms_start(&boot_info, options.monitor_dedicated, options.smt_shared);
+	memory_fail_nth(0);
 	log_info("boot complete: %u VMs", vms_count());
 	/* The boot CPU now serves the console and, unless monitor=dedicated,
 	 * runs a vCPU too: its timer forces the exits that give the console

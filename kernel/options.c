@@ -158,6 +158,16 @@ static bool set_smt(struct hv_options *o, const char *v, size_t n)
 	return set_pair(v, n, "isolate", "shared", &o->smt_shared);
 }
 
+static bool set_failalloc(struct hv_options *o, const char *v, size_t n)
+{
+	uint64_t num;
+
+	if (!cmdline_parse_u64(v, n, false, &num) || num > 0xffffffffu)
+		return false;
+	o->failalloc = (uint32_t)num;
+	return true;
+}
+
 struct hv_option {
 	const char *name;
 	const char *want;	/* accepted values, quoted in warnings */
@@ -175,6 +185,7 @@ static const struct hv_option hv_option_table[] = {
 	{ "monitor", "shared|dedicated", set_monitor },
 	{ "smt", "isolate|shared", set_smt },
 	{ "crash", "de|bp|ud|gp|pf|pf-write|pf-exec|nmi|df|none", set_crash },
+	{ "failalloc", "a count 0-4294967295", set_failalloc },
 };
 
 void hv_options_default(struct hv_options *o)
@@ -189,6 +200,7 @@ void hv_options_default(struct hv_options *o)
 	o->timebase = TIMEBASE_AUTO;
 	o->monitor_dedicated = false;
 	o->smt_shared = false;
+	o->failalloc = 0;
 }
 
 /* Length and ellipsis for quoting a user span of n bytes in a warning. */

@@ -24,6 +24,8 @@ struct hv_options {
 					 * the SMT siblings of one physical core? */
 	bool monitor_dedicated;		/* monitor=shared|dedicated, default shared: may the
 					 * console's core (the boot CPU) run guests too? */
+	uint32_t failalloc;		/* failalloc=N, default 0 (off): the N-th frame
+					 * allocation of the VM builder fails, for tests */
 };
 
 /* Called for each problem: the option is ignored and its default stays.

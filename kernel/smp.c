@@ -19,8 +19,20 @@
 #include "mm/memory.h"
 
 #define AP_STACK_SIZE   (16 * 1024)
-#define AP_START_US     200000	/* an AP not in C by then is left out */
-#define AP_ONLINE_US    2000000	/* then its own set-up (timer check included) */
+#define AP_START_US     2000000	/* an AP not in C by then is left out */
+#define AP_ONLINE_US    5000000	/* then its own set-up (timer check included) */
+
+/* An AP's way through start_ap and ap_entry. Each side moves it on with a
+ * compare-and-swap, so an AP that comes late (an emulator's thread that
+ * was not scheduled, a slow core) either finds itself abandoned and parks
+ * for good, or the boot CPU finds it on time: never both, and it never
+ * runs as a CPU the boot left out. */
+enum {
+	AP_SENT,	/* INIT-SIPI-SIPI sent */
+	AP_IN_C,	/* ap_entry reached: the trampoline's inputs are consumed */
+	AP_ONLINE,	/* set up; in cpu_table */
+	AP_ABANDONED,	/* too late: it parks (cli; hlt) if it ever gets there */
+};
 #define BIOS_PAGE0_KEEP 0x500	/* IVT and BIOS data area (EBDA pointer at 0x40e) */
 
 /* Read by boot/trampoline.asm. */
@@ -134,9 +146,23 @@ void smp_idle(void)
 	}
 }
 
+/* Moves c->boot from `from` to `to` unless the other side got there first. */
+static bool ap_step(struct cpu *c, uint32_t from, uint32_t to)
+{
+	return __atomic_compare_exchange_n(&c->boot, &from, to, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+static __attribute__((noreturn)) void ap_park(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
 void ap_entry(struct cpu *c)
 {
-	__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
+	if (!ap_step(c, AP_SENT, AP_IN_C))
+		ap_park();	/* left out already: touch nothing */
 	cpu_init(c, c->id);
 	timer_cpu_init(c);
 	idt_load();
@@ -144,6 +170,8 @@ void ap_entry(struct cpu *c)
 	if (guest.cpu_up)
 		guest.cpu_up(c);
 	cpu_online(c);
+	if (!ap_step(c, AP_IN_C, AP_ONLINE))
+		ap_park();
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&nr_online, 1, __ATOMIC_SEQ_CST);
 	if (opts->crash != CRASH_NONE && opts->crash_cpu == c->id)
@@ -151,29 +179,43 @@ void ap_entry(struct cpu *c)
 	smp_idle();
 }
 
-static bool start_ap(struct cpu *c)
+static uint32_t ap_state(const struct cpu *c)
+{
+	return __atomic_load_n(&c->boot, __ATOMIC_ACQUIRE);
+}
+
+/* NULL once the AP is online, else why it was left out. */
+static const char *start_ap(struct cpu *c)
 {
 	uint64_t stack = memory_alloc_zeroed_run(AP_STACK_SIZE / FRAME_SIZE, FRAME_SIZE);
 	uint64_t t0;
 
 	if (!stack)
-		return false;
+		return "got no stack";
 	ap_boot_stack = stack + AP_STACK_SIZE;
 	ap_boot_cpu = (uint64_t)c;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
+	c->boot = AP_SENT;
 	lapic_send_init(c->apic_id);
 	delay_us(10000);
-	for (int sipi = 0; sipi < 2 && !c->started; sipi++) {
+	for (int sipi = 0; sipi < 2 && ap_state(c) == AP_SENT; sipi++) {
 		lapic_send_startup(c->apic_id, TRAMPOLINE_PHYS);
-		for (t0 = time_us(); time_us() - t0 < (sipi ? AP_START_US : 200) && !c->started;)
+		for (t0 = time_us(); time_us() - t0 < (sipi ? AP_START_US : 200) && ap_state(c) == AP_SENT;)
 			cpu_relax();
 	}
-	if (!c->started)
-		return false;
-	for (t0 = time_us(); time_us() - t0 < AP_ONLINE_US && !c->online && !c->dead;)
+	if (ap_step(c, AP_SENT, AP_ABANDONED)) {
+		/* Back to wait-for-SIPI, should it be in the trampoline: the
+		 * next AP's inputs are not for it. */
+		lapic_send_init(c->apic_id);
+		delay_us(10000);
+		return "did not answer INIT-SIPI-SIPI";
+	}
+	for (t0 = time_us(); time_us() - t0 < AP_ONLINE_US && ap_state(c) != AP_ONLINE && !c->dead;)
 		cpu_relax();
-	return c->online;
+	if (!ap_step(c, AP_IN_C, AP_ABANDONED))
+		return NULL;	/* online */
+	return c->dead ? "stopped on an exception while it set up" : "did not finish its set-up in time";
 }
 
 static void acpi_report(void)
@@ -289,6 +331,7 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 			const struct acpi_cpu *a = &acpi.cpus[i];
 			uint64_t pages = (sizeof(struct cpu) + FRAME_SIZE - 1) / FRAME_SIZE;
 			struct cpu *c;
+			const char *why;
 
 			if (a->apic_id == bsp->apic_id || !a->enabled)
 				continue;
@@ -307,11 +350,10 @@ void smp_init(const struct boot_info *bi, const struct hv_options *o)
 			c->id = next_id;
 			c->apic_id = a->apic_id;
 			c->core_id = a->apic_id >> smt;
-			if (start_ap(c))
+			if (!(why = start_ap(c)))
 				cpu_table[nr_cpus++] = c, next_id++;
 			else
-				log_warn("smp: CPU with APIC ID %u did not answer INIT-SIPI-SIPI: left out",
-					 a->apic_id);
+				log_warn("smp: CPU with APIC ID %u %s: left out", a->apic_id, why);
 		}
 	}
 	log_info("smp: %u of %u CPUs online, %u with SVM", nr_online, found, smp_cpus_svm());

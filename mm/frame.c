@@ -240,8 +240,21 @@ static int zone_of(const struct frame_alloc *fa, uint64_t phys)
 	return -1;
 }
 
+void frame_fail_nth(struct frame_alloc *fa, uint64_t n)
+{
+	fa->fail_countdown = n;
+}
+
+/* Counts a call down to the injected failure: true for the failing one. */
+static bool injected_failure(struct frame_alloc *fa)
+{
+	return fa->fail_countdown && --fa->fail_countdown == 0;
+}
+
 uint64_t frame_alloc(struct frame_alloc *fa)
 {
+	if (injected_failure(fa))
+		return FRAME_NONE;
 	for (uint32_t i = 0; i < fa->nr_zones; i++) {
 		struct frame_zone *z = &fa->zone[i];
 		uint64_t n = zone_frames(z), f;
@@ -263,7 +276,7 @@ uint64_t frame_alloc_run(struct frame_alloc *fa, uint64_t nr, uint64_t align)
 {
 	uint64_t step = align >> FRAME_SHIFT;	/* candidate spacing, in frames */
 
-	if (nr == 0 || align < FRAME_SIZE || (align & (align - 1)))
+	if (nr == 0 || align < FRAME_SIZE || (align & (align - 1)) || injected_failure(fa))
 		return FRAME_NONE;
 	for (uint32_t i = 0; i < fa->nr_zones; i++) {
 		struct frame_zone *z = &fa->zone[i];

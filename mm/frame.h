@@ -37,6 +37,7 @@ struct frame_alloc {
 	uint64_t dropped_bytes;	/* available memory not managed: zone overflow, partial frames */
 	uint32_t bad_entries;	/* map entries ignored (zero length, wrapping) */
 	uint64_t meta_base, meta_bytes;	/* where the bitmaps live */
+	uint64_t fail_countdown;	/* frame_fail_nth: allocations until the failing one; 0 off */
 	/* frame_init's sort space: map entries, reserved ranges and the low 1 MiB
 	 * (kept here, not on the 16 KiB kernel stack). */
 	struct frame_range scratch[BOOT_MAX_MMAP + FRAME_MAX_RESERVED + 1];
@@ -72,6 +73,12 @@ uint64_t frame_alloc_run(struct frame_alloc *fa, uint64_t nr, uint64_t align);
 
 enum frame_status frame_free(struct frame_alloc *fa, uint64_t phys);
 enum frame_status frame_free_run(struct frame_alloc *fa, uint64_t phys, uint64_t nr);
+
+/* Fault injection (the boot option failalloc=): the n-th allocation from
+ * now (a call of frame_alloc, or of frame_alloc_run with valid arguments)
+ * returns FRAME_NONE, as if memory had run out, once; the ones after it are
+ * served again. n = 0 disarms. */
+void frame_fail_nth(struct frame_alloc *fa, uint64_t n);
 
 /* Is this frame managed and currently in use? */
 bool frame_is_used(const struct frame_alloc *fa, uint64_t phys);

@@ -103,3 +103,10 @@ uint64_t memory_free_frames(void)
 {
 	return frame_free_count(&frames);
 }
+
+void memory_fail_nth(uint64_t n)
+{
+	spin_lock(&frames_lock);
+	frame_fail_nth(&frames, n);
+	spin_unlock(&frames_lock);
+}

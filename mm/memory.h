@@ -20,3 +20,7 @@ uint64_t memory_alloc_zeroed_run(uint64_t nr, uint64_t align);
 void memory_free_run(uint64_t pa, uint64_t nr);
 
 uint64_t memory_free_frames(void);
+
+/* The boot option failalloc=N: the N-th frame allocation from now fails,
+ * once (frame_fail_nth). */
+void memory_fail_nth(uint64_t n);

@@ -114,7 +114,7 @@ static bool extint_pending(const struct vcpu *v)
 
 bool apic_wakes(struct vcpu *v)
 {
-	return v->nmi_pending ||
+	return (v->vmcb->control.eventinj & EVENT_VALID) || v->nmi_pending ||
 	       ((v->vmcb->save.rflags & RFLAGS_IF) &&
 		(vlapic_pending_irq(&v->lapic) >= 0 || extint_pending(v)));
 }
@@ -179,18 +179,11 @@ static void inject(struct vcpu *v, int irq)
 		lapic_send_ipi(v->cpu->apic_id, VEC_IPI_KICK);
 }
 
-void apic_before_entry(struct vcpu *v)
+void apic_arm_timer(struct vcpu *v)
 {
-	struct vmcb_control *c = &v->vmcb->control;
-	int irq = __builtin_expect(extint_pending(v), 0) ? INTR_EXTINT : vlapic_pending_irq(&v->lapic);
 	uint64_t deadline = vlapic_timer_deadline(&v->lapic);
 
-	/* Most entries have nothing to inject, no window open and V_TPR in
-	 * step with the APIC's TPR: then the VMCB stays as it is. */
-	if (__builtin_expect(irq >= 0 || v->nmi_pending || v->nmi_masked || (c->v_intr & V_IRQ) ||
-			     (c->v_intr & V_TPR_MASK) != (vlapic_tpr(&v->lapic) >> 4 & V_TPR_MASK), 0))
-		inject(v, irq);
-	deadline = deadline == UINT64_MAX ? TIMER_NONE : deadline - c->tsc_offset;
+	deadline = deadline == UINT64_MAX ? TIMER_NONE : deadline - v->vmcb->control.tsc_offset;
 	if (v->index == 0) {	/* it keeps the PIT's and the RTC's time (svm/platform.c) */
 		uint64_t dev = __atomic_load_n(&v->vm->dev_deadline, __ATOMIC_ACQUIRE);
 
@@ -198,6 +191,19 @@ void apic_before_entry(struct vcpu *v)
 	}
 	if (__builtin_expect(v->cpu->guest_deadline != deadline, 0))
 		timer_guest_deadline(deadline);
+}
+
+void apic_before_entry(struct vcpu *v)
+{
+	struct vmcb_control *c = &v->vmcb->control;
+	int irq = __builtin_expect(extint_pending(v), 0) ? INTR_EXTINT : vlapic_pending_irq(&v->lapic);
+
+	/* Most entries have nothing to inject, no window open and V_TPR in
+	 * step with the APIC's TPR: then the VMCB stays as it is. */
+	if (__builtin_expect(irq >= 0 || v->nmi_pending || v->nmi_masked || (c->v_intr & V_IRQ) ||
+			     (c->v_intr & V_TPR_MASK) != (vlapic_tpr(&v->lapic) >> 4 & V_TPR_MASK), 0))
+		inject(v, irq);
+	apic_arm_timer(v);
 }
 
 void apic_after_exit(struct vcpu *v)

@@ -21,13 +21,21 @@ void apic_vcpu_init(struct vcpu *v);
  * Cheap when nothing happened. */
 void apic_update(struct vcpu *v);
 
-/* May a halted vCPU go on? An NMI always; an interrupt only with IF set. */
+/* May a halted vCPU go on? With an event already in EVENTINJ (taken from
+ * the APIC: it must reach the guest) or an NMI always; an interrupt only
+ * with IF set. */
 bool apic_wakes(struct vcpu *v);
 
 /* Right before VMRUN: the injection plan applied to the VMCB (EVENTINJ,
  * V_IRQ and the VINTR/IRET intercepts, V_TPR) and the core's timer armed
  * for the vCPU's next deadline. */
 void apic_before_entry(struct vcpu *v);
+
+/* The core's timer for the vCPU's next deadline (its APIC timer; vcpu0's
+ * also the PIT's and RTC's), without touching what is injected: a halted
+ * vCPU sleeps on it. Injecting there would take a vector out of IRR that
+ * the sleeping vCPU then never wakes for. */
+void apic_arm_timer(struct vcpu *v);
 
 /* Right after the exit: CR8 writes (V_TPR) into the APIC's TPR. */
 void apic_after_exit(struct vcpu *v);

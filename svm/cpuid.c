@@ -203,11 +203,14 @@ static const uint32_t keep_80000001_edx =
 	CPUID_80000001_EDX_3DNOW |
 	0;
 
-/* Fn8000_0007_EDX: only the invariant TSC. Hidden: the power-management
- * and boost bits (CPB, EffFreqRO, ...), which lead to MSRs. */
-static const uint32_t keep_80000007_edx =
-	CPUID_80000007_EDX_INVTSC |	/* the guest's TSC is the host's plus an offset */
-	0;
+/* Fn8000_0007_EDX: only the invariant TSC, always (docs/cpu.md): the
+ * guest's TSC is the host's plus one offset for the whole VM, and svmvisor
+ * itself needs a constant-rate TSC (its timers and tsc_khz come from one
+ * calibration). Every AMD CPU with nested paging (family 10h on) has an
+ * invariant TSC; QEMU TCG's runs at a constant rate too but its CPUID does
+ * not say so. Hidden: the power-management and boost bits (CPB, EffFreqRO,
+ * ...), which lead to MSRs. */
+static const uint32_t guest_80000007_edx = CPUID_80000007_EDX_INVTSC;
 
 /* Fn8000_0008_EBX. Hidden: IRPERF, INVLPGB, RDPRU, MBE, MCOMMIT,
  * INT_WBINVD, PPIN, CPPC, IBPB_RET and every speculation control (IBPB,
@@ -268,6 +271,8 @@ static const uint8_t xsave_optional[4] = { 2, 5, 6, 7 };
 #define HV_LAST    (CPUID_HV_BASE + CPUID_HV_N - 1u)
 #define HV_TIMING  0x40000010u	/* VMware's "generic" timing leaf */
 _Static_assert(HV_LAST == HV_TIMING, "the hypervisor range ends at the timing leaf");
+#define KVM_FEATURES (CPUID_KVM_BASE + 1)	/* KVM_CPUID_FEATURES; the signature leaf's EAX */
+_Static_assert(KVM_FEATURES == CPUID_KVM_BASE + CPUID_KVM_N - 1, "the KVM range ends at its features leaf");
 
 /* "svmvisor    " as CPUID returns it in EBX, ECX, EDX */
 #define SIG_EBX 0x766d7673u	/* "svmv" */
@@ -471,7 +476,7 @@ int cpuid_build(struct cpuid_table *t, const struct cpuid_config *c, cpuid_host_
 	for (uint32_t l = 0x80000002u; l <= 0x80000006u; l++)	/* brand string, caches, TLBs */
 		t->ext[l - CPUID_EXT_BASE] = host_get(&h, l, 0);
 	t->ext[0x07] = (struct cpuid_regs4){ 0, 0, 0,
-					     host_get(&h, 0x80000007u, 0).edx & keep_80000007_edx };
+					     guest_80000007_edx };
 	t->ext[0x08] = (struct cpuid_regs4){
 		MIN(e8.eax & 0xff, GUEST_ADDR_BITS) | MIN((e8.eax >> 8) & 0xff, GUEST_ADDR_BITS) << 8,
 		e8.ebx & keep_80000008_ebx,
@@ -489,6 +494,19 @@ int cpuid_build(struct cpuid_table *t, const struct cpuid_config *c, cpuid_host_
 	t->hv[0] = (struct cpuid_regs4){ CPUID_HV_BASE + t->hv_span, SIG_EBX, SIG_ECX, SIG_EDX };
 	if (c->tsc_khz)
 		t->hv[HV_TIMING - CPUID_HV_BASE] = (struct cpuid_regs4){ c->tsc_khz, c->lapic_khz, 0, 0 };
+
+	/* KVM's leaves one base up, also only with a known TSC rate: they
+	 * promise kvmclock (MSR_KVM_SYSTEM_TIME_NEW, svm/msr.c), whose scale is
+	 * that rate. Linux finds them by scanning every 0x100 from 0x40000000
+	 * for the signature, whatever 0x40000000 EAX says. Features: kvmclock
+	 * and its stable bit, nothing else; no hints. */
+	if (c->tsc_khz) {
+		t->kvm_n = CPUID_KVM_N;
+		t->kvm_khz = c->tsc_khz;
+		t->kvm[0] = (struct cpuid_regs4){ KVM_FEATURES, KVM_SIG_EBX, KVM_SIG_ECX, KVM_SIG_EDX };
+		t->kvm[KVM_FEATURES - CPUID_KVM_BASE] = (struct cpuid_regs4){
+			1u << KVM_FEATURE_CLOCKSOURCE2 | 1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT, 0, 0, 0 };
+	}
 	return 0;
 }
 

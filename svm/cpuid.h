@@ -264,6 +264,8 @@
 #define CPUID_BASIC_N  0x0e	/* 0 .. 0xD: XSAVE is the last we model */
 #define CPUID_HV_BASE  0x40000000u
 #define CPUID_HV_N     0x11	/* 0x40000000 .. 0x40000010 */
+#define CPUID_KVM_BASE 0x40000100u	/* KVM's leaves, one base up (hypervisor_cpuid_base() scans) */
+#define CPUID_KVM_N    2	/* 0x40000100 signature, 0x40000101 features */
 #define CPUID_EXT_BASE 0x80000000u
 #define CPUID_EXT_N    0x22	/* 0x80000000 .. 0x80000021 */
 #define CPUID_7_N      2	/* leaf 7 subleaves 0 and 1 */
@@ -275,6 +277,17 @@
 #define CPUID_SPECIAL_LEAVES ((1u << 0x1) | (1u << 0x7) | (1u << 0xb) | (1u << 0xd))
 _Static_assert(CPUID_BASIC_N <= 32, "CPUID_SPECIAL_LEAVES is a 32-bit mask over the basic leaves");
 
+/* KVM's paravirtual interface as Linux finds it (Linux
+ * arch/x86/include/uapi/asm/kvm_para.h, Documentation/virt/kvm/x86/cpuid.rst):
+ * the signature leaf's EBX, ECX, EDX spell "KVMKVMKVM\0\0\0"; the features
+ * leaf's EAX has one bit per KVM_FEATURE_*, EDX the hints. Only kvmclock is
+ * offered (docs/cpu.md "KVM leaves"). */
+#define KVM_FEATURE_CLOCKSOURCE2           3	/* MSRs 0x4b564d00/01 (svm/msr.h) */
+#define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT 24	/* PVCLOCK_TSC_STABLE_BIT may be trusted */
+#define KVM_SIG_EBX 0x4b4d564bu	/* "KVMK" */
+#define KVM_SIG_ECX 0x564b4d56u	/* "VMKV" */
+#define KVM_SIG_EDX 0x0000004du	/* "M\0\0\0" */
+
 struct cpuid_regs4 {
 	uint32_t eax, ebx, ecx, edx;
 };
@@ -285,7 +298,7 @@ typedef void (*cpuid_host_fn)(void *ctx, uint32_t leaf, uint32_t sub, struct cpu
 struct cpuid_config {
 	uint32_t nr_vcpus;	/* the VM's vCPUs, 1..8; vCPU i has APIC ID i */
 	uint32_t vcpu;		/* which vCPU this table is for (its APIC ID) */
-	uint32_t tsc_khz;	/* host TSC rate (0: unknown) */
+	uint32_t tsc_khz;	/* host TSC rate (0: unknown; no timing leaf, no kvmclock) */
 	uint32_t lapic_khz;	/* LAPIC timer input rate the guest will see (0: unknown) */
 	bool x2apic;		/* the local APIC offers x2APIC */
 	bool tsc_deadline;	/* ... and TSC-deadline */
@@ -300,10 +313,13 @@ struct cpuid_table {
 	uint32_t basic_last;	/* leaf 0 EAX: highest basic leaf, < CPUID_BASIC_N */
 	uint32_t hv_span;	/* 0x40000000 EAX - 0x40000000, < CPUID_HV_N */
 	uint32_t ext_span;	/* 0x80000000 EAX - 0x80000000, < CPUID_EXT_N */
+	uint32_t kvm_n;		/* KVM leaves answered from kvm[]: 0 or CPUID_KVM_N */
+	uint32_t kvm_khz;	/* the TSC rate kvmclock announces; 0 when kvm_n is 0 */
 	uint32_t apic_id;	/* leaf 0xB subleaves >= CPUID_B_N carry it in EDX */
 	uint64_t xcr0_allowed;	/* cpuid_xcr0_allowed() */
 	struct cpuid_regs4 basic[CPUID_BASIC_N];	/* [1] without OSXSAVE; [7], [0xB], [0xD] unused */
 	struct cpuid_regs4 hv[CPUID_HV_N];
+	struct cpuid_regs4 kvm[CPUID_KVM_N];
 	struct cpuid_regs4 ext[CPUID_EXT_N];
 	struct cpuid_regs4 leaf7[CPUID_7_N];
 	struct cpuid_regs4 leafb[CPUID_B_N];
@@ -329,6 +345,14 @@ uint64_t cpuid_xcr0_allowed(const struct cpuid_table *t);
  * false means #GP. */
 bool xcr0_valid(uint64_t xcr0, uint64_t allowed);
 
+/* The TSC kHz the vCPU's kvmclock runs at when its CPUID offers KVM's
+ * leaves (KVM_FEATURE_CLOCKSOURCE2), else 0: svm/msr.c's kvmclock MSRs
+ * exist exactly when this is not 0. */
+static inline uint32_t cpuid_kvmclock_khz(const struct cpuid_table *t)
+{
+	return t->kvm_n ? t->kvm_khz : 0;
+}
+
 /* The slow part of cpuid_lookup(): the leaves in CPUID_SPECIAL_LEAVES. */
 void cpuid_lookup_special(const struct cpuid_table *t, uint32_t leaf, uint32_t sub, uint64_t cr4,
 			  uint64_t xcr0, struct cpuid_regs4 *out);
@@ -341,7 +365,7 @@ static inline uint32_t cpuid_xsave_index(uint64_t xcr0)
 
 /* The guest's view of (leaf, sub). cr4 and xcr0 are the guest's current
  * CR4 and XCR0; only leaves 1 (OSXSAVE) and 0xD (its EBX) read them. A
- * plain leaf is at most three range compares and one 16-byte copy: the
+ * plain leaf is at most four range compares and one 16-byte copy: the
  * ranges are unsigned differences, so a leaf below a range's base wraps
  * above its span. */
 static inline void cpuid_lookup(const struct cpuid_table *t, uint32_t leaf, uint32_t sub,
@@ -359,6 +383,8 @@ static inline void cpuid_lookup(const struct cpuid_table *t, uint32_t leaf, uint
 		e = &t->ext[leaf - CPUID_EXT_BASE];
 	} else if (leaf - CPUID_HV_BASE <= t->hv_span) {
 		e = &t->hv[leaf - CPUID_HV_BASE];
+	} else if (leaf - CPUID_KVM_BASE < t->kvm_n) {
+		e = &t->kvm[leaf - CPUID_KVM_BASE];
 	} else {
 		*out = (struct cpuid_regs4){ 0, 0, 0, 0 };
 		return;

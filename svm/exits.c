@@ -14,6 +14,7 @@
 #include "svm/hypercall.h"
 #include "svm/inject.h"
 #include "svm/mmio.h"
+#include "svm/platform.h"
 #include "svm/step.h"
 #include "svm/vm.h"
 #include "svm/vmctl.h"
@@ -69,6 +70,31 @@ static void handle_hlt(struct vcpu *v)
 	v->halted = true;
 }
 
+/* kvmclock (svm/msr.c, docs/cpu.md): the structures svm/msr.c asked for,
+ * written into guest RAM. A GPA whose bytes are not all RAM gets nothing. */
+static void kvmclock_publish(struct vcpu *v, const struct msr_clock *clk)
+{
+	struct pvclock_vcpu_time_info ti;
+	void *p = vm_gpa_ptr(v->vm, msr_kvmclock_gpa(&v->msr), sizeof(ti));
+
+	if (!p)
+		return;
+	kvmclock_time_info(&ti, clk->kvm_khz, clk->host_tsc, v->vmcb->control.tsc_offset);
+	pvclock_publish_time(p, &ti);
+}
+
+static void wallclock_publish(struct vcpu *v, uint64_t gpa, const struct msr_clock *clk)
+{
+	struct pvclock_wall_clock wc;
+	void *p = vm_gpa_ptr(v->vm, gpa, sizeof(wc));
+
+	if (!p)
+		return;
+	kvmclock_wall_clock(&wc, platform_wall_clock_ns(clk->host_tsc),
+			    kvmclock_ns(clk->kvm_khz, clk->host_tsc));
+	pvclock_publish_wall(p, &wc);
+}
+
 /* RDMSR/WRMSR of an intercepted MSR: the policy of svm/msr.c (docs/cpu.md).
  * An MSR the guest may not use gets #GP; the first time for each number
  * it is logged, and the console's msrs command lists them all. */
@@ -78,13 +104,15 @@ static void handle_msr(struct vcpu *v)
 	uint32_t msr = (uint32_t)v->regs.rcx;
 	bool write = v->vmcb->control.exitinfo1 & 1, tsc_aux = false;
 	uint64_t val = (s->rax & 0xffffffff) | v->regs.rdx << 32;
+	struct msr_clock clk;
 	enum msr_result r;
 
 	if (msr - MSR_X2APIC < MSR_X2APIC_LAST + 1 - MSR_X2APIC || msr == MSR_TSC_DEADLINE) {
 		apic_msr(v, msr, write);	/* first: x2APIC EOI is the hot one */
 		return;
 	}
-	r = msr_access(&v->vm->msr, &v->msr, v->vmcb, msr, write, &val, rdtsc(), &tsc_aux);
+	clk = (struct msr_clock){ rdtsc(), cpuid_kvmclock_khz(&v->cpuid) };
+	r = msr_access(&v->vm->msr, &v->msr, v->vmcb, msr, write, &val, &clk, &tsc_aux);
 
 	if (msr_result_gp(r)) {
 		if (r == MSR_GP_FIRST) {
@@ -99,6 +127,10 @@ static void handle_msr(struct vcpu *v)
 	}
 	if (r == MSR_RECHECK)
 		v->recheck = true;	/* EFER feeds VMRUN's consistency checks */
+	else if (r == MSR_KVMCLOCK)
+		kvmclock_publish(v, &clk);
+	else if (r == MSR_WALLCLOCK)
+		wallclock_publish(v, val, &clk);
 	if (write && msr == MSR_APIC_BASE)
 		vlapic_set_base(&v->lapic, v->msr.apic_base);	/* msr.c checked the transition */
 	if (tsc_aux)

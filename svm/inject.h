@@ -15,8 +15,12 @@ static inline void inject_event(struct vcpu *v, unsigned vector, uint64_t type, 
 }
 
 /* Exception vector with an error code of 0 where the vector takes one
- * (APM Vol.2 8.2: the others must not have EV; Bochs honours EV exactly). */
+ * (APM Vol.2 8.2: the others must not have EV; Bochs honours EV exactly).
+ * Only in protected mode: a real-mode exception pushes FLAGS, CS and IP
+ * alone, so an EV there would push an error code the guest's IRET pops as
+ * its IP (a real-mode RDMSR of an unknown MSR, tests/fuzz/fuzz_exits.c). */
 static inline void inject_exception(struct vcpu *v, unsigned vector)
 {
-	inject_event(v, vector, EVENT_TYPE_EXCEPT, exc_has_error_code(vector), 0);
+	inject_event(v, vector, EVENT_TYPE_EXCEPT,
+		     exc_has_error_code(vector) && (v->vmcb->save.cr0 & CR0_PE), 0);
 }

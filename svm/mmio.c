@@ -32,6 +32,7 @@ struct mmio_ctx {
 	uint32_t pf_error;
 	bool stop;		/* strict=on met unassigned space */
 	uint64_t stop_gpa;
+	bool straddle;		/* paging off: a page-straddling access not all RAM */
 };
 
 static bool gpa_read(void *ctx, uint64_t gpa, void *buf, size_t len)
@@ -128,6 +129,10 @@ static bool access(struct mmio_ctx *c, uint64_t linear, unsigned size, bool writ
 			memcpy(val, buf, size);
 		if (done == size)
 			return true;
+		if (!(c->v->vmcb->save.cr0 & CR0_PG)) {	/* no #PF without paging */
+			c->straddle = true;
+			return false;
+		}
 		c->pf = true;	/* not RAM, or not mapped: reported as the guest's #PF */
 		c->pf_addr = linear + done;
 		c->pf_error = (write ? PF_ERR_W : 0) | (c->v->vmcb->save.cpl == 3 ? PF_ERR_U : 0);
@@ -258,6 +263,9 @@ void mmio_npf(struct vcpu *v)
 			v->vm->faulted = true;
 			vm_stop(v->vm, v, -1, "%s of unassigned guest-physical address %#lx (strict=on)",
 				c->exitinfo1 & NPF_INFO1_W ? "write" : "read", m.stop_gpa);
+		} else if (m.straddle) {
+			report_ud(v, bytes, n, "a page-straddling");
+			inject_exception(v, EXC_UD);
 		} else if (m.pf) {
 			v->vmcb->save.cr2 = m.pf_addr;
 			v->vmcb->control.vmcb_clean &= ~VMCB_CLEAN_CR2;

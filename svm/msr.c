@@ -24,6 +24,7 @@ struct msr_ctx {
 	bool write;
 	uint64_t val;		/* in: the value written; out: the value read */
 	uint64_t host_tsc;
+	uint32_t kvm_khz;	/* struct msr_clock */
 	bool tsc_aux_changed;
 };
 
@@ -96,6 +97,106 @@ static bool canonical(uint64_t addr, uint64_t cr4)
 	return (uint64_t)((int64_t)(addr << shift) >> shift) == addr;
 }
 
+/* ---- kvmclock arithmetic ---- */
+
+#define NS_PER_MS 1000000u
+
+/* ns per tick = NS_PER_MS / khz. Find shift and mul = floor(ns per tick *
+ * 2^(32 - shift)) in [2^31, 2^32): with n = NS_PER_MS and d = khz, each
+ * scaled by a power of two until d/2 <= n < d, mul = floor(n * 2^32 / d),
+ * done in two 16-bit steps of long division so that nothing needs 128
+ * bits (n < d < 2^34). */
+struct pvclock_scale pvclock_scale_for_khz(uint32_t khz)
+{
+	uint64_t n = NS_PER_MS, d = khz, q, r;
+	int shift = 0;
+
+	if (!khz)
+		return (struct pvclock_scale){ 0, 0 };
+	while (n >= d) {	/* slower than 1 GHz: ticks are long, shift them up */
+		d <<= 1;
+		shift++;
+	}
+	while (2 * n < d) {	/* fast: shift the ticks down */
+		n <<= 1;
+		shift--;
+	}
+	q = (n << 16) / d;
+	r = (n << 16) % d;
+	return (struct pvclock_scale){ (uint32_t)(q << 16 | (r << 16) / d), (int8_t)shift };
+}
+
+/* delta * mul >> 32 from two 32x32 products: (hi * 2^32 + lo) * mul >> 32
+ * = hi * mul + (lo * mul >> 32), and neither term nor the sum overflows. */
+uint64_t pvclock_scale_delta(uint64_t delta, struct pvclock_scale sc)
+{
+	if (sc.shift < 0)
+		delta >>= -sc.shift;
+	else
+		delta <<= sc.shift;
+	return (delta >> 32) * sc.mul + ((delta & 0xffffffffu) * sc.mul >> 32);
+}
+
+uint64_t kvmclock_ns(uint32_t khz, uint64_t host_tsc)
+{
+	return pvclock_scale_delta(host_tsc, pvclock_scale_for_khz(khz));
+}
+
+/* The guest then reads system_time + scale(guest TSC - tsc_timestamp) =
+ * scale(h) + scale(later h - h), kvmclock_ns() of the later host TSC to
+ * within 2 ns (two floors), on every vCPU whatever its offset. */
+void kvmclock_time_info(struct pvclock_vcpu_time_info *ti, uint32_t khz, uint64_t host_tsc,
+			uint64_t tsc_offset)
+{
+	struct pvclock_scale sc = pvclock_scale_for_khz(khz);
+
+	memset(ti, 0, sizeof(*ti));
+	ti->tsc_timestamp = host_tsc + tsc_offset;
+	ti->system_time = pvclock_scale_delta(host_tsc, sc);
+	ti->tsc_to_system_mul = sc.mul;
+	ti->tsc_shift = sc.shift;
+	ti->flags = PVCLOCK_TSC_STABLE_BIT;
+}
+
+void kvmclock_wall_clock(struct pvclock_wall_clock *wc, uint64_t unix_ns, uint64_t kvmclock_now)
+{
+	uint64_t at0 = unix_ns > kvmclock_now ? unix_ns - kvmclock_now : 0;
+
+	wc->version = 0;
+	wc->sec = (uint32_t)(at0 / 1000000000u);
+	wc->nsec = (uint32_t)(at0 % 1000000000u);
+}
+
+/* x86 keeps stores in program order (APM Vol.2 7.2), so a compiler barrier
+ * is the whole of Linux's smp_wmb() here. */
+#define store_barrier() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+/* Stores body[4..len) with the version protocol; dst's first 4 bytes are
+ * the version. memcpy: a guest may name an unaligned address. */
+static void publish(uint8_t *dst, const void *body, size_t len)
+{
+	uint32_t version;
+
+	memcpy(&version, dst, 4);
+	version = (version + 1) | 1;	/* odd, and not the one a reader holds */
+	memcpy(dst, &version, 4);
+	store_barrier();
+	memcpy(dst + 4, (const uint8_t *)body + 4, len - 4);
+	store_barrier();
+	version++;
+	memcpy(dst, &version, 4);
+}
+
+void pvclock_publish_time(void *dst, const struct pvclock_vcpu_time_info *ti)
+{
+	publish(dst, ti, sizeof(*ti));
+}
+
+void pvclock_publish_wall(void *dst, const struct pvclock_wall_clock *wc)
+{
+	publish(dst, wc, sizeof(*wc));
+}
+
 /* ---- the permission map, APM Vol.2 15.11 ---- */
 
 static const struct {
@@ -157,6 +258,16 @@ static enum msr_result msr_const(struct msr_ctx *c, uint64_t v)
 	return MSR_OK;
 }
 
+/* MSR_KVMCLOCK when the vCPU's kvmclock is on: its structure must be
+ * (re)written. */
+static enum msr_result kvmclock_due(const struct msr_ctx *c)
+{
+	return c->kvm_khz && (c->s->kvm_system_time & KVM_SYSTEM_TIME_ENABLE) ? MSR_KVMCLOCK : MSR_OK;
+}
+
+/* A write moves this vCPU's TSC: its kvmclock structure is written again
+ * (tsc_timestamp follows the new offset), so kvmclock time goes on without
+ * a jump. */
 static enum msr_result msr_tsc(struct msr_ctx *c)
 {
 	struct vmcb_control *ctl = &c->vmcb->control;
@@ -166,7 +277,40 @@ static enum msr_result msr_tsc(struct msr_ctx *c)
 		return MSR_OK;
 	}
 	vmcb_set_tsc_offset(c->vmcb, c->val - c->host_tsc);
-	return MSR_OK;
+	return kvmclock_due(c);
+}
+
+/* MSR_KVM_SYSTEM_TIME_NEW (KVM msr.rst): per vCPU, any value accepted and
+ * read back as written, as KVM does. Bit 0 set: the structure is written
+ * at once at the GPA, and again only when this vCPU's TSC is written (the
+ * scale never changes, every vCPU shares the TSC, so it stays true; KVM
+ * rewrites it on its own clock updates, for which there is no need here).
+ * Bit 0 clear: nothing is written any more. */
+static enum msr_result msr_kvm_system_time(struct msr_ctx *c)
+{
+	if (!c->kvm_khz)
+		return MSR_GP;
+	if (!c->write) {
+		c->val = c->s->kvm_system_time;
+		return MSR_OK;
+	}
+	c->s->kvm_system_time = c->val;
+	return kvmclock_due(c);
+}
+
+/* MSR_KVM_WALL_CLOCK_NEW: a write asks for struct pvclock_wall_clock at
+ * that GPA, now; one value per VM, read back as last written by any vCPU
+ * (KVM's kvm->arch.wall_clock). GPA 0 writes nothing (KVM likewise). */
+static enum msr_result msr_kvm_wall_clock(struct msr_ctx *c)
+{
+	if (!c->kvm_khz)
+		return MSR_GP;
+	if (!c->write) {
+		c->val = __atomic_load_n(&c->vm->kvm_wall_clock, __ATOMIC_RELAXED);
+		return MSR_OK;
+	}
+	__atomic_store_n(&c->vm->kvm_wall_clock, c->val, __ATOMIC_RELAXED);
+	return c->val ? MSR_WALLCLOCK : MSR_OK;
 }
 
 /* APIC_BASE, APM Vol.2 16.3; the x2APIC transitions as KVM's
@@ -411,7 +555,8 @@ static enum msr_result msr_hwcr(struct msr_ctx *c)
 #define VMLOAD_WHY "VMLOAD/VMSAVE switch it on every world switch (APM Vol.3 VMLOAD): passed through"
 
 const struct msr_info msr_table[] = {
-	{ MSR_TSC, MSR_TSC, "TSC", "host TSC + TSC_OFFSET", "sets TSC_OFFSET = value - host TSC",
+	{ MSR_TSC, MSR_TSC, "TSC", "host TSC + TSC_OFFSET",
+	  "sets TSC_OFFSET = value - host TSC; rewrites the vCPU's kvmclock if on",
 	  "VMCB TSC_OFFSET (APM Vol.2 B-1): the guest's RDTSC adds it too, so both agree; every vCPU "
 	  "of a VM starts at offset 0", false, msr_tsc },
 	{ MSR_APIC_BASE, MSR_APIC_BASE, "APIC_BASE", "0xFEE00000 + EN (+ BSP on vCPU 0)",
@@ -458,6 +603,16 @@ const struct msr_info msr_table[] = {
 	{ MSR_X2APIC, MSR_X2APIC_LAST, "x2APIC registers", "the local APIC's register",
 	  "the local APIC's register", "x2APIC mode only, else #GP; svm/exits.c hands them to the "
 	  "vCPU's local APIC (drivers/virt/vlapic.c) before this table", false, msr_gp },
+	{ MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_WALL_CLOCK_NEW, "KVM_WALL_CLOCK_NEW",
+	  "the GPA last written (any vCPU); #GP without CPUID's KVM leaves",
+	  "writes struct pvclock_wall_clock (UTC at kvmclock 0) at the GPA, if in RAM; 0: nothing",
+	  "KVM msr.rst; Linux's kvmclock reads the time of day here at boot", false,
+	  msr_kvm_wall_clock },
+	{ MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_SYSTEM_TIME_NEW, "KVM_SYSTEM_TIME_NEW",
+	  "the value written; #GP without CPUID's KVM leaves",
+	  "stored; bit 0 set: writes the vCPU's struct pvclock_vcpu_time_info at the GPA, if in RAM",
+	  "KVM msr.rst: kvmclock, where Linux learns the TSC rate without calibrating", false,
+	  msr_kvm_system_time },
 	{ MSR_EFER, MSR_EFER, "EFER", "the VMCB's EFER without SVME",
 	  "SCE, LME, NXE; LMA ignored; LME change while CR0.PG, SVME or other bits #GP",
 	  "APM Vol.2 3.1.7; VMRUN needs SVME set (15.5.1), so the guest never sees it; the "
@@ -491,6 +646,9 @@ const struct msr_info msr_table[] = {
 	  "PPR 17h TOM2: DRAM [4 GiB, TOM2)", false, msr_tom2 },
 	{ MSR_NB_CFG, MSR_NB_CFG, "NB_CFG", "0", "ignored",
 	  "no northbridge: EnableCf8ExtCfg (bit 46) clear", false, msr_zero },
+	{ MSR_K8_INT_PENDING_MSG, MSR_K8_INT_PENDING_MSG, "INT_PENDING_MSG", "0", "ignored",
+	  "K8/10h: C1E and SMI-on-CMP-halt (bits 27, 28) off; Linux reads it unchecked on family "
+	  "0Fh/10h (erratum 400), as QEMU's default CPU reports", false, msr_zero },
 	{ MSR_VM_CR, MSR_VM_CR, "VM_CR", GP, GP, "SVM is not offered (CPUID hides it)", false,
 	  msr_gp },
 	{ MSR_VM_HSAVE_PA, MSR_VM_HSAVE_PA, "VM_HSAVE_PA", GP, GP,
@@ -639,12 +797,13 @@ void msr_vcpu_init(struct msr_vcpu *s, const struct msr_vm *vm, uint32_t vcpu_in
 }
 
 enum msr_result msr_access(struct msr_vm *vm, struct msr_vcpu *s, struct vmcb *vmcb, uint32_t msr,
-			   bool write, uint64_t *val, uint64_t host_tsc, bool *tsc_aux_changed)
+			   bool write, uint64_t *val, const struct msr_clock *clk,
+			   bool *tsc_aux_changed)
 {
 	const struct msr_info *i = msr_info(msr);
 	struct msr_ctx c = {
 		.vm = vm, .s = s, .vmcb = vmcb, .msr = msr, .write = write, .val = *val,
-		.host_tsc = host_tsc,
+		.host_tsc = clk->host_tsc, .kvm_khz = clk->kvm_khz,
 	};
 	enum msr_result r = i ? i->access(&c) : MSR_GP;
 

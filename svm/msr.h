@@ -43,11 +43,53 @@
 #define MSR_TOP_MEM          0xc001001au
 #define MSR_TOM2             0xc001001du
 #define MSR_NB_CFG           0xc001001fu
+#define MSR_K8_INT_PENDING_MSG 0xc0010055u	/* K8/family 10h: interrupt pending, C1E (Linux's name) */
 #define MSR_VM_CR            0xc0010114u
 #define MSR_VM_HSAVE_PA      0xc0010117u
 #define MSR_OSVW_ID_LENGTH   0xc0010140u
 #define MSR_OSVW_STATUS      0xc0010141u
 #define MSR_DE_CFG           0xc0011029u
+
+/* KVM's kvmclock MSRs (Linux Documentation/virt/kvm/x86/msr.rst,
+ * arch/x86/include/uapi/asm/kvm_para.h), offered with CPUID's KVM leaves
+ * (svm/cpuid.h KVM_FEATURE_CLOCKSOURCE2) and #GP without them. */
+#define MSR_KVM_WALL_CLOCK_NEW  0x4b564d00u	/* write: a GPA for struct pvclock_wall_clock */
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01u	/* the vCPU's struct pvclock_vcpu_time_info */
+#define KVM_SYSTEM_TIME_ENABLE  1ull		/* bit 0; bits 63:1 are the GPA */
+
+/* pvclock, Linux arch/x86/include/uapi/asm/pvclock-abi.h (packed there;
+ * every field is naturally aligned, so the plain layout is the same). The
+ * guest reads, retrying while version is odd or has changed:
+ *   ns = system_time + scale(tsc - tsc_timestamp), with
+ *   scale(d) = ((tsc_shift >= 0 ? d << tsc_shift : d >> -tsc_shift)
+ *               * tsc_to_system_mul) >> 32 */
+struct pvclock_vcpu_time_info {
+	uint32_t version;		/* 0x00: odd while the host writes */
+	uint32_t pad0;			/* 0x04 */
+	uint64_t tsc_timestamp;		/* 0x08: the guest's TSC at system_time */
+	uint64_t system_time;		/* 0x10: kvmclock ns at tsc_timestamp */
+	uint32_t tsc_to_system_mul;	/* 0x18: ns per tick as a 0.32 fraction, before the shift */
+	int8_t tsc_shift;		/* 0x1c */
+	uint8_t flags;			/* 0x1d: PVCLOCK_* */
+	uint8_t pad[2];			/* 0x1e */
+};
+_Static_assert(sizeof(struct pvclock_vcpu_time_info) == 32, "pvclock-abi.h: 32 bytes");
+_Static_assert(__builtin_offsetof(struct pvclock_vcpu_time_info, tsc_timestamp) == 0x08, "pvclock-abi.h");
+_Static_assert(__builtin_offsetof(struct pvclock_vcpu_time_info, system_time) == 0x10, "pvclock-abi.h");
+_Static_assert(__builtin_offsetof(struct pvclock_vcpu_time_info, tsc_to_system_mul) == 0x18, "pvclock-abi.h");
+_Static_assert(__builtin_offsetof(struct pvclock_vcpu_time_info, tsc_shift) == 0x1c, "pvclock-abi.h");
+_Static_assert(__builtin_offsetof(struct pvclock_vcpu_time_info, flags) == 0x1d, "pvclock-abi.h");
+#define PVCLOCK_TSC_STABLE_BIT (1u << 0)	/* every vCPU's reading agrees: no cross-CPU fix-up */
+
+/* The wall-clock time (UTC) at kvmclock time 0; the guest adds its
+ * kvmclock to it. pvclock-abi.h; 12 bytes. */
+struct pvclock_wall_clock {
+	uint32_t version;	/* 0x00 */
+	uint32_t sec;		/* 0x04 */
+	uint32_t nsec;		/* 0x08 */
+};
+_Static_assert(sizeof(struct pvclock_wall_clock) == 12, "pvclock-abi.h: 12 bytes");
+_Static_assert(__builtin_offsetof(struct pvclock_wall_clock, nsec) == 0x08, "pvclock-abi.h");
 
 /* APIC_BASE (0x1B), APM Vol.2 16.3 */
 #define APIC_BASE_BSP      (1ull << 8)	/* this is the bootstrap processor; read-only */
@@ -105,6 +147,10 @@ enum msr_result {
 	MSR_GP,		/* inject #GP; nothing changed */
 	MSR_GP_FIRST,	/* MSR_GP, and the first #GP on this MSR number in the VM: log it */
 	MSR_RECHECK,	/* OK, and a field VMRUN checks changed (EFER): re-run vmcb_check */
+	MSR_KVMCLOCK,	/* OK, and publish this vCPU's kvmclock: kvmclock_time_info() at
+			   msr_kvmclock_gpa() through pvclock_publish_time() */
+	MSR_WALLCLOCK,	/* OK, and write the wall clock: kvmclock_wall_clock() at the GPA
+			   written (*val) through pvclock_publish_wall() */
 };
 
 static inline bool msr_result_gp(enum msr_result r)
@@ -139,6 +185,8 @@ struct msr_vm {
 				   32..52 counts as 52 */
 	bool rdtscp;		/* RDTSCP/TSC_AUX offered (host has RDTSCP) */
 	bool x2apic;		/* APIC_BASE.EXTD may be set */
+	uint64_t kvm_wall_clock;	/* MSR_KVM_WALL_CLOCK_NEW as last written by any vCPU
+					   (atomic): what it reads back, as in KVM */
 	struct msr_unknown unknown;
 };
 
@@ -150,6 +198,16 @@ struct msr_vcpu {
 	uint64_t mtrr_fixed[MTRR_NR_FIXED];	/* 0x250, 0x258, 0x259, 0x268-0x26F in order */
 	uint64_t mtrr_var[2 * MTRR_CAP_VCNT];	/* PhysBase0, PhysMask0, ... PhysMask7 */
 	uint64_t hwcr;		/* TscFreqSel | the McStatusWrEn and CpbDis written */
+	uint64_t kvm_system_time;	/* MSR_KVM_SYSTEM_TIME_NEW as written: GPA | enable */
+};
+
+/* What msr_access needs besides the vCPU: the time of the access, and the
+ * kvmclock the vCPU's CPUID promises. */
+struct msr_clock {
+	uint64_t host_tsc;	/* the host's TSC at the exit */
+	uint32_t kvm_khz;	/* cpuid_kvmclock_khz() of the vCPU's CPUID table (svm/cpuid.h):
+				   the TSC rate kvmclock announces; 0 when the KVM leaves are
+				   not offered, and the kvmclock MSRs #GP */
 };
 
 /* Fills *vm (its unknown-MSR table empty). */
@@ -158,7 +216,7 @@ void msr_vm_init(struct msr_vm *vm, uint64_t mem, uint32_t nr_vcpus, unsigned ph
 
 /* The state vCPU vcpu_index starts with: APIC enabled at 0xFEE00000 (BSP
  * on vCPU 0), TSC_AUX 0, MTRRs as firmware leaves them (enabled, default
- * write-back, no ranges), HWCR.TscFreqSel. */
+ * write-back, no ranges), HWCR.TscFreqSel, kvmclock off. */
 void msr_vcpu_init(struct msr_vcpu *s, const struct msr_vm *vm, uint32_t vcpu_index);
 
 /* The guest's RDMSR (write false) or WRMSR (write true) of msr: *val is the
@@ -166,14 +224,59 @@ void msr_vcpu_init(struct msr_vcpu *s, const struct msr_vm *vm, uint32_t vcpu_in
  * vmcb: its VMCB: EFER, G_PAT, TSC_OFFSET and the VMLOAD/VMSAVE MSRs
  * (FS/GS/KernelGS base, STAR, LSTAR, CSTAR, SFMASK, SYSENTER_*) live
  * there, so call it after VMSAVE (the slow path), never from
- * vcpu_fast_exit. TSC reads return host_tsc + TSC_OFFSET; writes set
- * TSC_OFFSET = value - host_tsc.
+ * vcpu_fast_exit. TSC reads return clk->host_tsc + TSC_OFFSET; writes set
+ * TSC_OFFSET = value - clk->host_tsc.
  * On MSR_GP and MSR_GP_FIRST nothing in *s, *vmcb or *val changed; the
  * access is counted in vm->unknown. *tsc_aux_changed (may be NULL) is set
  * true when the guest wrote TSC_AUX (the caller loads s->tsc_aux into the
- * real MSR), else left alone. */
+ * real MSR), else left alone. MSR_KVMCLOCK and MSR_WALLCLOCK ask the
+ * caller to write guest memory (enum msr_result); a GPA outside the
+ * guest's RAM is the caller's to ignore (nothing written, as in KVM). */
 enum msr_result msr_access(struct msr_vm *vm, struct msr_vcpu *s, struct vmcb *vmcb, uint32_t msr,
-			   bool write, uint64_t *val, uint64_t host_tsc, bool *tsc_aux_changed);
+			   bool write, uint64_t *val, const struct msr_clock *clk,
+			   bool *tsc_aux_changed);
+
+/* ---- kvmclock (docs/cpu.md "kvmclock") ----
+ * kvmclock time is the host's TSC in nanoseconds, one linear function for
+ * every vCPU of every VM: while a vCPU's TSC_OFFSET is 0 (every vCPU starts
+ * so, and Linux never writes its TSC on AMD) it is the guest's TSC in
+ * nanoseconds. Pure arithmetic; the caller supplies the host's time. */
+
+/* ns = scale(ticks), as the guest computes it (struct pvclock_vcpu_time_info). */
+struct pvclock_scale {
+	uint32_t mul;	/* 2^31 <= mul < 2^32 for every khz >= 1 */
+	int8_t shift;	/* -12 .. 20 for khz in 1 .. 2^32 - 1; -2 .. 4 for 100 MHz .. 5 GHz */
+};
+/* The scale for a TSC of khz kHz (0: {0, 0}): mul is floor(ns per tick *
+ * 2^(32 - shift)) with shift chosen so that mul has its top bit set, the
+ * normalisation of KVM's kvm_get_time_scale(). */
+struct pvclock_scale pvclock_scale_for_khz(uint32_t khz);
+/* scale(delta), the guest's formula. delta << shift must fit in 64 bits,
+ * as in the guest: any delta below 2^63 from 1 GHz up (shift <= 1), 2^60
+ * ticks (365 years) at 100 MHz. */
+uint64_t pvclock_scale_delta(uint64_t delta, struct pvclock_scale sc);
+/* kvmclock time in ns at host TSC host_tsc. */
+uint64_t kvmclock_ns(uint32_t khz, uint64_t host_tsc);
+/* What a vCPU whose TSC is host + tsc_offset is told at host_tsc: its TSC
+ * then, kvmclock_ns() then, the scale for khz, PVCLOCK_TSC_STABLE_BIT
+ * (every vCPU of a VM has the same offset). version 0: the publisher sets it. */
+void kvmclock_time_info(struct pvclock_vcpu_time_info *ti, uint32_t khz, uint64_t host_tsc,
+			uint64_t tsc_offset);
+/* The wall clock at kvmclock time 0: unix_ns (UTC now) - kvmclock_ns (now),
+ * floored at 0; sec wraps in 2106, as KVM's does. version 0. */
+void kvmclock_wall_clock(struct pvclock_wall_clock *wc, uint64_t unix_ns, uint64_t kvmclock_now);
+/* The GPA MSR_KVM_SYSTEM_TIME_NEW names (bit 0 cleared). */
+static inline uint64_t msr_kvmclock_gpa(const struct msr_vcpu *s)
+{
+	return s->kvm_system_time & ~KVM_SYSTEM_TIME_ENABLE;
+}
+/* Store *ti / *wc into the guest's copy at dst (a host pointer into guest
+ * RAM, any alignment) so that a reader on another vCPU never takes a torn
+ * copy: version made odd and newer than the one there, a barrier, the
+ * rest, a barrier, version + 1 (even). KVM's kvm_setup_guest_pvclock() and
+ * kvm_write_wall_clock() follow the same protocol. */
+void pvclock_publish_time(void *dst, const struct pvclock_vcpu_time_info *ti);
+void pvclock_publish_wall(void *dst, const struct pvclock_wall_clock *wc);
 
 /* EFER, APM Vol.2 3.1.7. The guest may set SCE, LME and NXE; LMA is
  * read-only (the value written for it is ignored: it follows CR0.PG and

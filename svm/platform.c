@@ -2,6 +2,7 @@
 /* The VM's PC platform (svm/platform.h). */
 #include "svm/platform.h"
 #include "drivers/tsc.h"
+#include "kernel/lib/muldiv.h"
 #include "kernel/x86.h"
 #include "svm/apic.h"
 #include "svm/vm.h"
@@ -18,6 +19,14 @@ void platform_set_wall_clock(int64_t unix_time, uint64_t tsc)
 {
 	wall_unix = unix_time >= 0 ? unix_time : WALL_CLOCK_FALLBACK;
 	wall_tsc = tsc;
+}
+
+uint64_t platform_wall_clock_ns(uint64_t tsc)
+{
+	uint64_t khz = tsc_khz();
+
+	return (uint64_t)wall_unix * 1000000000u +
+	       (khz && tsc > wall_tsc ? muldiv64(tsc - wall_tsc, 1000000, khz) : 0);
 }
 
 static int64_t wall_now(uint64_t now)

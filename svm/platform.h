@@ -19,6 +19,11 @@
  * host's CMOS clock, read once). */
 void platform_set_wall_clock(int64_t unix_time, uint64_t tsc);
 
+/* The wall clock (UTC) in ns since 1970 at host TSC tsc: the time set
+ * above (to the second, the CMOS clock's resolution) plus the TSC ticks
+ * since it was read. For kvmclock's wall clock (svm/exits.c). */
+uint64_t platform_wall_clock_ns(uint64_t tsc);
+
 /* Builds the devices on the VM's bus (after bus_init and the VM's RAM
  * size are known). Returns 0, or -1 with a sentence in err. */
 int platform_init(struct vm *vm, char *err, size_t errlen);

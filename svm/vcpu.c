@@ -187,7 +187,7 @@ static int requests_and_hlt(struct vcpu *v)
 		/* Sleep until an interrupt: an IPI's kick (v->where is
 		 * KICKABLE), the core's timer at the vCPU's deadline, a
 		 * console request. STI's shadow covers HLT. */
-		apic_before_entry(v);	/* arms the timer */
+		apic_arm_timer(v);
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 		return 1;
 	}

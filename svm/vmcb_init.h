@@ -16,13 +16,15 @@ enum vm_mode {
 };
 
 /* How a vCPU starts: its mode, RIP, and the registers a boot protocol sets
- * (Multiboot: VM_MODE_PROT32, EAX the magic, EBX the boot information).
+ * (Multiboot: VM_MODE_PROT32, EAX the magic, EBX the boot information;
+ * Linux: VM_MODE_LONG, RSI the zero page; PVH: VM_MODE_PROT32, EBX the
+ * start info).
  * VM_MODE_LONG also needs the identity map and GDT the loader built
  * (kernel/vm/loader.h): cr3, gdt_base, gdt_limit and the cs and ds
  * selectors in that GDT; the other modes ignore them. */
 struct vcpu_start {
 	enum vm_mode mode;
-	uint64_t rip, rax, rbx;
+	uint64_t rip, rax, rbx, rsi;
 	uint64_t cr3, gdt_base;		/* VM_MODE_LONG */
 	uint16_t gdt_limit, cs, ds;	/* VM_MODE_LONG */
 };

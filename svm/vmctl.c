@@ -92,6 +92,7 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 	vmcb_init(v->vmcb, start, &(struct vmcb_refs){ vm->iopm_pa, vm->msrpm_pa, vm->ncr3 });
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.rbx = start->rbx;	/* not in the VMCB */
+	v->regs.rsi = start->rsi;
 	v->xcr0 = XCR0_X87;	/* XCR0 at reset */
 	msr_vcpu_init(&v->msr, &vm->msr, v->index);
 	v->msr.apic_base = vlapic_base(&v->lapic);	/* INIT and STARTUP keep APIC_BASE */

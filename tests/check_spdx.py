@@ -10,7 +10,8 @@ import sys
 
 TAG = "SPDX-License-Identifier: BSD-2-Clause"
 COMMENT = {".c": "/* %s */", ".h": "/* %s */", ".ld": "/* %s */", ".S": "/* %s */",
-           ".asm": "; %s", ".inc": "; %s", ".py": "# %s", ".sh": "# %s"}
+           ".asm": "; %s",
+    ".asl": "/* %s */", ".inc": "; %s", ".py": "# %s", ".sh": "# %s"}
 
 
 def style(path):

@@ -70,6 +70,7 @@ int bus_register(struct bus *b, const struct bus_range *r, char *err, size_t err
 		b->range[i] = *o;
 	}
 	b->range[i] = *r;
+	memset(b->accesses, 0, sizeof(b->accesses));	/* build time: nothing counted yet */
 	b->nr_ranges++;
 	memset(b->pio_map, 0, sizeof(b->pio_map));	/* indexes moved: map anew */
 	for (i = 0; i < b->nr_ranges; i++)
@@ -81,10 +82,9 @@ int bus_register(struct bus *b, const struct bus_range *r, char *err, size_t err
 /* The range holding all of [addr, addr + size) at a size the space allows,
  * or NULL. Ports through the map; MMIO by a linear scan (a VM has a
  * handful of ranges). This runs on every I/O exit. */
-static const struct bus_range *bus_find(const struct bus *b, enum bus_space sp, uint64_t addr,
-					unsigned size)
+static struct bus_range *bus_find(struct bus *b, enum bus_space sp, uint64_t addr, unsigned size)
 {
-	const struct bus_range *d = NULL;
+	struct bus_range *d = NULL;
 
 	if (sp == BUS_PIO) {
 		unsigned i = addr < BUS_PIO_PORTS ? b->pio_map[addr] : 0;
@@ -94,7 +94,7 @@ static const struct bus_range *bus_find(const struct bus *b, enum bus_space sp, 
 		d = &b->range[i - 1];
 	} else {
 		for (unsigned i = 0; i < b->nr_ranges; i++) {
-			const struct bus_range *c = &b->range[i];
+			struct bus_range *c = &b->range[i];
 
 			if (c->space != BUS_MMIO || addr < c->base)
 				continue;
@@ -154,7 +154,7 @@ static void bus_unassigned(struct bus *b, enum bus_space sp, struct bus_req *r)
 
 enum bus_status bus_access_slow(struct bus *b, enum bus_space sp, struct bus_req *r)
 {
-	const struct bus_range *d = bus_find(b, sp, r->addr, r->size);
+	struct bus_range *d = bus_find(b, sp, r->addr, r->size);
 
 	if (d) {
 		uint64_t mask = bus_size_mask(r->size);
@@ -163,6 +163,7 @@ enum bus_status bus_access_slow(struct bus *b, enum bus_space sp, struct bus_req
 		r->val = r->write ? r->val & mask : 0;
 		st = d->access(d->dev, r->addr - d->base, r);
 		if (st != BUS_UNASSIGNED) {
+			__atomic_fetch_add(&b->accesses[d - b->range], 1, __ATOMIC_RELAXED);
 			if (!r->write)
 				r->val &= mask;
 			return st;
@@ -174,7 +175,7 @@ enum bus_status bus_access_slow(struct bus *b, enum bus_space sp, struct bus_req
 
 bool bus_mmio_assigned(const struct bus *b, uint64_t addr, unsigned size)
 {
-	return bus_find(b, BUS_MMIO, addr, size) != NULL;
+	return bus_find((struct bus *)b, BUS_MMIO, addr, size) != NULL;	/* only looks */
 }
 
 void bus_irq_set(struct bus *b, unsigned line, bool level)

@@ -74,6 +74,7 @@ struct bus {
 	unsigned nr_ranges;
 	struct bus_hooks hooks;
 	uint64_t unassigned;	/* unassigned accesses so far, both spaces */
+	uint64_t accesses[BUS_MAX_RANGES];	/* answered by range[i] (the console's devices) */
 	uint64_t pio_logged[BUS_PIO_PORTS / 64];	/* bit per port: reported */
 	/* Port -> its range's index + 1; 0: no device, not reported yet;
 	 * BUS_PIO_QUIET: no device, reported. Rebuilt by bus_register: a port

@@ -413,6 +413,27 @@ static void cmd_lapic(const char *cmd, const struct mon_args *a)
 		while_paused(cmd, vm, v, show_lapic);
 }
 
+/* devices <vm>: the VM's bus, one line per device range with the accesses
+ * it answered, then the accesses nobody answered. */
+static void cmd_devices(const char *cmd, const struct mon_args *a)
+{
+	const struct vm *vm = vm_of(cmd, a);
+
+	if (!vm)
+		return;
+	print("  %-5s %-23s %-10s %12s\n", "space", "range", "device", "accesses");
+	for (unsigned i = 0; i < vm->bus.nr_ranges; i++) {
+		const struct bus_range *r = &vm->bus.range[i];
+		char range[24];
+
+		fmt_snprintf(range, sizeof(range), "%#lx-%#lx", r->base, r->base + r->len - 1);
+		print("  %-5s %-23s %-10s %12lu\n", r->space == BUS_PIO ? "port" : "mmio", range,
+		      r->name, __atomic_load_n(&vm->bus.accesses[i], __ATOMIC_RELAXED));
+	}
+	print("  unassigned (no device answered): %lu\n",
+	      __atomic_load_n(&vm->bus.unassigned, __ATOMIC_RELAXED));
+}
+
 /* irqs <vm>: interrupts injected per vector and vCPU, and where they came from. */
 static void cmd_irqs(const char *cmd, const struct mon_args *a)
 {
@@ -977,6 +998,7 @@ static const struct command commands[] = {
 	{ "regs", "<vm> [vcpu]", "registers, segments, interrupt shadow, pending events", cmd_regs },
 	{ "lapic", "<vm> [vcpu]", "the vCPU's local APIC decoded: IRR/ISR/TMR, LVTs, timer", cmd_lapic },
 	{ "irqs", "<vm>", "interrupts injected per vector and vCPU, sources, device lines", cmd_irqs },
+	{ "devices", "<vm>", "the VM's devices: port and MMIO ranges, accesses each", cmd_devices },
 	{ "ioapic", "<vm>", "the I/O APIC's redirection table decoded, pin levels", cmd_ioapic },
 	{ "pic", "<vm>", "the 8259A pair: vectors, IMR/IRR/ISR/ELCR, output", cmd_pic },
 	{ "pit", "<vm>", "the 8254 PIT's counters and port 0x61", cmd_pit },

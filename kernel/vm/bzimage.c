@@ -125,19 +125,21 @@ static const char *plan(const uint8_t *img, size_t len, uint64_t guest_mem, stru
 	return NULL;
 }
 
+bool bz_is_bzimage(const uint8_t *img, size_t len)
+{
+	uint32_t magic;
+
+	if (!img || len < BZ_HDR_AT(header) + sizeof(magic))
+		return false;
+	memcpy(&magic, img + BZ_HDR_AT(header), sizeof(magic));
+	return magic == BZ_HDRS_MAGIC;
+}
+
 int bz_plan(const uint8_t *img, size_t len, uint64_t guest_mem, struct bz_plan *p,
 	    const char **err)
 {
-	const char *what;
-
 	memset(p, 0, sizeof(*p));
-	what = plan(img, len, guest_mem, p);
-	if (what) {
-		if (err)
-			*err = what;
-		return -1;
-	}
-	return 0;
+	return loader_verdict(plan(img, len, guest_mem, p), err);
 }
 
 uint64_t bz_initrd_gpa(const struct bz_plan *p, uint64_t size, uint64_t below)
@@ -160,131 +162,38 @@ static void put8(uint8_t *zp, size_t off, uint8_t v) { zp[off] = v; }
 static void put32(uint8_t *zp, size_t off, uint32_t v) { memcpy(zp + off, &v, 4); }
 static void put64(uint8_t *zp, size_t off, uint64_t v) { memcpy(zp + off, &v, 8); }
 
-/* A table of e820 entries being built in the zero page. */
-struct e820 {
-	uint8_t *at;		/* zp + BZ_ZP_E820_TABLE */
-	unsigned n;
+/* The e820 table: loader_memmap_next()'s ranges (the map PVH guests get
+ * too), after the checks in the order this module has always made them. */
+static const char *const memmap_faults[MEMMAP_FAULTS] = {
+	[MEMMAP_NULL] = "bzImage: extra_reserved is NULL",
+	[MEMMAP_EMPTY] = "bzImage: an extra reserved range is empty or wraps",
+	[MEMMAP_TYPE] = "bzImage: an extra reserved range has type 0 or RAM",
+	[MEMMAP_OVERLAP] = "bzImage: extra reserved ranges overlap",
 };
-
-static struct bz_e820_entry e820_get(const struct e820 *t, unsigned i)
-{
-	struct bz_e820_entry e;
-
-	memcpy(&e, t->at + i * sizeof(e), sizeof(e));
-	return e;
-}
-
-static void e820_set(struct e820 *t, unsigned i, struct bz_e820_entry e)
-{
-	memcpy(t->at + i * sizeof(e), &e, sizeof(e));
-}
-
-static bool e820_add(struct e820 *t, uint64_t addr, uint64_t size, uint32_t type)
-{
-	if (t->n >= BZ_E820_MAX)
-		return false;
-	e820_set(t, t->n++, (struct bz_e820_entry){ addr, size, type });
-	return true;
-}
-
-static void e820_del(struct e820 *t, unsigned i)
-{
-	memmove(t->at + i * sizeof(struct bz_e820_entry),
-		t->at + (i + 1) * sizeof(struct bz_e820_entry),
-		(t->n - i - 1) * sizeof(struct bz_e820_entry));
-	t->n--;
-}
-
-/* Cuts [base, end) out of every entry, then adds it with its type. The
- * pieces an entry leaves are outside [base, end), so the loop never cuts
- * a piece it appended; each pass adds at most one entry. */
-static bool e820_punch(struct e820 *t, uint64_t base, uint64_t end, uint32_t type)
-{
-	unsigned i = 0;
-
-	while (i < t->n) {
-		struct bz_e820_entry e = e820_get(t, i);
-		uint64_t e_end = e.addr + e.size;
-
-		if (e_end <= base || e.addr >= end) {
-			i++;
-			continue;
-		}
-		if (e.addr < base && e_end > end) {
-			e820_set(t, i, (struct bz_e820_entry){ e.addr, base - e.addr, e.type });
-			if (!e820_add(t, end, e_end - end, e.type))
-				return false;
-		} else if (e.addr < base) {
-			e820_set(t, i, (struct bz_e820_entry){ e.addr, base - e.addr, e.type });
-		} else if (e_end > end) {
-			e820_set(t, i, (struct bz_e820_entry){ end, e_end - end, e.type });
-		} else {
-			e820_del(t, i);
-			continue;
-		}
-		i++;
-	}
-	return e820_add(t, base, end - base, type);
-}
-
-/* Insertion sort by address: at most BZ_E820_MAX entries. */
-static void e820_sort(struct e820 *t)
-{
-	for (unsigned i = 1; i < t->n; i++) {
-		struct bz_e820_entry e = e820_get(t, i);
-		unsigned j = i;
-
-		while (j > 0 && e820_get(t, j - 1).addr > e.addr) {
-			e820_set(t, j, e820_get(t, j - 1));
-			j--;
-		}
-		e820_set(t, j, e);
-	}
-}
-
-static const char *check_extra(const struct bz_boot *b)
-{
-	if (b->nr_extra_reserved && !b->extra_reserved)
-		return "bzImage: extra_reserved is NULL";
-	/* Each range adds at most two entries to the three of the base map. */
-	if (b->nr_extra_reserved > (BZ_E820_MAX - 3) / 2)
-		return "bzImage: too many extra reserved ranges for the e820 table";
-	for (unsigned i = 0; i < b->nr_extra_reserved; i++) {
-		const struct guest_mem_range *r = &b->extra_reserved[i];
-
-		if (!r->len || r->base > UINT64_MAX - r->len)
-			return "bzImage: an extra reserved range is empty or wraps";
-		if (r->type == 0 || r->type == GUEST_MEM_AVAILABLE)
-			return "bzImage: an extra reserved range has type 0 or RAM";
-		for (unsigned j = 0; j < i; j++) {
-			const struct guest_mem_range *q = &b->extra_reserved[j];
-
-			if (r->base < q->base + q->len && q->base < r->base + r->len)
-				return "bzImage: extra reserved ranges overlap";
-		}
-	}
-	return NULL;
-}
 
 static const char *build_e820(uint8_t *zp, const struct bz_boot *b)
 {
-	struct guest_mem_range map[3];
-	struct e820 t = { zp + BZ_ZP_E820_TABLE, 0 };
-	unsigned n = loader_guest_memmap(b->guest_mem, map);
-	const char *what = check_extra(b);
+	struct guest_mem_range r;
+	enum memmap_fault fault;
+	uint64_t at = 0;
+	unsigned n = 0;
 
-	if (what)
-		return what;
-	for (unsigned i = 0; i < n; i++)
-		e820_add(&t, map[i].base, map[i].len, map[i].type);
-	for (unsigned i = 0; i < b->nr_extra_reserved; i++) {
-		const struct guest_mem_range *r = &b->extra_reserved[i];
+	if (b->nr_extra_reserved && !b->extra_reserved)
+		return memmap_faults[MEMMAP_NULL];
+	/* Each range adds at most two entries to the three of the base map. */
+	if (b->nr_extra_reserved > (BZ_E820_MAX - 3) / 2)
+		return "bzImage: too many extra reserved ranges for the e820 table";
+	fault = loader_memmap_check(b->extra_reserved, b->nr_extra_reserved);
+	if (fault != MEMMAP_OK)
+		return memmap_faults[fault];
+	while (loader_memmap_next(b->guest_mem, b->extra_reserved, b->nr_extra_reserved, &at, &r)) {
+		struct bz_e820_entry e = { r.base, r.len, r.type };
 
-		if (!e820_punch(&t, r->base, r->base + r->len, r->type))
+		if (n == BZ_E820_MAX)
 			return "bzImage: too many e820 entries";
+		memcpy(zp + BZ_ZP_E820_TABLE + n++ * sizeof(e), &e, sizeof(e));
 	}
-	e820_sort(&t);
-	put8(zp, BZ_ZP_E820_ENTRIES, (uint8_t)t.n);
+	put8(zp, BZ_ZP_E820_ENTRIES, (uint8_t)n);
 	return NULL;
 }
 
@@ -357,11 +266,8 @@ int bz_build_zero_page(uint8_t *zp, const uint8_t *img, size_t len, const struct
 		what = check_boot(&h, p, b);
 	if (!what)
 		what = build_e820(zp, b);
-	if (what) {
-		if (err)
-			*err = what;
+	if (loader_verdict(what, err))
 		return -1;
-	}
 	fill_header(zp, img, len, &h, p, b);
 	return 0;
 }

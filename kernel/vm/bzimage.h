@@ -59,11 +59,13 @@
  *   type but 0 and GUEST_MEM_AVAILABLE; it may lie past guest_mem). Extra
  *   ranges that overlap each other, are empty or wrap are refused; so is a
  *   table of more than BZ_E820_MAX entries. Neighbours of one type are not
- *   merged.
+ *   merged. (loader_memmap_next() in kernel/vm/loader.c builds it: PVH
+ *   guests get the same map.)
  * - Error messages are constant strings (no formatting in a pure module);
  *   the protocol version in the "older than 2.12" message comes from a
  *   table of the versions 2.00-2.11. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/vm/loader.h"
@@ -197,6 +199,10 @@ struct bz_plan {
 	uint32_t cmdline_size;		/* max command line bytes, without the NUL
 					 * (protocol >= 2.06, else 255) */
 };
+
+/* Whether img carries the boot protocol's "HdrS" at 0x202 (kind=auto's test
+ * for a bzImage; bz_plan then checks the rest). */
+bool bz_is_bzimage(const uint8_t *img, size_t len);
 
 /* Checks img as a bzImage for a VM with guest_mem bytes of RAM: "HdrS", protocol >= 2.12,
  * XLF_KERNEL_64 (xloadflags bit 0), loadflags LOADED_HIGH, setup_sects within the file, the

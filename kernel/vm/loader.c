@@ -29,7 +29,6 @@
 #define ET_DYN      3
 #define EM_386      3
 #define EM_X86_64   62
-#define PT_LOAD     1
 
 struct elf32_ehdr {
 	uint8_t e_ident[16];	/* 0x00 */
@@ -90,12 +89,6 @@ struct elf64_phdr {
 	uint64_t p_align;	/* 0x30 */
 } __attribute__((packed));
 _Static_assert(sizeof(struct elf64_phdr) == 56, "gABI 4.1 ch. 5: Elf64_Phdr");
-
-/* One program header of either class, widened. */
-struct elf_phdr {
-	uint32_t type;
-	uint64_t offset, vaddr, paddr, filesz, memsz;
-};
 
 /* ---- Multiboot 0.6.96, 3.1.1: the header. Fields past checksum exist
  * only when flags ask for them (bit 16: address fields, bit 2: video). ---- */
@@ -264,27 +257,97 @@ static const char *plan_entry32(struct load_plan *p, uint64_t entry)
 
 /* ---- ELF ---- */
 
-static void elf_phdr_read(const uint8_t *img, uint64_t at, bool is64, struct elf_phdr *ph)
+void loader_elf_phdr(const uint8_t *img, const struct elf_file *f, unsigned i,
+		     struct elf_phdr *ph)
 {
-	if (is64) {
+	const uint8_t *at = img + f->phoff + (uint64_t)i * f->phentsize;
+
+	if (f->is64) {
 		struct elf64_phdr h;
 
-		memcpy(&h, img + at, sizeof(h));
+		memcpy(&h, at, sizeof(h));
 		*ph = (struct elf_phdr){ h.p_type, h.p_offset, h.p_vaddr, h.p_paddr,
-					 h.p_filesz, h.p_memsz };
+					 h.p_filesz, h.p_memsz, h.p_align };
 	} else {
 		struct elf32_phdr h;
 
-		memcpy(&h, img + at, sizeof(h));
+		memcpy(&h, at, sizeof(h));
 		*ph = (struct elf_phdr){ h.p_type, h.p_offset, h.p_vaddr, h.p_paddr,
-					 h.p_filesz, h.p_memsz };
+					 h.p_filesz, h.p_memsz, h.p_align };
 	}
 }
 
-static bool elf_is_elf(const uint8_t *img, size_t len)
+enum elf_fault loader_elf_open(const uint8_t *img, size_t len, struct elf_file *f)
 {
-	return len >= 4 && img[EI_MAG0] == 0x7f && img[1] == 'E' && img[2] == 'L' && img[3] == 'F';
+	uint16_t machine;
+	uint64_t phsize;
+
+	memset(f, 0, sizeof(*f));
+	if (!img || len < 4 || img[EI_MAG0] != 0x7f || img[1] != 'E' || img[2] != 'L' ||
+	    img[3] != 'F')
+		return ELF_NOT_ELF;
+	if (len < sizeof(struct elf32_ehdr))
+		return ELF_TRUNCATED;
+	if (img[EI_DATA] != ELFDATA2LSB)
+		return ELF_NOT_LSB;
+	if (img[EI_VERSION] != EV_CURRENT)
+		return ELF_NOT_V1;
+	if (img[EI_CLASS] == ELFCLASS32) {
+		struct elf32_ehdr h;
+
+		memcpy(&h, img, sizeof(h));
+		*f = (struct elf_file){
+			.is64 = false, .type = h.e_type, .entry = h.e_entry,
+			.phoff = h.e_phoff, .phentsize = h.e_phentsize, .phnum = h.e_phnum,
+			.shoff = h.e_shoff, .shentsize = h.e_shentsize, .shnum = h.e_shnum,
+		};
+		machine = h.e_machine;
+		if (machine != EM_386)
+			return ELF_NOT_I386;
+	} else if (img[EI_CLASS] == ELFCLASS64) {
+		struct elf64_ehdr h;
+
+		if (len < sizeof(h))
+			return ELF_TRUNCATED;
+		memcpy(&h, img, sizeof(h));
+		*f = (struct elf_file){
+			.is64 = true, .type = h.e_type, .entry = h.e_entry,
+			.phoff = h.e_phoff, .phentsize = h.e_phentsize, .phnum = h.e_phnum,
+			.shoff = h.e_shoff, .shentsize = h.e_shentsize, .shnum = h.e_shnum,
+		};
+		machine = h.e_machine;
+		if (machine != EM_X86_64)
+			return ELF_NOT_X86_64;
+	} else {
+		return ELF_BAD_CLASS;
+	}
+	if (f->type != ET_EXEC && f->type != ET_DYN)
+		return ELF_NOT_EXEC;
+	if (f->phentsize < (f->is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr)))
+		return ELF_PHENTSIZE;
+	if (f->phnum == 0)
+		return ELF_NO_PHDRS;
+	/* Both factors are 16-bit: the product fits 32 bits. */
+	phsize = (uint64_t)f->phnum * f->phentsize;
+	if (f->phoff > len || phsize > len - f->phoff)
+		return ELF_PHDRS_PAST_END;
+	return ELF_OK;
 }
+
+/* The Multiboot loader's words for loader_elf_open's refusals. */
+static const char *const elf_faults[ELF_FAULTS] = {
+	[ELF_NOT_ELF] = "not an ELF file (and no Multiboot load address fields)",
+	[ELF_TRUNCATED] = "ELF header truncated",
+	[ELF_NOT_LSB] = "ELF file not little-endian",
+	[ELF_NOT_V1] = "ELF version not 1",
+	[ELF_BAD_CLASS] = "ELF class neither 32-bit nor 64-bit",
+	[ELF_NOT_I386] = "ELF32 file not for i386 (e_machine)",
+	[ELF_NOT_X86_64] = "ELF64 file not for x86-64 (e_machine)",
+	[ELF_NOT_EXEC] = "ELF file not an executable (e_type)",
+	[ELF_PHENTSIZE] = "ELF e_phentsize smaller than a program header",
+	[ELF_NO_PHDRS] = "ELF file has no program headers",
+	[ELF_PHDRS_PAST_END] = "ELF program headers past the end of the file",
+};
 
 /* Plans the PT_LOAD segments at their physical addresses (as GRUB and QEMU
  * load Multiboot ELF kernels) and sets *entry to the physical entry point:
@@ -293,65 +356,16 @@ static bool elf_is_elf(const uint8_t *img, size_t len)
 static const char *plan_elf(const uint8_t *img, size_t len, uint64_t mem,
 			    struct load_plan *p, uint64_t *entry)
 {
-	uint64_t phoff, e_entry, phsize;
-	uint16_t type, machine, phentsize, phnum;
-	bool is64;
+	struct elf_file f;
+	enum elf_fault fault = loader_elf_open(img, len, &f);
 	const char *what;
 
-	if (!elf_is_elf(img, len))
-		return "not an ELF file (and no Multiboot load address fields)";
-	if (len < sizeof(struct elf32_ehdr))
-		return "ELF header truncated";
-	if (img[EI_DATA] != ELFDATA2LSB)
-		return "ELF file not little-endian";
-	if (img[EI_VERSION] != EV_CURRENT)
-		return "ELF version not 1";
-	if (img[EI_CLASS] == ELFCLASS32) {
-		struct elf32_ehdr h;
-
-		memcpy(&h, img, sizeof(h));
-		is64 = false;
-		type = h.e_type;
-		machine = h.e_machine;
-		e_entry = h.e_entry;
-		phoff = h.e_phoff;
-		phentsize = h.e_phentsize;
-		phnum = h.e_phnum;
-		if (machine != EM_386)
-			return "ELF32 file not for i386 (e_machine)";
-	} else if (img[EI_CLASS] == ELFCLASS64) {
-		struct elf64_ehdr h;
-
-		if (len < sizeof(h))
-			return "ELF header truncated";
-		memcpy(&h, img, sizeof(h));
-		is64 = true;
-		type = h.e_type;
-		machine = h.e_machine;
-		e_entry = h.e_entry;
-		phoff = h.e_phoff;
-		phentsize = h.e_phentsize;
-		phnum = h.e_phnum;
-		if (machine != EM_X86_64)
-			return "ELF64 file not for x86-64 (e_machine)";
-	} else {
-		return "ELF class neither 32-bit nor 64-bit";
-	}
-	if (type != ET_EXEC && type != ET_DYN)
-		return "ELF file not an executable (e_type)";
-	if (phentsize < (is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr)))
-		return "ELF e_phentsize smaller than a program header";
-	if (phnum == 0)
-		return "ELF file has no program headers";
-	/* Both factors are 16-bit: the product fits 32 bits. */
-	phsize = (uint64_t)phnum * phentsize;
-	if (phoff > len || phsize > len - phoff)
-		return "ELF program headers past the end of the file";
-
-	for (uint16_t i = 0; i < phnum; i++) {
+	if (fault != ELF_OK)
+		return elf_faults[fault];
+	for (unsigned i = 0; i < f.phnum; i++) {
 		struct elf_phdr ph;
 
-		elf_phdr_read(img, phoff + (uint64_t)i * phentsize, is64, &ph);
+		loader_elf_phdr(img, &f, i, &ph);
 		if (ph.type != PT_LOAD)
 			continue;
 		what = plan_add(p, len, mem, true, ph.offset, ph.filesz, ph.paddr, ph.memsz);
@@ -361,14 +375,14 @@ static const char *plan_elf(const uint8_t *img, size_t len, uint64_t mem,
 	if (p->nr_segments == 0)
 		return "ELF file has no PT_LOAD segment to load";
 
-	*entry = e_entry;
-	for (uint16_t i = 0; i < phnum; i++) {
+	*entry = f.entry;
+	for (unsigned i = 0; i < f.phnum; i++) {
 		struct elf_phdr ph;
 
-		elf_phdr_read(img, phoff + (uint64_t)i * phentsize, is64, &ph);
-		if (ph.type == PT_LOAD && e_entry >= ph.vaddr && e_entry - ph.vaddr < ph.memsz) {
+		loader_elf_phdr(img, &f, i, &ph);
+		if (ph.type == PT_LOAD && f.entry >= ph.vaddr && f.entry - ph.vaddr < ph.memsz) {
 			/* Inside a segment plan_add accepted, so no wrap. */
-			*entry = ph.paddr + (e_entry - ph.vaddr);
+			*entry = ph.paddr + (f.entry - ph.vaddr);
 			break;
 		}
 	}
@@ -697,12 +711,7 @@ int loader_plan(const uint8_t *img, size_t len, const struct vm_opts *o,
 		else
 			what = "no Multiboot2 or Multiboot1 header (a flat binary needs kind=flat)";
 	}
-	if (what) {
-		if (err)
-			*err = what;
-		return -1;
-	}
-	return 0;
+	return loader_verdict(what, err);
 }
 
 /* ---- guest memory map and boot information ---- */
@@ -720,6 +729,63 @@ unsigned loader_guest_memmap(uint64_t guest_mem, struct guest_mem_range out[3])
 		out[n++] = (struct guest_mem_range){ GUEST_HIGH_BASE, guest_mem - GUEST_HIGH_BASE,
 						     GUEST_MEM_AVAILABLE };
 	return n;
+}
+
+enum memmap_fault loader_memmap_check(const struct guest_mem_range *extra, unsigned nr)
+{
+	if (nr && !extra)
+		return MEMMAP_NULL;
+	for (unsigned i = 0; i < nr; i++) {
+		const struct guest_mem_range *r = &extra[i];
+
+		if (!r->len || r->base > UINT64_MAX - r->len)
+			return MEMMAP_EMPTY;
+		if (r->type == 0 || r->type == GUEST_MEM_AVAILABLE)
+			return MEMMAP_TYPE;
+		/* Both ends are checked above: the sums do not wrap. */
+		for (unsigned j = 0; j < i; j++)
+			if (r->base < extra[j].base + extra[j].len &&
+			    extra[j].base < r->base + r->len)
+				return MEMMAP_OVERLAP;
+	}
+	return MEMMAP_OK;
+}
+
+/* The invariant between calls: *at is the end of the range returned last
+ * (0 at first), so it never lies strictly inside an extra range, and every
+ * range below it has been returned. The next range is then the lower of
+ * (a) the lowest extra range starting at or above *at, and (b) the part of
+ * the base map from max(*at, its base) up to its end or that extra range,
+ * whichever comes first. No extra range covers (b)'s start: one starting
+ * above *at starts after it, by (a)'s choice, and none starting below *at
+ * reaches past it. On a tie (a) wins, so (b) is never empty. */
+bool loader_memmap_next(uint64_t guest_mem, const struct guest_mem_range *extra, unsigned nr,
+			uint64_t *at, struct guest_mem_range *out)
+{
+	struct guest_mem_range map[3];
+	unsigned n = loader_guest_memmap(guest_mem, map);
+	bool found = false;
+
+	for (unsigned i = 0; i < nr; i++)
+		if (extra[i].base >= *at && (!found || extra[i].base < out->base)) {
+			*out = extra[i];
+			found = true;
+		}
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t start = MAX(*at, map[i].base), end = map[i].base + map[i].len;
+
+		if (start >= end)
+			continue;
+		if (found && start >= out->base)
+			break;		/* the base map is sorted: later ranges start later */
+		*out = (struct guest_mem_range){ start, (found ? MIN(end, out->base) : end) - start,
+						 map[i].type };
+		found = true;
+		break;
+	}
+	if (found)
+		*at = out->base + out->len;
+	return found;
 }
 
 /* The information block being written: buf[0..len) is used, and buf[0] is

@@ -38,6 +38,33 @@ struct guest_mem_range {
  * guest_mem is below 1 MiB. */
 unsigned loader_guest_memmap(uint64_t guest_mem, struct guest_mem_range out[3]);
 
+/* The map with the VM builder's own ranges laid over it (the ACPI tables,
+ * the long-mode area, ...), as the Linux zero page's e820 table
+ * (kernel/vm/bzimage.c) and the PVH start info's memory map
+ * (kernel/vm/pvh.c) give it. loader_memmap_check() says whether the extra
+ * ranges can be laid over: each non-empty and not wrapping, of a type other
+ * than 0 and GUEST_MEM_AVAILABLE, pairwise disjoint (touching is fine);
+ * extra may be NULL when nr is 0. Each caller words its own message. */
+enum memmap_fault {
+	MEMMAP_OK,
+	MEMMAP_NULL,		/* nr > 0 and extra NULL */
+	MEMMAP_EMPTY,		/* a range of length 0, or one that wraps past 2^64 */
+	MEMMAP_TYPE,		/* a range of type 0 or GUEST_MEM_AVAILABLE */
+	MEMMAP_OVERLAP,		/* two ranges overlap */
+	MEMMAP_FAULTS
+};
+enum memmap_fault loader_memmap_check(const struct guest_mem_range *extra, unsigned nr);
+
+/* The overlaid map, one range per call in address order: each extra range
+ * (checked by loader_memmap_check) cut out of whatever it overlaps and
+ * present whole with its own type (it may lie past guest_mem), the rest of
+ * loader_guest_memmap(guest_mem) as it was. Neighbours of one type are not
+ * merged. Start with *at = 0 and pass back what the call leaves there: each
+ * call writes the next range to *out and returns true, or returns false
+ * after the last. At most 3 + 2 * nr ranges in all. */
+bool loader_memmap_next(uint64_t guest_mem, const struct guest_mem_range *extra, unsigned nr,
+			uint64_t *at, struct guest_mem_range *out);
+
 /* Copy file_size bytes from file_off to gpa, then zero up to mem_size. */
 struct load_segment {
 	uint64_t file_off, file_size;
@@ -57,6 +84,15 @@ struct load_plan {
 	bool mb1_wants_video;		/* MB1 flags bit 2 (accepted, not given; QEMU does the same) */
 	uint32_t mb2_requested;		/* MB2 information request: bit n = tag type n asked for */
 };
+
+/* The loaders' verdict: 0 when what is NULL, else -1 with *err = what
+ * (err may be NULL). */
+static inline int loader_verdict(const char *what, const char **err)
+{
+	if (what && err)
+		*err = what;
+	return what ? -1 : 0;
+}
 
 /* Plans loading the image img[0..len) for the VM o (reads kind, mem and,
  * for kind=flat, load, entry and mode). Returns 0 and fills p, or -1 with a
@@ -149,6 +185,54 @@ size_t mb1_build_info(uint8_t *buf, size_t cap, uint32_t buf_gpa, uint64_t guest
 size_t mb2_build_info(uint8_t *buf, size_t cap, uint32_t buf_gpa, uint64_t guest_mem,
 		      const char *cmdline, const struct guest_module *mods, unsigned nr_mods,
 		      uint32_t *info_gpa);
+
+/* ---- ELF files, shared with kernel/vm/pvh.c: System V gABI 4.1, chapter
+ * 4 "ELF Header" and chapter 5 "Program Header"; the x86-64 psABI for
+ * ELFCLASS64. ---- */
+
+#define PT_LOAD 1		/* gABI 4.1 ch. 5: p_type values */
+#define PT_NOTE 4
+
+/* An ELF header of either class, widened. */
+struct elf_file {
+	bool is64;			/* ELFCLASS64 (EM_X86_64), else ELFCLASS32 (EM_386) */
+	uint16_t type;			/* e_type: ET_EXEC or ET_DYN */
+	uint64_t entry;			/* e_entry */
+	uint64_t phoff, shoff;		/* e_phoff, e_shoff */
+	uint16_t phentsize, phnum;	/* e_phentsize, e_phnum */
+	uint16_t shentsize, shnum;	/* e_shentsize, e_shnum */
+};
+
+/* One program header of either class, widened. */
+struct elf_phdr {
+	uint32_t type;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+/* Why loader_elf_open() refused a file; each caller words its own message. */
+enum elf_fault {
+	ELF_OK,
+	ELF_NOT_ELF,		/* no 0x7f 'E' 'L' 'F' */
+	ELF_TRUNCATED,		/* shorter than its class's header */
+	ELF_NOT_LSB,		/* EI_DATA not ELFDATA2LSB */
+	ELF_NOT_V1,		/* EI_VERSION not EV_CURRENT */
+	ELF_BAD_CLASS,		/* EI_CLASS neither ELFCLASS32 nor ELFCLASS64 */
+	ELF_NOT_I386,		/* ELFCLASS32 and e_machine not EM_386 */
+	ELF_NOT_X86_64,		/* ELFCLASS64 and e_machine not EM_X86_64 */
+	ELF_NOT_EXEC,		/* e_type neither ET_EXEC nor ET_DYN */
+	ELF_PHENTSIZE,		/* e_phentsize smaller than the class's program header */
+	ELF_NO_PHDRS,		/* e_phnum 0 */
+	ELF_PHDRS_PAST_END,	/* the program header table runs past the file */
+	ELF_FAULTS
+};
+
+/* Reads img[0..len) (NULL: refused) as a little-endian ELF executable for
+ * x86 and fills *f. ELF_OK means every program header lies inside the file,
+ * so loader_elf_phdr() may read any i < f->phnum; nothing else is checked
+ * (the section header fields are copied as they are). */
+enum elf_fault loader_elf_open(const uint8_t *img, size_t len, struct elf_file *f);
+void loader_elf_phdr(const uint8_t *img, const struct elf_file *f, unsigned i,
+		     struct elf_phdr *ph);
 
 /* ---- mode=long flat guests: the long-mode start area ----
  *

@@ -219,6 +219,7 @@ static bool set_cpus(struct vm_opts *o, const char *v, size_t n)
 static const char *const kind_names[] = {
 	[VM_KIND_AUTO] = "auto", [VM_KIND_MB1] = "mb1",
 	[VM_KIND_MB2] = "mb2", [VM_KIND_FLAT] = "flat",
+	[VM_KIND_LINUX] = "linux", [VM_KIND_PVH] = "pvh",
 };
 
 static const char *const mode_names[] = {
@@ -323,7 +324,7 @@ static const struct vm_key vm_key_table[] = {
 	{ "for", KEY_FOR, "a VM name of 1-15 letters, digits, _ or -", set_for },
 	{ "mem", KEY_MEM, "a size 1M-64G in whole 4K pages, e.g. 64M", set_mem },
 	{ "cpus", KEY_CPUS, "core numbers 0-255 as N, N-M, N,M,..., each once", set_cpus },
-	{ "kind", KEY_KIND, "mb1|mb2|flat|auto", set_kind },
+	{ "kind", KEY_KIND, "mb1|mb2|linux|pvh|flat|auto", set_kind },
 	{ "mode", KEY_MODE, "real|prot32|long", set_mode },
 	{ "load", KEY_LOAD, "an address below 64G", set_load },
 	{ "entry", KEY_ENTRY, "an address below 64G", set_entry },
@@ -390,9 +391,9 @@ static void vmopts_check(struct vm_opts *o, unsigned seen, unsigned bad,
 			 struct vmopts_errs *e)
 {
 	static const struct { unsigned bit; const char *msg; } flat_only[] = {
-		{ KEY_MODE, "mode= needs kind=flat (Multiboot guests start in prot32)" },
-		{ KEY_LOAD, "load= needs kind=flat (Multiboot images say where they load)" },
-		{ KEY_ENTRY, "entry= needs kind=flat (Multiboot images name their entry)" },
+		{ KEY_MODE, "mode= needs kind=flat (other guests start as their boot protocol says)" },
+		{ KEY_LOAD, "load= needs kind=flat (other images say where they load)" },
+		{ KEY_ENTRY, "entry= needs kind=flat (other images name their entry)" },
 	};
 	char msg[VMOPTS_MSG_MAX];
 	uint64_t limit;
@@ -437,7 +438,7 @@ static void vmopts_check(struct vm_opts *o, unsigned seen, unsigned bad,
 	if (!(seen & KEY_ENTRY))
 		o->entry = o->load;
 	if (seen & KEY_CMDLINE)
-		vmopts_err(e, "cmdline= needs a Multiboot guest (kind=flat gets no boot information)");
+		vmopts_err(e, "cmdline= needs a Multiboot, Linux or PVH guest (kind=flat gets no boot information)");
 	if (bad & (KEY_MEM | KEY_MODE | KEY_LOAD | KEY_ENTRY))
 		return;
 	limit = o->mode == VM_MODE_REAL ? REAL_MODE_LIMIT :

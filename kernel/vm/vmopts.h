@@ -18,10 +18,13 @@
 #define VMOPTS_ERR_MAX  512			/* a good size for vmopts_parse's err */
 
 enum vm_kind {
-	VM_KIND_AUTO,	/* Multiboot2 header, else Multiboot1 header, else error */
+	VM_KIND_AUTO,	/* bzImage ("HdrS"), else Multiboot2, else Multiboot1, else a
+			 * PVH ELF note, else error */
 	VM_KIND_MB1,	/* Multiboot 0.6.96 */
 	VM_KIND_MB2,	/* Multiboot2 2.0 */
 	VM_KIND_FLAT,	/* raw bytes at load=, started at entry= in mode= */
+	VM_KIND_LINUX,	/* Linux x86 boot protocol 2.12+, 64-bit entry (kernel/vm/bzimage.h) */
+	VM_KIND_PVH,	/* an ELF with XEN_ELFNOTE_PHYS32_ENTRY (kernel/vm/pvh.h) */
 };
 
 

@@ -17,7 +17,11 @@
 #include "kernel/log.h"
 #include "kernel/smp.h"
 #include "kernel/trap.h"
+#include "kernel/vm/acpitab.h"
+#include "kernel/vm/bzimage.h"
 #include "kernel/vm/loader.h"
+#include "kernel/vm/mptable.h"
+#include "kernel/vm/pvh.h"
 #include "kernel/vm/vmopts.h"
 #include "kernel/x86.h"
 #include "mm/memory.h"
@@ -28,6 +32,8 @@
 #include "svm/vmctl.h"
 
 _Static_assert(VM_NAME_MAX < VM_NAME_LEN, "svm/vm.h: a VM's name fits");
+_Static_assert(VM_MAX_VCPUS <= ACPITAB_MAX_CPUS && VM_MAX_VCPUS <= MPTABLE_MAX_CPUS,
+	       "the firmware tables describe every vCPU");
 
 #define IOPM_PAGES  3	/* APM Vol.2 15.10.1: 12 KiB, one bit per port */
 #define MSRPM_PAGES 2	/* APM Vol.2 15.11: 8 KiB */
@@ -230,6 +236,8 @@ static int pick_core(const struct vm_opts *o, unsigned nth, const struct vm *vm,
 
 #define BOOT_INFO_GPA 0x10000ull	/* Multiboot information: 64 KiB .. 128 KiB */
 #define BOOT_INFO_MAX 0x10000ull
+#define LINUX_ZERO_PAGE_GPA BOOT_INFO_GPA	/* struct boot_params */
+#define LINUX_CMDLINE_GPA 0x20000ull	/* 128 KiB, as QEMU */
 #define MAX_EXTRA_MODULES 16
 
 static struct vm_opts opts[BOOT_MAX_MODULES];
@@ -259,48 +267,230 @@ static int place_modules(struct vm *vm, const struct boot_info *bi, uint64_t at,
 	return n;
 }
 
-/* Places the image as the loader plans it and, for Multiboot guests, the
- * extra modules and the boot information, as QEMU -kernel and GRUB do. */
+/* The firmware tables every VM gets in its low memory (docs/linux.md,
+ * "Firmware tables"): ACPI at 0xE0000 and the MP table at 0xF0000, both in
+ * the reserved [640K, 1M) of its memory map, where the BIOS-area scans of
+ * any kernel find them. A VM smaller than 1 MiB gets none. Returns the
+ * RSDP's GPA, or 0. */
+#define ACPI_TABLES_GPA 0xe0000ull
+#define ACPI_TABLES_MAX 0x10000ull
+#define MP_TABLE_GPA    0xf0000ull
+#define MP_TABLE_MAX    0x1000ull
+static uint64_t firmware_tables(struct vm *vm, unsigned nr_vcpus)
+{
+	const struct cpuid_regs4 *leaf1 = &vm->vcpu[0].cpuid.basic[1];	/* without OSXSAVE */
+	const struct mptable_vm mp = { .nr_cpus = nr_vcpus, .cpu_signature = leaf1->eax,
+				       .cpu_features = leaf1->edx };
+	uint8_t *low = vm_gpa_ptr(vm, ACPI_TABLES_GPA, GUEST_HIGH_BASE - ACPI_TABLES_GPA);
+	const struct acpitab_vm acpi = { nr_vcpus, acpi_dsdt_aml, acpi_dsdt_aml_len };
+	uint64_t rsdp = 0;
+	const char *why = NULL;
+
+	if (!low)
+		return 0;
+	if (!mptable_build(low + (MP_TABLE_GPA - ACPI_TABLES_GPA), MP_TABLE_MAX, MP_TABLE_GPA, &mp))
+		log_warn("vm %s: no MP table (%u vCPUs)", vm->name, nr_vcpus);
+	if (!acpitab_build(low, ACPI_TABLES_MAX, ACPI_TABLES_GPA, &acpi, &rsdp, &why))
+		log_warn("vm %s: no ACPI tables: %s", vm->name, why ? why : "?");
+	return rsdp;
+}
+
+/* The long-mode start area at the top of RAM (kernel/vm/loader.h): the
+ * identity map and GDT a mode=long flat guest or a Linux kernel starts on. */
+static const char *start_long(struct vm *vm, struct vcpu_start *start, struct guest_mem_range *area)
+{
+	uint64_t size = loader_long_area_size(vm->mem), at = vm->mem - size;
+	struct long_start ls;
+
+	if (!loader_build_long_start(vm_gpa_ptr(vm, at, size), size, at, vm->mem, &ls))
+		return "no room for the long-mode page tables at the top of its RAM";
+	start->mode = VM_MODE_LONG;
+	start->cr3 = ls.cr3;
+	start->gdt_base = ls.gdt_base;
+	start->gdt_limit = ls.gdt_limit;
+	start->cs = ls.cs;
+	start->ds = ls.ds;
+	*area = (struct guest_mem_range){ at, size, GUEST_MEM_RESERVED };
+	return NULL;
+}
+
+/* The for= modules of a VM: how many, and the first. */
+static unsigned vm_modules(const struct vm *vm, const struct boot_info *bi,
+			   const struct boot_module **first)
+{
+	unsigned n = 0;
+
+	*first = NULL;
+	for (uint32_t i = 0; i < bi->nr_modules; i++) {
+		if (!opts[i].is_extra_module || strcmp(opts[i].for_vm, vm->name))
+			continue;
+		if (!n++)
+			*first = &bi->modules[i];
+	}
+	return n;
+}
+
+/* The VM's initrd: its one for= module (NULL: none). */
+static const char *vm_initrd(const struct vm *vm, const struct boot_info *bi,
+			     const struct boot_module **rd)
+{
+	if (vm_modules(vm, bi, rd) > 1)
+		return "a Linux or PVH guest takes one for= module (its initrd)";
+	if (*rd && (*rd)->end == (*rd)->start)
+		*rd = NULL;
+	return NULL;
+}
+
+/* Copies the initrd rd to gpa (0: it did not fit). */
+static const char *place_initrd(struct vm *vm, const struct boot_module *rd, uint64_t gpa)
+{
+	uint64_t len = rd->end - rd->start;
+	void *dst = gpa ? vm_gpa_ptr(vm, gpa, len) : NULL;
+
+	if (!dst)
+		return "its initrd (the for= module) does not fit in its RAM";
+	memcpy(dst, (const void *)rd->start, len);
+	return NULL;
+}
+
+/* Linux x86 boot protocol, 64-bit entry (kernel/vm/bzimage.h, docs/linux.md):
+ * the protected-mode kernel at its load address, the initrd as high as it
+ * may go, the command line at 128 KiB, the zero page at 64 KiB, and the
+ * vCPU in long mode on the identity map at the top of RAM, RSI = zero page. */
+static const char *load_linux(struct vm *vm, const struct vm_opts *o, const struct boot_info *bi,
+			      const uint8_t *img, size_t len, uint64_t rsdp, struct vcpu_start *start)
+{
+	struct guest_mem_range top;
+	struct bz_plan bp;
+	struct bz_boot b = { .guest_mem = vm->mem, .cmdline_gpa = LINUX_CMDLINE_GPA,
+			     .rsdp_gpa = rsdp, .extra_reserved = &top, .nr_extra_reserved = 1 };
+	const struct boot_module *rd;
+	const char *err;
+	size_t n;
+
+	if (bz_plan(img, len, vm->mem, &bp, &err))
+		return err;
+	if ((err = start_long(vm, start, &top)))
+		return err;
+	if (bp.load_gpa + bp.init_size > top.base)
+		return "bzImage: init_size does not fit below the page tables at the top of its RAM";
+	if ((err = vm_initrd(vm, bi, &rd)))
+		return err;
+	if (rd) {
+		b.initrd_size = rd->end - rd->start;
+		b.initrd_gpa = bz_initrd_gpa(&bp, b.initrd_size, top.base);
+		if ((err = place_initrd(vm, rd, b.initrd_gpa)))
+			return err;
+	}
+	n = strlen(o->cmdline);
+	if (n > bp.cmdline_size)
+		return "bzImage: the command line is longer than the kernel's cmdline_size";
+	memcpy(vm_gpa_ptr(vm, LINUX_CMDLINE_GPA, n + 1), o->cmdline, n + 1);
+	memcpy(vm_gpa_ptr(vm, bp.load_gpa, bp.kernel_size), img + bp.kernel_off, bp.kernel_size);
+	if (bz_build_zero_page(vm_gpa_ptr(vm, LINUX_ZERO_PAGE_GPA, BZ_ZERO_PAGE_SIZE), img, len, &bp,
+			       &b, &err))
+		return err;
+	start->rip = bp.entry64;
+	start->rsi = LINUX_ZERO_PAGE_GPA;
+	return NULL;
+}
+
+/* Copies an image's planned segments into the VM's RAM (the rest of each
+ * stays zero: bss). With boot_info, none may overlap the boot information
+ * at 64-128 KiB. */
+static const char *copy_segments(struct vm *vm, const uint8_t *img, const struct load_segment *seg,
+				 unsigned n, bool boot_info)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *dst = vm_gpa_ptr(vm, seg[i].gpa, seg[i].mem_size);
+
+		if (!dst)
+			return "a segment lies outside the VM's RAM";
+		if (boot_info && seg[i].gpa < BOOT_INFO_GPA + BOOT_INFO_MAX &&
+		    seg[i].gpa + seg[i].mem_size > BOOT_INFO_GPA)
+			return "a segment overlaps the boot information at 64-128 KiB";
+		memcpy(dst, img + seg[i].file_off, seg[i].file_size);
+	}
+	return NULL;
+}
+
+/* PVH (kernel/vm/pvh.h, docs/linux.md): the ELF's segments where their
+ * program headers say, the initrd as high as it fits below 4 GiB, the
+ * hvm_start_info (with the memory map and command line) at 64 KiB, and
+ * the vCPU in 32-bit protected mode at the note's entry, EBX = start info. */
+static const char *load_pvh(struct vm *vm, const struct vm_opts *o, const struct boot_info *bi,
+			    const uint8_t *img, size_t len, uint64_t rsdp, struct vcpu_start *start)
+{
+	static struct pvh_plan pp;
+	struct pvh_boot b = { .guest_mem = vm->mem, .rsdp_gpa = rsdp, .cmdline = o->cmdline };
+	const struct boot_module *rd;
+	const char *err;
+	uint32_t info;
+
+	if (pvh_plan(img, len, vm->mem, &pp, &err))
+		return err;
+	if ((err = copy_segments(vm, img, pp.seg, pp.nr_segments, false)))
+		return err;
+	if ((err = vm_initrd(vm, bi, &rd)))
+		return err;
+	if (rd) {
+		b.initrd_size = rd->end - rd->start;
+		b.initrd_gpa = pvh_initrd_gpa(&pp, b.initrd_size, vm->mem);
+		if ((err = place_initrd(vm, rd, b.initrd_gpa)))
+			return err;
+	}
+	if (!pvh_build_start_info(vm_gpa_ptr(vm, BOOT_INFO_GPA, BOOT_INFO_MAX), BOOT_INFO_MAX,
+				  BOOT_INFO_GPA, &b, &info, &err))
+		return err;
+	start->mode = VM_MODE_PROT32;
+	start->rip = pp.entry;
+	start->rbx = info;
+	return NULL;
+}
+
+/* Places the image as its boot protocol says: a bzImage through
+ * load_linux, a PVH ELF through load_pvh, else as the loader plans it
+ * (Multiboot guests also get their extra modules and boot information, as
+ * QEMU -kernel and GRUB give them). Every VM first gets the firmware
+ * tables (ACPI, MP) in its low memory; a flat image may overwrite them. */
 static const char *load_image(struct vm *vm, const struct vm_opts *o, const struct boot_info *bi,
-			      const struct boot_module *m, struct vcpu_start *start)
+			      const struct boot_module *m, unsigned nr_vcpus,
+			      struct vcpu_start *start)
 {
 	static struct load_plan plan;
 	struct guest_module mods[MAX_EXTRA_MODULES];
 	const uint8_t *img = (const uint8_t *)m->start;
+	size_t len = m->end - m->start;
 	const char *err = NULL;
 	uint32_t info = 0;
+	uint64_t rsdp;
 	size_t used;
 	int nr_mods;
 
-	if (loader_plan(img, m->end - m->start, o, &plan, &err))
+	*start = (struct vcpu_start){ 0 };
+	rsdp = firmware_tables(vm, nr_vcpus);
+	if (o->kind == VM_KIND_LINUX || (o->kind == VM_KIND_AUTO && bz_is_bzimage(img, len)))
+		return load_linux(vm, o, bi, img, len, rsdp, start);
+	if (o->kind == VM_KIND_PVH)
+		return load_pvh(vm, o, bi, img, len, rsdp, start);
+	if (loader_plan(img, len, o, &plan, &err)) {
+		if (o->kind == VM_KIND_AUTO && pvh_has_entry_note(img, len))
+			return load_pvh(vm, o, bi, img, len, rsdp, start);
 		return err;
+	}
 	if (plan.mode == VM_MODE_REAL && plan.entry > 0xffff)
 		return "mode=real needs entry= below 64 KiB (the vCPU starts with CS = 0)";
-	for (unsigned i = 0; i < plan.nr_segments; i++) {
-		const struct load_segment *sg = &plan.seg[i];
-		uint8_t *dst = vm_gpa_ptr(vm, sg->gpa, sg->mem_size);
-
-		if (!dst)
-			return "a segment lies outside the VM's RAM";
-		if (plan.kind != VM_KIND_FLAT && sg->gpa < BOOT_INFO_GPA + BOOT_INFO_MAX &&
-		    sg->gpa + sg->mem_size > BOOT_INFO_GPA)
-			return "a segment overlaps the boot information at 64-128 KiB";
-		memcpy(dst, img + sg->file_off, sg->file_size);	/* the rest stays zero: bss */
-	}
-	*start = (struct vcpu_start){ .rip = plan.entry, .rax = plan.boot_eax };
+	if ((err = copy_segments(vm, img, plan.seg, plan.nr_segments, plan.kind != VM_KIND_FLAT)))
+		return err;
 	start->mode = plan.mode;
 	if (plan.mode == VM_MODE_LONG) {	/* identity map and GDT at the top of RAM */
-		uint64_t size = loader_long_area_size(vm->mem), at = vm->mem - size;
-		struct long_start ls;
+		struct guest_mem_range area;
 
-		if (!loader_build_long_start(vm_gpa_ptr(vm, at, size), size, at, vm->mem, &ls))
-			return "mode=long: no room for the long-mode page tables";
-		start->cr3 = ls.cr3;
-		start->gdt_base = ls.gdt_base;
-		start->gdt_limit = ls.gdt_limit;
-		start->cs = ls.cs;
-		start->ds = ls.ds;
+		if ((err = start_long(vm, start, &area)))
+			return err;
 	}
+	start->rip = plan.entry;
+	start->rax = plan.boot_eax;
 	nr_mods = place_modules(vm, bi, plan.image_end, mods);
 	if (nr_mods < 0)
 		return "its for= modules do not fit in its RAM (or more than 16)";
@@ -313,6 +503,42 @@ static const char *load_image(struct vm *vm, const struct vm_opts *o, const stru
 		return "its Multiboot information does not fit (RAM too small?)";
 	start->rbx = info;
 	return NULL;
+}
+
+/* A VM that cannot start gives back what it took: its RAM, permission
+ * maps, nested page tables, VMCBs and cores. Its record (struct vm) stays,
+ * so the console can say why it never started. */
+static void release(struct vm *vm)
+{
+	uint64_t before = memory_free_frames();
+
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
+		if (vm->vcpu[i].vmcb)
+			memory_free_run((uint64_t)vm->vcpu[i].vmcb, 1);
+		vm->vcpu[i].vmcb = NULL;
+	}
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (core_owner[i] == vm)
+			core_owner[i] = NULL;
+	npt_destroy(&vm->npt);
+	if (vm->iopm_pa)
+		memory_free_run(vm->iopm_pa, IOPM_PAGES);
+	if (vm->msrpm_pa)
+		memory_free_run(vm->msrpm_pa, MSRPM_PAGES);
+	if (vm->ram_hpa)
+		memory_free_run(vm->ram_hpa, vm->mem / FRAME_SIZE);
+	vm->iopm_pa = vm->msrpm_pa = vm->ram_hpa = vm->ncr3 = 0;
+	vm->mem = 0;	/* no guest-physical address is RAM any more */
+	if (memory_free_frames() > before)
+		log_info("vm %s: the %lu frames it took are free again", vm->name,
+			 memory_free_frames() - before);
+}
+
+/* Stops a VM that could not be built (why), and releases what it took. */
+static void not_started(struct vm *vm, const char *why)
+{
+	vm_stop(vm, NULL, -1, "%s", why);
+	release(vm);
 }
 
 static void create(const struct boot_info *bi, uint32_t index)
@@ -331,8 +557,12 @@ static void create(const struct boot_info *bi, uint32_t index)
 			return;
 		}
 	}
-	if (nr_vms == MAX_VMS || !(vm = vm_new(o.name))) {
-		log_error("vm %s: no room for another VM: not started", o.name);
+	if (nr_vms == MAX_VMS) {
+		log_error("vm %s: no room for another VM (at most %u): not started", o.name, MAX_VMS);
+		return;
+	}
+	if (!(vm = vm_new(o.name))) {
+		log_error("vm %s: not enough free host memory for its state: not started", o.name);
 		return;
 	}
 	vms[nr_vms++] = vm;
@@ -357,9 +587,9 @@ static void create(const struct boot_info *bi, uint32_t index)
 		msrpm_pass_through((uint8_t *)vm->msrpm_pa);
 	}
 	if (!why)
-		why = load_image(vm, &o, bi, m, &start);
+		why = load_image(vm, &o, bi, m, nr_vcpus, &start);
 	if (why) {
-		vm_stop(vm, NULL, -1, "%s", why);
+		not_started(vm, why);
 		return;
 	}
 	for (unsigned i = 0; i < nr_vcpus; i++) {
@@ -367,7 +597,7 @@ static void create(const struct boot_info *bi, uint32_t index)
 		int core = pick_core(&o, i, vm, err, sizeof(err));
 
 		if (core < 0) {
-			vm_stop(vm, NULL, -1, "%s", err);
+			not_started(vm, err);
 			return;
 		}
 		core_owner[core] = vm;
@@ -377,7 +607,7 @@ static void create(const struct boot_info *bi, uint32_t index)
 		v->cpu = smp_cpu((uint32_t)core);
 		v->vmcb = (struct vmcb *)memory_alloc_zeroed_frame();
 		if (!v->vmcb) {
-			vm_stop(vm, NULL, -1, "no memory for a VMCB");
+			not_started(vm, "not enough free host memory for a VMCB");
 			return;
 		}
 		apic_vcpu_init(v);
@@ -543,7 +773,7 @@ const char *vms_reset(struct vm *vm, const char *cause)
 		       !vmctl_is_local(&vm->vcpu[i]))
 			cpu_relax();
 	memset((void *)vm->ram_hpa, 0, vm->mem);
-	why = load_image(vm, o, boot, &boot->modules[vm->module], &start);
+	why = load_image(vm, o, boot, &boot->modules[vm->module], vm->nr_vcpus, &start);
 	if (why)
 		return why;	/* cannot happen: the same image loaded at boot */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {

@@ -169,8 +169,8 @@ static void check_access(enum bus_space sp, uint64_t addr, unsigned size, bool w
 	if (!r.write && st == BUS_OK && sp == BUS_PIO && r.addr == COM1 + UART_LSR)
 		CHECK((r.val & (UART_LSR_THRE | UART_LSR_TEMT)) == (UART_LSR_THRE | UART_LSR_TEMT));
 	if (!r.write && st == BUS_OK && sp == BUS_PIO && r.addr == COM1 + UART_IIR)
-		CHECK((r.val & 0x30) == 0 && ((0x57u >> (r.val & 0x0f)) & 1) &&
-		      ((r.val & 0xc0) == 0 || (r.val & 0xc0) == 0xc0));	/* 0, 1, 2, 4, 6 */
+		CHECK((r.val & 0x30) == 0 && ((0x1057u >> (r.val & 0x0f)) & 1) &&
+		      ((r.val & 0xc0) == 0 || (r.val & 0xc0) == 0xc0));	/* 0, 1, 2, 4, 6, 0x0c */
 }
 
 static void do_op(const uint8_t *op)

@@ -19,8 +19,9 @@
  * OSXSAVE only with CR4.OSXSAVE, leaf 0xD sub 0 offers exactly
  * cpuid_xcr0_allowed(), which is within the host's bits and x87|SSE|YMM|
  * the AVX-512 trio, never PKRU; leaf 0xB EDX is the APIC ID; every leaf
- * above its range's maximum reads as zeros; tables for two vCPUs differ
- * only in the APIC ID; ASan checks every access. */
+ * above its range's maximum reads as zeros, but KVM's two (0x40000100/1,
+ * exactly as Linux expects them, and only with a TSC rate); tables for two
+ * vCPUs differ only in the APIC ID; ASan checks every access. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -109,8 +110,10 @@ static void check_lookup(const struct cpuid_table *t, const struct cpuid_config 
 	CHECK(hv_max == 0x40000000 || hv_max == 0x40000010);
 	CHECK((hv_max == 0x40000010) == (c->tsc_khz != 0));
 
+	CHECK(cpuid_kvmclock_khz(t) == c->tsc_khz);
 	if (leaf < CPUID_HV_BASE ? leaf > basic_max :
-	    leaf < CPUID_EXT_BASE ? leaf > hv_max : leaf > ext_max)
+	    leaf < CPUID_EXT_BASE ? leaf > hv_max && !(c->tsc_khz && leaf - CPUID_KVM_BASE < 2) :
+	    leaf > ext_max)
 		CHECK(is_zero(r));
 
 	switch (leaf) {
@@ -181,6 +184,14 @@ static void check_lookup(const struct cpuid_table *t, const struct cpuid_config 
 	case 0x40000000:
 		CHECK(r.ebx == 0x766d7673 && r.ecx == 0x726f7369 && r.edx == 0x20202020);
 		break;
+	case 0x40000100:	/* KVM's signature, "KVMKVMKVM\0\0\0", with a known TSC rate only */
+		CHECK(c->tsc_khz ? r.eax == 0x40000101 && !memcmp(&r.ebx, "KVMKVMKVM\0\0\0", 12) :
+				   is_zero(r));
+		break;
+	case 0x40000101:	/* kvmclock and its stable bit, nothing else */
+		CHECK(c->tsc_khz ? r.eax == (1u << 3 | 1u << 24) && !r.ebx && !r.ecx && !r.edx :
+				   is_zero(r));
+		break;
 	}
 
 	/* The XCR0 a guest may set, and what XSETBV accepts. */
@@ -200,6 +211,7 @@ static void check_lookup(const struct cpuid_table *t, const struct cpuid_config 
 /* Leaves every lookup batch visits, whatever the input. */
 static const uint32_t fixed_leaves[] = {
 	0, 1, 2, 4, 5, 6, 7, 0xb, 0xd, 0xe, 0x40000000, 0x40000001, 0x40000010, 0x40000011,
+	0x400000ff, 0x40000100, 0x40000101, 0x40000102, 0x40000200,
 	0x80000000, 0x80000001, 0x80000007, 0x80000008, 0x8000000a, 0x8000001e, 0x8000001f,
 	0x80000021, 0x80000022,
 };
@@ -208,7 +220,7 @@ static uint32_t pick_leaf(uint8_t cls, uint8_t lo, uint32_t sub)
 {
 	switch (cls % 6) {
 	case 0: return lo % 0x20;
-	case 1: return CPUID_HV_BASE + lo % 0x20;
+	case 1: return CPUID_HV_BASE + (lo & 0x80 ? 0x100 : 0) + lo % 0x20;	/* ours, KVM's */
 	case 2: return CPUID_EXT_BASE + lo % 0x30;
 	case 3: return (uint32_t)lo << 24 | sub;	/* anywhere */
 	case 4: return 0xd;

@@ -2,10 +2,12 @@
 /* libFuzzer target for svm/msr.c.
  *
  * Input: a setup byte (bit 0: RDTSCP, bit 1: x2APIC, bits 2-3: MAXPHYADDR
- * 36/40/48/52, bits 4-7: RAM size from a list, vCPUs 1 + bit 4), then
- * 16-byte ops until the input ends (at most 256):
+ * 36/40/48/52, bits 4-7: RAM size from a list, vCPUs 1 + bit 4), a kvmclock
+ * byte (bits 0-2: the TSC kHz CPUID's KVM leaves announce, from a list whose
+ * first entry 0 means "not offered"), then 16-byte ops until the input ends
+ * (at most 256):
  *   { sel, flags, cr, vcpu, msr[4], value[8] }
- * sel < 64 picks an MSR from a list of interesting ones (every row's edges
+ * sel < 72 picks an MSR from a list of interesting ones (every row's edges
  * and neighbours), else msr is the raw number. flags bit 0: write; bits 1-3
  * shape the value so valid ones are common (PAT/MTRR types, canonical
  * addresses, the APIC base); cr bit 0: CR0.PG, bit 1: CR4.LA57 before the
@@ -16,9 +18,13 @@
  * #GP changed nothing in the VMCB, the vCPU's state or the value; EFER.LME
  * never changed under CR0.PG; a write that succeeded reads back as the
  * model says; first-seen is reported once per MSR number, and the #GP table
- * counts every #GP. Separately, every op's value is run through
+ * counts every #GP; the kvmclock MSRs #GP without the KVM leaves, and
+ * MSR_KVMCLOCK / MSR_WALLCLOCK come exactly when a write asks for guest
+ * memory to be written. Separately, every op's value is run through
  * efer_write_ok, pat_valid and msrpm_set and compared with straightforward
- * reference versions. */
+ * reference versions, and its bytes through the kvmclock arithmetic
+ * (scale against exact 128-bit results and Linux's inverse, the guest's
+ * reading against kvmclock_ns, the wall clock's sum, the version protocol). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,7 +38,7 @@
 #define OP_SIZE 16
 #define HOST_TSC_START 0x123456789ull
 
-static const uint32_t interesting[64] = {
+static const uint32_t interesting[72] = {
 	0x10, 0x1b, 0x48, 0x49, 0x8b, 0xfe, 0x174, 0x175,
 	0x176, 0x179, 0x17a, 0x17b, 0x200, 0x201, 0x206, 0x20f,
 	0x210, 0x250, 0x258, 0x259, 0x268, 0x26f, 0x270, 0x277,
@@ -41,7 +47,10 @@ static const uint32_t interesting[64] = {
 	0xc0010004, 0xc0010007, 0xc0010008, 0xc0010010, 0xc0010015, 0xc001001a, 0xc001001d, 0xc001001f,
 	0xc0010114, 0xc0010117, 0xc0010140, 0xc0010141, 0xc0011029, 0xc0011020, 0x3a, 0x6e0,
 	0x0, 0xffffffff, 0x1fff, 0x2000, 0xc0001fff, 0xc0002000, 0xc0011fff, 0xc0012000,
+	0x4b564d00, 0x4b564d01, 0x4b564d00, 0x4b564d01, 0x4b564cff, 0x4b564d02, 0xc0010055, 0xc0010054,
 };
+
+static const uint32_t kvm_khzs[8] = { 0, 100000, 1000000, 2690000, 3500000, 5000000, 1, 0xffffffffu };
 
 static const uint64_t mems[16] = {
 	1ull << 20, 16ull << 20, 64ull << 20, (12ull << 20) + 4096,
@@ -137,6 +146,8 @@ static bool readback(uint32_t msr, uint64_t written, uint64_t old_read, uint64_t
 	case MSR_CSTAR:
 	case MSR_SFMASK:
 	case MSR_SYSENTER_CS:
+	case MSR_KVM_SYSTEM_TIME_NEW:
+	case MSR_KVM_WALL_CLOCK_NEW:
 		*want = written;
 		return true;
 	case MSR_SYSENTER_ESP:
@@ -165,6 +176,69 @@ static bool readback(uint32_t msr, uint64_t written, uint64_t old_read, uint64_t
 		return true;
 	}
 	return false;
+}
+
+/* ---- kvmclock arithmetic ---- */
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static void kvmclock_check(uint32_t khz, uint64_t a, uint64_t b)
+{
+	struct pvclock_scale sc = pvclock_scale_for_khz(khz);
+	unsigned __int128 exact = (unsigned __int128)1000000 << 32;
+	uint64_t back, d, h1, h2, off = a ^ b;
+	struct pvclock_vcpu_time_info ti;
+	struct pvclock_wall_clock wc;
+	uint8_t buf[40];
+	uint32_t ver = (uint32_t)b, got;
+
+	if (!khz) {
+		CHECK(sc.mul == 0 && sc.shift == 0);
+		return;
+	}
+	/* mul is the exact floor of ns per tick * 2^(32 - shift), top bit set */
+	CHECK(sc.mul >= 0x80000000u);
+	CHECK(sc.shift >= -12 && sc.shift <= 20);
+	exact = sc.shift < 0 ? exact << -sc.shift : exact >> sc.shift;
+	CHECK(exact / khz == sc.mul);
+	/* Linux's pvclock_tsc_khz() gives the rate back, to 1 ppm */
+	back = (1000000ull << 32) / sc.mul;
+	back = sc.shift < 0 ? back << -sc.shift : back >> sc.shift;
+	CHECK(absdiff(back, khz) <= khz / 1000000 + 1);
+	CHECK(sc.shift < 0 || back == khz);	/* up to 2 GHz: exact */
+	/* ns of a delta, floored, to 1 ppm and 1 ns */
+	d = a >> (sc.shift > 0 ? sc.shift + 1 : 1);
+	{
+		uint64_t ns = pvclock_scale_delta(d, sc);
+		uint64_t want = (uint64_t)((unsigned __int128)d * 1000000 / khz);
+
+		CHECK(ns <= want && want - ns <= want / 1000000 + 1);
+	}
+	/* a vCPU's structure read later gives kvmclock_ns then, to 2 ns, for
+	 * any TSC offset (times kept where the formula cannot overflow) */
+	h1 = a >> 12 >> (sc.shift > 0 ? sc.shift : 0);
+	h2 = h1 + (b >> 24 >> (sc.shift > 0 ? sc.shift : 0));
+	kvmclock_time_info(&ti, khz, h1, off);
+	CHECK(ti.version == 0 && ti.pad0 == 0 && ti.flags == PVCLOCK_TSC_STABLE_BIT);
+	CHECK(ti.tsc_timestamp == h1 + off && ti.system_time == kvmclock_ns(khz, h1));
+	CHECK(absdiff(ti.system_time + pvclock_scale_delta(h2 + off - ti.tsc_timestamp, sc),
+		      kvmclock_ns(khz, h2)) <= 2);
+	/* the wall clock plus kvmclock is the time again */
+	kvmclock_wall_clock(&wc, a, b);
+	if (a < b)
+		CHECK(wc.sec == 0 && wc.nsec == 0);
+	else if ((a - b) / 1000000000u <= UINT32_MAX)
+		CHECK((uint64_t)wc.sec * 1000000000u + wc.nsec + b == a && wc.nsec < 1000000000u);
+	/* the version protocol: even, never the one there before (a reader's),
+	 * one past the odd value written first */
+	memcpy(buf + (a & 7), &ver, 4);
+	pvclock_publish_time(buf + (a & 7), &ti);
+	memcpy(&got, buf + (a & 7), 4);
+	CHECK(!(got & 1) && got != ver && got == ((ver + 1) | 1) + 1);
+	CHECK(!memcmp(buf + (a & 7) + 4, (uint8_t *)&ti + 4, sizeof(ti) - 4));
 }
 
 /* ---- the run ---- */
@@ -200,12 +274,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct vmcb v0;
 	unsigned nr_first = 0;
 	uint64_t host_tsc = HOST_TSC_START, gps = 0;
+	struct msr_clock clk;
 	uint8_t setup;
 
-	if (size < 1)
+	if (size < 2)
 		return 0;
 	setup = data[0];
-	data++, size--;
+	clk.kvm_khz = kvm_khzs[data[1] & 7];
+	data += 2, size -= 2;
 	msr_vm_init(&vm, mems[setup >> 4], 1 + (setup >> 4 & 1), pbits[setup >> 2 & 3], setup & 1);
 	vm.x2apic = setup & 2;
 	for (unsigned i = 0; i < 2; i++) {
@@ -229,8 +305,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t msr;
 
 		memcpy(&raw, data + 4, 4);
-		msr = sel < 64 ? interesting[sel] : raw;
+		msr = sel < sizeof(interesting) / sizeof(interesting[0]) ? interesting[sel] : raw;
 		val = shape(raw_val, flags, msr);
+		kvmclock_check(raw, raw_val, get64(data) ^ raw_val);
 
 		/* the pure rules against their references */
 		CHECK(pat_valid(raw_val) == ref_pat_valid(raw_val));
@@ -251,7 +328,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		v0 = *v;
 		arg = val;
 		host_tsc += raw_val >> 48;	/* time moves on */
-		r = msr_access(&vm, s, v, msr, write, &arg, host_tsc, &aux);
+		clk.host_tsc = host_tsc;
+		r = msr_access(&vm, s, v, msr, write, &arg, &clk, &aux);
 		gp = msr_result_gp(r);
 
 		CHECK(v->save.efer & EFER_SVME);
@@ -260,6 +338,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(!((v->save.efer ^ v0.save.efer) & EFER_LME));
 		CHECK(r != MSR_RECHECK || (write && msr == MSR_EFER));
 		CHECK(!aux || (write && msr == MSR_TSC_AUX && !gp));
+		/* kvmclock: only with the KVM leaves; guest memory to write exactly
+		 * when a write turns it on (or moves the TSC under it) */
+		if (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_KVM_WALL_CLOCK_NEW)
+			CHECK(gp == !clk.kvm_khz);
+		if (!gp && write && clk.kvm_khz && ((msr == MSR_KVM_SYSTEM_TIME_NEW) ||
+						    (msr == MSR_TSC && (s->kvm_system_time & 1))))
+			CHECK(r == ((s->kvm_system_time & 1) ? MSR_KVMCLOCK : MSR_OK));
+		CHECK(r != MSR_KVMCLOCK || (write && clk.kvm_khz && (s->kvm_system_time & 1) &&
+					    (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_TSC)));
+		CHECK(r != MSR_WALLCLOCK || (write && msr == MSR_KVM_WALL_CLOCK_NEW && val));
+		CHECK(s->kvm_system_time == (msr == MSR_KVM_SYSTEM_TIME_NEW && write && !gp ?
+					     val : s0.kvm_system_time));
 		if (gp) {
 			CHECK(memcmp(&s0, s, sizeof(s0)) == 0);
 			CHECK(memcmp(&v0, v, sizeof(v0)) == 0);
@@ -308,9 +398,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 				vc = v0;
 				CHECK(!msr_result_gp(msr_access(&vm, &sc, &vc, msr, false, &old_read,
-								host_tsc, NULL)));
+								&clk, NULL)));
 			}
-			CHECK(msr_access(&vm, s, v, msr, false, &now, host_tsc, NULL) == MSR_OK);
+			CHECK(msr_access(&vm, s, v, msr, false, &now, &clk, NULL) == MSR_OK);
 			CHECK(memcmp(&sx, s, sizeof(sx)) == 0);
 			CHECK(memcmp(&vx, v, sizeof(vx)) == 0);
 			if (readback(msr, val, old_read, &want))

@@ -65,9 +65,10 @@ def build_iso(cmdline, modules=()):
             lines += f"\tmodule2 /boot/{m.name} {m.cmdline}\n"
         with open(os.path.join(tree, "boot", "grub", "grub.cfg"), "w") as f:
             f.write(GRUB_CFG.format(cmdline=cmdline, modules=lines))
-        subprocess.run(["grub-mkrescue", "-o", out + ".tmp", tree], check=True,
+        tmp = f"{out}.{os.getpid()}.tmp"     # runs in parallel each write their own
+        subprocess.run(["grub-mkrescue", "-o", tmp, tree], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.replace(out + ".tmp", out)
+    os.replace(tmp, out)
     return out
 
 

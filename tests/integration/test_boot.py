@@ -154,22 +154,31 @@ def test_bochs_that_dies_early_is_reported_with_its_stderr():
 
 
 def test_default_iso_as_make_run_boots_it():
-    """build/svmvisor.iso's default entry, on `make run`'s seven CPUs: the
-    self-tests pass, and echo answers through the console's Ctrl-]."""
+    """build/svmvisor.iso's default entry, on `make run`'s nine CPUs and
+    1 GiB: Linux reaches its shell on two vCPUs and answers through the
+    console's Ctrl-], the self-tests pass, and echo answers too."""
     from svmv import qemu_session
-    with qemu_session(os.path.join(BUILD, "svmvisor.iso"), smp=7, timeout=90) as child:
+    with qemu_session(os.path.join(BUILD, "svmvisor.iso"), smp=9, mem="1G", timeout=300) as child:
         # The menu waits 5 s for a choice on the serial line: pick the first entry.
         child.expect_exact("executed automatically in")
         child.send("\r")
         want = ["[selftest] PASS cpuid: SVM hidden", "[real] PASS real mode: CPUID signature",
                 "[flat64] PASS flat64: CPUID hypervisor leaf",
                 "[smp] PASS smp: locked increments from both vCPUs",
-                "vcpu0 on cpu0"]                     # the sixth guest shares the console's core
+                "vcpu0 on cpu0",                     # echo shares the console's core
+                "[linux] svmvisor-linux: shell ready on ttyS0, 2 CPUs"]
         while want:                                  # the guests run in parallel: any order
-            want.pop(child.expect_exact(want))
+            want.pop(child.expect_exact(want, timeout=300))
         child.send("\r")
         child.expect_exact("svmvisor> ")
-        child.send("\x1d")
-        child.expect_exact("[input to vm echo; Ctrl-] for the next]")
+        child.send("\x1d")                           # the first VM: Linux
+        child.expect_exact("[input to vm linux; Ctrl-] for the next]")
+        child.send("uname -sm\r")
+        child.expect_exact("[linux] Linux x86_64")
+        for _ in range(8):                           # on past the VMs still running
+            child.send("\x1d")
+            if child.expect_exact(["[input to vm echo; Ctrl-] for the next]",
+                                   "Ctrl-] for the next]"], timeout=10) == 0:
+                break
         child.send("hi there\r")
         child.expect_exact("[echo] got: hi there")

@@ -30,7 +30,7 @@ def test_make_run_takes_iso_smp_mem_and_uefi():
     assert "-smp 3 -m 1G -cdrom build/custom.iso" in out, out
     assert "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd" in out, out
     out = make("-n", "run").stdout
-    assert "-smp 7 -m 512M -cdrom build/svmvisor.iso" in out and "pflash" not in out, out
+    assert "-smp 9 -m 1G -cdrom build/svmvisor.iso" in out and "pflash" not in out, out
 
 
 def test_make_iso_refuses_what_is_missing():

@@ -475,6 +475,29 @@ static void test_debugexit(void **state)
 	assert_int_equal(debugexit_attach(&bus, 0xfffd, err, sizeof(err)), -1);
 }
 
+/* The console's devices: per range, the accesses its device answered;
+ * unassigned ones (and widths a device refuses) count apart. */
+static void test_access_counts(void **state)
+{
+	struct fake a = { 0 }, b = { 0 };
+
+	(void)state;
+	assert_int_equal(reg(BUS_PIO, 0x400, 8, "b", &b), 0);
+	assert_int_equal(reg(BUS_PIO, 0x3f8, 8, "a", &a), 0);	/* sorts before b */
+	assert_int_equal(reg(BUS_MMIO, 0x1000, 0x1000, "m", &a), 0);
+	for (int i = 0; i < 3; i++)
+		rd(BUS_PIO, 0x3f9, 1);
+	rd(BUS_PIO, 0x407, 1);
+	rd(BUS_MMIO, 0x1ff8, 8);
+	rd(BUS_PIO, 0x300, 1);			/* nobody */
+	rd(BUS_PIO, 0x3fe, 4);			/* straddles a's edge: unassigned */
+	assert_string_equal(bus.range[0].name, "a");
+	assert_int_equal(bus.accesses[0], 3);
+	assert_int_equal(bus.accesses[1], 1);
+	assert_int_equal(bus.accesses[2], 1);
+	assert_int_equal(bus.unassigned, 2);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -495,6 +518,7 @@ int main(void)
 		T(test_no_hooks),
 		T(test_irq),
 		T(test_debugexit),
+		T(test_access_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

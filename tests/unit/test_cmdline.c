@@ -224,6 +224,7 @@ static void assert_default(const struct hv_options *o)
 	assert_int_equal(o->timebase, TIMEBASE_AUTO);
 	assert_false(o->monitor_dedicated);
 	assert_false(o->smt_shared);
+	assert_int_equal(o->failalloc, 0);
 }
 
 static void test_defaults(void **state)
@@ -427,6 +428,26 @@ static void test_crash_cpu(void **state)
 	}
 	parse(&o, "crashcpu=65536");
 	assert_string_equal(warns.msg[0], "bad value \"65536\" for crashcpu= (want a CPU number 0-65535)");
+}
+
+static void test_failalloc(void **state)
+{
+	static const char *const bad[] = { "", "-1", "x", "4294967296", "0x", "1 2" };
+	struct hv_options o;
+	char line[64];
+
+	(void)state;
+	assert_int_equal(parse(&o, "failalloc=7"), 0);
+	assert_int_equal(o.failalloc, 7);
+	assert_int_equal(parse(&o, "failalloc=0xffffffff"), 0);
+	assert_int_equal(o.failalloc, 0xffffffffu);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "failalloc=\"%s\"", bad[i]);
+		assert_int_equal(parse(&o, line), 1);
+		assert_default(&o);
+	}
+	parse(&o, "failalloc=x");
+	assert_string_equal(warns.msg[0], "bad value \"x\" for failalloc= (want a count 0-4294967295)");
 }
 
 static void test_timebase(void **state)
@@ -641,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_bools),
 		cmocka_unit_test(test_crash),
 		cmocka_unit_test(test_crash_cpu),
+		cmocka_unit_test(test_failalloc),
 		cmocka_unit_test(test_timebase),
 		cmocka_unit_test(test_monitor),
 		cmocka_unit_test(test_smt),

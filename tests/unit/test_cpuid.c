@@ -272,6 +272,8 @@ static void test_build_errors(void **state)
 	assert_zero(lk(1, 0));
 	assert_zero(lk(0x80000000, 0));
 	assert_zero(lk(0x40000000, 0));
+	assert_zero(lk(0x40000100, 0));
+	assert_int_equal(cpuid_kvmclock_khz(&tab), 0);
 }
 
 /* ---- maxima, vendor, ranges ---- */
@@ -307,9 +309,9 @@ static void test_vendor_and_max_leaves(void **state)
 static void test_above_max_is_zero(void **state)
 {
 	static const uint32_t leaves[] = {
-		0xe, 0xf, 0x10, 0x14, 0x1f, 0x20, 0x3fffffff, 0x40000011, 0x400000ff, 0x40000100,
-		0x40010000, 0x4fffffff, 0x7fffffff, 0x80000022, 0x80000028, 0x800000ff, 0x8fffffff,
-		0xc0000000, 0xc0000001, 0xffffffff,
+		0xe, 0xf, 0x10, 0x14, 0x1f, 0x20, 0x3fffffff, 0x40000011, 0x400000ff, 0x40000102,
+		0x400001ff, 0x40000200, 0x40000201, 0x4000ff00, 0x40010000, 0x4fffffff, 0x7fffffff,
+		0x80000022, 0x80000028, 0x800000ff, 0x8fffffff, 0xc0000000, 0xc0000001, 0xffffffff,
 	};
 
 	(void)state;
@@ -777,10 +779,16 @@ static void test_ext_host_passthrough(void **state)
 
 static void test_ext7_invariant_tsc_only(void **state)
 {
+	struct fake_host f = { 0 };
+
 	(void)state;
 	build_ones(cfg(1, 0));
 	assert_regs(lk(0x80000007, 0), 0, 0, 0, B(8));
 	build_zen4(1, 0);
+	assert_regs(lk(0x80000007, 0), 0, 0, 0, B(8));
+	/* A host that does not say so (QEMU TCG): the guest is still told. */
+	override(&f, 0x80000007, ANY_SUB, (struct cpuid_regs4){ 0, 0, 0, 0 });
+	build(&f, cfg(1, 0));
 	assert_regs(lk(0x80000007, 0), 0, 0, 0, B(8));
 }
 
@@ -842,13 +850,79 @@ static void test_hypervisor_leaves(void **state)
 	assert_zero(lk(0x40000010, 0));
 }
 
+/* Linux's hypervisor_cpuid_base() (arch/x86/include/asm/processor.h):
+ * the first base from 0x40000000 up, in steps of 0x100 below 0x40010000,
+ * whose EBX, ECX, EDX spell sig; leaves 0: whatever its EAX. */
+static uint32_t linux_cpuid_base(const char sig[12])
+{
+	for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
+		struct cpuid_regs4 r = lk(base, 0);
+
+		if (!memcmp(sig, &r.ebx, 12))
+			return base;
+	}
+	return 0;
+}
+
+static void test_kvm_leaves(void **state)
+{
+	struct fake_host f = { 0 };
+	struct cpuid_regs4 r;
+
+	(void)state;
+	build(&f, (struct cpuid_config){ .nr_vcpus = 2, .vcpu = 1, .tsc_khz = 2690000,
+					 .lapic_khz = 100000 });
+	/* KVM_CPUID_SIGNATURE: EAX = KVM_CPUID_FEATURES, the highest KVM leaf */
+	r = lk(0x40000100, 0);
+	assert_regs(r, 0x40000101, 0x4b4d564b, 0x564b4d56, 0x0000004d);
+	assert_memory_equal(&r.ebx, "KVMKVMKVM\0\0\0", 12);
+	/* KVM_CPUID_FEATURES: CLOCKSOURCE2 (3) and CLOCKSOURCE_STABLE_BIT (24)
+	 * only; EDX (hints) 0; any subleaf */
+	assert_regs(lk(0x40000101, 0), B(3) | B(24), 0, 0, 0);
+	assert_regs(lk(0x40000101, 9), B(3) | B(24), 0, 0, 0);
+	assert_regs(lk(0x40000100, 0xffffffff), 0x40000101, 0x4b4d564b, 0x564b4d56, 0x0000004d);
+	/* nothing past them, nor in the next range */
+	assert_zero(lk(0x40000102, 0));
+	assert_zero(lk(0x400001ff, 0));
+	assert_zero(lk(0x40000200, 0));
+	assert_zero(lk(0x400000ff, 0));
+	/* svmvisor's own leaves unchanged: the maximum stays the timing leaf */
+	assert_regs(lk(0x40000000, 0), 0x40000010, 0x766d7673, 0x726f7369, 0x20202020);
+	assert_regs(lk(0x40000010, 0), 2690000, 100000, 0, 0);
+	assert_int_equal(cpuid_kvmclock_khz(&tab), 2690000);
+	/* Linux finds KVM one base up, and svmvisor's signature at the first */
+	assert_int_equal(linux_cpuid_base("KVMKVMKVM\0\0\0"), 0x40000100);
+	assert_int_equal(linux_cpuid_base("svmvisor    "), 0x40000000);
+	assert_int_equal(linux_cpuid_base("Microsoft Hv"), 0);
+
+	/* every vCPU alike */
+	build(&f, (struct cpuid_config){ .nr_vcpus = 2, .vcpu = 0, .tsc_khz = 2690000 });
+	assert_regs(lk(0x40000101, 0), B(3) | B(24), 0, 0, 0);
+	assert_int_equal(cpuid_kvmclock_khz(&tab), 2690000);
+
+	/* TSC rate unknown: no KVM leaves (no kvmclock without a rate) */
+	build(&f, (struct cpuid_config){ .nr_vcpus = 1, .lapic_khz = 100000 });
+	assert_zero(lk(0x40000100, 0));
+	assert_zero(lk(0x40000101, 0));
+	assert_zero(lk(0x40000102, 0));
+	assert_int_equal(cpuid_kvmclock_khz(&tab), 0);
+	assert_int_equal(linux_cpuid_base("KVMKVMKVM\0\0\0"), 0);
+	assert_int_equal(linux_cpuid_base("svmvisor    "), 0x40000000);
+
+	/* the ones host changes nothing here: the leaves are ours alone */
+	build_ones((struct cpuid_config){ .nr_vcpus = 1, .tsc_khz = 1 });
+	assert_regs(lk(0x40000100, 0), 0x40000101, 0x4b4d564b, 0x564b4d56, 0x0000004d);
+	assert_regs(lk(0x40000101, 0), B(3) | B(24), 0, 0, 0);
+	assert_int_equal(cpuid_kvmclock_khz(&tab), 1);
+}
+
 /* ---- the same table for every vCPU but the APIC ID ---- */
 
 static void test_vcpus_differ_only_in_apic_id(void **state)
 {
 	static const uint32_t leaves[] = {
-		0, 1, 6, 7, 0xb, 0xd, 0x40000000, 0x40000010, 0x80000000, 0x80000001, 0x80000002,
-		0x80000007, 0x80000008, 0x80000021,
+		0, 1, 6, 7, 0xb, 0xd, 0x40000000, 0x40000010, 0x40000100, 0x40000101, 0x80000000,
+		0x80000001, 0x80000002, 0x80000007, 0x80000008, 0x80000021,
 	};
 	struct cpuid_table t0;
 
@@ -881,6 +955,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_errors),
+		cmocka_unit_test(test_kvm_leaves),
 		cmocka_unit_test(test_vendor_and_max_leaves),
 		cmocka_unit_test(test_above_max_is_zero),
 		cmocka_unit_test(test_unmodelled_leaves_are_zero),

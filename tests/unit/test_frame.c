@@ -609,6 +609,37 @@ static void test_strerror(void **state)
 	assert_non_null(frame_strerror((enum frame_status)99));
 }
 
+/* failalloc=: the n-th call of either allocator fails, once, and takes
+ * nothing; 0 disarms; the calls around it are served. */
+static void test_fail_nth(void **state)
+{
+	uint64_t a, b, free0;
+
+	(void)state;
+	init_qemu();
+	free0 = frame_free_count(&fa);
+	frame_fail_nth(&fa, 3);
+	a = frame_alloc(&fa);					/* 1 */
+	b = frame_alloc_run(&fa, 512, 2 * MiB);			/* 2 */
+	assert_int_not_equal(a, FRAME_NONE);
+	assert_int_not_equal(b, FRAME_NONE);
+	assert_int_equal(frame_alloc_run(&fa, 16, FRAME_SIZE), FRAME_NONE);	/* 3: fails */
+	assert_int_equal(frame_free_count(&fa), free0 - 1 - 512);	/* took nothing */
+	assert_int_not_equal(frame_alloc(&fa), FRAME_NONE);	/* 4: served again */
+	frame_fail_nth(&fa, 1);
+	assert_int_equal(frame_alloc(&fa), FRAME_NONE);		/* the next one */
+	frame_fail_nth(&fa, 2);
+	frame_fail_nth(&fa, 0);					/* disarmed */
+	assert_int_not_equal(frame_alloc(&fa), FRAME_NONE);
+	assert_int_not_equal(frame_alloc(&fa), FRAME_NONE);
+	/* A call refused for its arguments is no allocation: it does not count. */
+	frame_fail_nth(&fa, 2);
+	assert_int_equal(frame_alloc_run(&fa, 0, FRAME_SIZE), FRAME_NONE);
+	assert_int_not_equal(frame_alloc(&fa), FRAME_NONE);
+	assert_int_equal(frame_alloc(&fa), FRAME_NONE);
+	assert_int_not_equal(frame_alloc(&fa), FRAME_NONE);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
@@ -636,6 +667,7 @@ int main(void)
 		T(test_invalid_init),
 		T(test_low_memory_enforced),
 		T(test_strerror),
+		T(test_fail_nth),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -20,6 +20,7 @@
 static struct msr_vm vm;
 static struct msr_vcpu s;
 static struct vmcb vmcb;
+static struct msr_clock clk;	/* HOST_TSC; no KVM leaves unless a test offers them */
 
 /* A 64 MiB, 2-vCPU VM with RDTSCP, 48-bit physical addresses; vCPU 0's
  * state; a VMCB as vmcb_init leaves it for a protected-mode guest. */
@@ -33,18 +34,19 @@ static int setup(void **state)
 	vmcb.save.cr0 = CR0_PE | CR0_ET;
 	vmcb.save.g_pat = PAT_RESET;
 	vmcb.control.vmcb_clean = VMCB_CLEAN_ALL;
+	clk = (struct msr_clock){ HOST_TSC, 0 };
 	return 0;
 }
 
 static enum msr_result rd(uint32_t msr, uint64_t *v)
 {
 	*v = 0xdeadbeefdeadbeefull;
-	return msr_access(&vm, &s, &vmcb, msr, false, v, HOST_TSC, NULL);
+	return msr_access(&vm, &s, &vmcb, msr, false, v, &clk, NULL);
 }
 
 static enum msr_result wr(uint32_t msr, uint64_t v)
 {
-	return msr_access(&vm, &s, &vmcb, msr, true, &v, HOST_TSC, NULL);
+	return msr_access(&vm, &s, &vmcb, msr, true, &v, &clk, NULL);
 }
 
 static uint64_t rdv(uint32_t msr)
@@ -169,6 +171,7 @@ static void test_pat_access(void **state)
 
 static void test_tsc(void **state)
 {
+	const struct msr_clock later = { HOST_TSC + 1000, 0 };
 	uint64_t v = 5;
 
 	(void)state;
@@ -178,7 +181,7 @@ static void test_tsc(void **state)
 	assert_false(vmcb.control.vmcb_clean & VMCB_CLEAN_INTERCEPTS);
 	assert_true(rdv(MSR_TSC) == 42);
 	/* later, the host TSC has moved on: so has the guest's */
-	assert_int_equal(msr_access(&vm, &s, &vmcb, MSR_TSC, false, &v, HOST_TSC + 1000, NULL),
+	assert_int_equal(msr_access(&vm, &s, &vmcb, MSR_TSC, false, &v, &later, NULL),
 			 MSR_OK);
 	assert_true(v == 1042);
 	/* a write below the host's TSC wraps the offset, and reads back */
@@ -193,7 +196,7 @@ static void test_tsc_aux(void **state)
 
 	(void)state;
 	assert_true(rdv(MSR_TSC_AUX) == 0);
-	assert_int_equal(msr_access(&vm, &s, &vmcb, MSR_TSC_AUX, true, &v, HOST_TSC, &changed),
+	assert_int_equal(msr_access(&vm, &s, &vmcb, MSR_TSC_AUX, true, &v, &clk, &changed),
 			 MSR_OK);
 	assert_true(changed);
 	assert_true(s.tsc_aux == 7);
@@ -203,11 +206,11 @@ static void test_tsc_aux(void **state)
 
 	changed = false;
 	v = 1ull << 40;
-	assert_true(msr_result_gp(msr_access(&vm, &s, &vmcb, MSR_TSC_AUX, true, &v, HOST_TSC,
+	assert_true(msr_result_gp(msr_access(&vm, &s, &vmcb, MSR_TSC_AUX, true, &v, &clk,
 					     &changed)));
 	assert_false(changed);
 	v = 0;	/* a read does not set it */
-	assert_int_equal(msr_access(&vm, &s, &vmcb, MSR_TSC_AUX, false, &v, HOST_TSC, &changed),
+	assert_int_equal(msr_access(&vm, &s, &vmcb, MSR_TSC_AUX, false, &v, &clk, &changed),
 			 MSR_OK);
 	assert_false(changed);
 
@@ -437,7 +440,8 @@ static void test_read_zero_write_ignored(void **state)
 {
 	static const uint32_t zero[] = { MSR_PATCH_LEVEL, MSR_NB_CFG, MSR_OSVW_ID_LENGTH,
 					 MSR_OSVW_STATUS, 0xc0010000, 0xc0010001, 0xc0010002,
-					 0xc0010003, 0xc0010004, 0xc0010005, 0xc0010006, 0xc0010007 };
+					 0xc0010003, 0xc0010004, 0xc0010005, 0xc0010006, 0xc0010007,
+					 0xc0010055 /* K8 interrupt pending message: no C1E */ };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
@@ -459,13 +463,275 @@ static void test_gp_msrs(void **state)
 	static const uint32_t gp[] = { MSR_MCG_CAP, MSR_MCG_STATUS, MSR_MCG_CTL, 0x400, 0x401,
 				       0x47f, MSR_SPEC_CTRL, MSR_PRED_CMD, MSR_VM_CR, MSR_VM_HSAVE_PA,
 				       0x800, 0x802, 0x8ff, 0x3a, 0x6e0, 0xc0000104, 0xc0010064,
-				       0x40000000, 0xffffffff, 0x480, 0x17c };
+				       0x40000000, 0xffffffff, 0x480, 0x17c, 0xc0010054, 0xc0010056,
+				       0x4b564d00, 0x4b564d01 /* kvmclock without CPUID's KVM leaves */,
+				       0x4b564cff, 0x4b564d02, 0x11, 0x12, 0x4b564df0 /* KVM's others, old ones */ };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(gp) / sizeof(gp[0]); i++) {
 		expect_gp_read(gp[i]);
 		expect_gp_write(gp[i], 0);
 	}
+}
+
+/* ---- kvmclock ---- */
+
+#define KHZ_2690 2690000u	/* a 2.69 GHz TSC */
+
+/* Linux's pvclock_tsc_khz() (arch/x86/kernel/pvclock.c), the guest's
+ * inverse of the scale: (10^6 << 32) / mul, then undo the shift. */
+static uint64_t linux_tsc_khz(uint32_t mul, int8_t shift)
+{
+	uint64_t khz = (1000000ull << 32) / mul;
+
+	return shift < 0 ? khz << -shift : khz >> shift;
+}
+
+/* The guest's reading (pvclock_clocksource_read without the fix-ups) of
+ * ti when its TSC is guest_tsc. */
+static uint64_t guest_reads(const struct pvclock_vcpu_time_info *ti, uint64_t guest_tsc)
+{
+	struct pvclock_scale sc = { ti->tsc_to_system_mul, ti->tsc_shift };
+
+	return ti->system_time + pvclock_scale_delta(guest_tsc - ti->tsc_timestamp, sc);
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static void test_kvmclock_needs_cpuid(void **state)
+{
+	(void)state;
+	/* no KVM leaves (kvm_khz 0): both MSRs #GP, counted, nothing changes */
+	expect_gp_read(MSR_KVM_SYSTEM_TIME_NEW);
+	expect_gp_write(MSR_KVM_SYSTEM_TIME_NEW, 0x1001);
+	expect_gp_read(MSR_KVM_WALL_CLOCK_NEW);
+	expect_gp_write(MSR_KVM_WALL_CLOCK_NEW, 0x2000);
+	assert_true(vm.kvm_wall_clock == 0);
+	/* a TSC write never asks for a kvmclock update then */
+	s.kvm_system_time = 0x1001;
+	assert_int_equal(wr(MSR_TSC, 5), MSR_OK);
+}
+
+static void test_kvm_system_time(void **state)
+{
+	struct msr_vcpu ap;
+	uint64_t v;
+
+	(void)state;
+	clk.kvm_khz = KHZ_2690;
+	assert_true(rdv(MSR_KVM_SYSTEM_TIME_NEW) == 0);		/* off at reset */
+	assert_int_equal(wr(MSR_KVM_SYSTEM_TIME_NEW, 0x12340 | 1), MSR_KVMCLOCK);
+	assert_true(rdv(MSR_KVM_SYSTEM_TIME_NEW) == 0x12341);	/* reads back as written */
+	assert_true(msr_kvmclock_gpa(&s) == 0x12340);
+	/* another write moves it and publishes again; the enable bit is all
+	 * that is looked at, as in KVM (a GPA outside RAM is the caller's) */
+	assert_int_equal(wr(MSR_KVM_SYSTEM_TIME_NEW, 0xfffffffffffffffdull), MSR_KVMCLOCK);
+	assert_true(msr_kvmclock_gpa(&s) == 0xfffffffffffffffcull);
+	assert_int_equal(wr(MSR_KVM_SYSTEM_TIME_NEW, 0x12343), MSR_KVMCLOCK);	/* unaligned: accepted */
+	assert_true(msr_kvmclock_gpa(&s) == 0x12342);
+	/* the TSC of a vCPU with kvmclock on: its structure is written again */
+	assert_int_equal(wr(MSR_TSC, 77), MSR_KVMCLOCK);
+	assert_true(rdv(MSR_TSC) == 77);
+	/* disable: stored, nothing to write, and a TSC write is plain again */
+	assert_int_equal(wr(MSR_KVM_SYSTEM_TIME_NEW, 0x12340), MSR_OK);
+	assert_true(rdv(MSR_KVM_SYSTEM_TIME_NEW) == 0x12340);
+	assert_int_equal(wr(MSR_TSC, 78), MSR_OK);
+	assert_int_equal(wr(MSR_KVM_SYSTEM_TIME_NEW, 0), MSR_OK);
+	assert_true(rdv(MSR_KVM_SYSTEM_TIME_NEW) == 0);
+
+	/* per vCPU: another vCPU's stays off; a reset (INIT/STARTUP) turns it off */
+	assert_int_equal(wr(MSR_KVM_SYSTEM_TIME_NEW, 0x5001), MSR_KVMCLOCK);
+	msr_vcpu_init(&ap, &vm, 1);
+	v = 7;
+	assert_int_equal(msr_access(&vm, &ap, &vmcb, MSR_KVM_SYSTEM_TIME_NEW, false, &v, &clk, NULL),
+			 MSR_OK);
+	assert_true(v == 0);
+	msr_vcpu_init(&s, &vm, 0);
+	assert_true(rdv(MSR_KVM_SYSTEM_TIME_NEW) == 0);
+}
+
+static void test_kvm_wall_clock(void **state)
+{
+	struct msr_vcpu ap, s0;
+	uint64_t v = 0;
+
+	(void)state;
+	clk.kvm_khz = KHZ_2690;
+	assert_true(rdv(MSR_KVM_WALL_CLOCK_NEW) == 0);
+	s0 = s;
+	assert_int_equal(wr(MSR_KVM_WALL_CLOCK_NEW, 0x9000), MSR_WALLCLOCK);
+	assert_memory_equal(&s0, &s, sizeof(s));	/* per VM, not per vCPU */
+	assert_true(rdv(MSR_KVM_WALL_CLOCK_NEW) == 0x9000);
+	/* one value per VM: every vCPU reads the last one written */
+	msr_vcpu_init(&ap, &vm, 1);
+	assert_int_equal(msr_access(&vm, &ap, &vmcb, MSR_KVM_WALL_CLOCK_NEW, false, &v, &clk, NULL),
+			 MSR_OK);
+	assert_true(v == 0x9000);
+	v = 0x9abc;
+	assert_int_equal(msr_access(&vm, &ap, &vmcb, MSR_KVM_WALL_CLOCK_NEW, true, &v, &clk, NULL),
+			 MSR_WALLCLOCK);
+	assert_true(rdv(MSR_KVM_WALL_CLOCK_NEW) == 0x9abc);
+	/* GPA 0: stored, nothing written (KVM's kvm_write_wall_clock) */
+	assert_int_equal(wr(MSR_KVM_WALL_CLOCK_NEW, 0), MSR_OK);
+	assert_true(rdv(MSR_KVM_WALL_CLOCK_NEW) == 0);
+}
+
+/* The scale against Linux's inverse, against exact arithmetic, and at
+ * the ends of the range. */
+static void test_pvclock_scale(void **state)
+{
+	static const struct {
+		uint32_t khz;
+		int8_t shift;
+	} rates[] = {
+		{ 100000, 4 }, { 1000000, 1 }, { KHZ_2690, -1 }, { 3500000, -1 }, { 5000000, -2 },
+		{ 1, 20 }, { 999999, 1 }, { 1000001, 0 }, { 2000000, 0 }, { 2000001, -1 },
+		{ 0xffffffffu, -12 }, { 1843200, 0 }, { 33333, 5 },
+	};
+	static const uint64_t deltas[] = {
+		1, 1000, 2690, 1000003, 1ull << 32, 123456789012ull, 1ull << 45, 3ull << 50,
+	};
+	struct pvclock_scale sc;
+
+	(void)state;
+	sc = pvclock_scale_for_khz(0);
+	assert_true(sc.mul == 0 && sc.shift == 0);
+	/* exact cases: 1 ns per tick = 2^31 / 2^32 << 1; 10 ns = 0.625 << 4 */
+	sc = pvclock_scale_for_khz(1000000);
+	assert_true(sc.mul == 0x80000000u && sc.shift == 1);
+	sc = pvclock_scale_for_khz(100000);
+	assert_true(sc.mul == 0xa0000000u && sc.shift == 4);
+	sc = pvclock_scale_for_khz(5000000);
+	assert_true(sc.mul == 0xcccccccc && sc.shift == -2);	/* 0.2 ns = 0.8 >> 2 */
+
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		uint32_t khz = rates[i].khz;
+		unsigned __int128 exact;
+		uint64_t back;
+
+		sc = pvclock_scale_for_khz(khz);
+		assert_int_equal(sc.shift, rates[i].shift);
+		assert_true(sc.mul >= 0x80000000u);
+		/* mul = floor(10^6 * 2^(32 - shift) / khz), exactly */
+		exact = ((unsigned __int128)1000000 << 32);
+		exact = sc.shift < 0 ? exact << -sc.shift : exact >> sc.shift;
+		assert_true((uint64_t)(exact / khz) == sc.mul);
+		/* the guest's inverse gives the rate back: within 0.01% (asked),
+		 * in fact within 1 ppm */
+		back = linux_tsc_khz(sc.mul, sc.shift);
+		assert_true(absdiff(back, khz) * 10000 <= khz);
+		assert_true(absdiff(back, khz) <= khz / 1000000 + 1);
+		if (sc.shift >= 0)	/* up to 2 GHz no bit is shifted out: exact */
+			assert_true(back == khz);
+		/* ns(delta) = delta * 10^6 / khz within 1 ppm (and 1 ns) */
+		for (size_t j = 0; j < sizeof(deltas) / sizeof(deltas[0]); j++) {
+			uint64_t d = deltas[j], ns, want;
+
+			if (sc.shift > 0 && d >> (63 - sc.shift))
+				continue;	/* beyond the formula's range at this rate */
+			ns = pvclock_scale_delta(d, sc);
+			want = (uint64_t)((unsigned __int128)d * 1000000 / khz);
+			assert_true(ns <= want);	/* floors only */
+			assert_true((want - ns) <= want / 1000000 + 1);
+		}
+	}
+}
+
+static void test_kvmclock_time_info(void **state)
+{
+	const uint64_t h = 0x123456789abcull, later = h + 26900000000ull;	/* 10 s on */
+	struct pvclock_vcpu_time_info a, b;
+	struct pvclock_scale sc = pvclock_scale_for_khz(KHZ_2690);
+
+	(void)state;
+	memset(&a, 0x5a, sizeof(a));
+	kvmclock_time_info(&a, KHZ_2690, h, 0);
+	assert_int_equal(a.version, 0);
+	assert_int_equal(a.pad0, 0);
+	assert_true(a.tsc_timestamp == h);
+	assert_true(a.system_time == kvmclock_ns(KHZ_2690, h));
+	assert_true(a.system_time == pvclock_scale_delta(h, sc));
+	assert_true(absdiff(a.system_time, (uint64_t)((unsigned __int128)h * 1000000 / KHZ_2690)) <=
+		    a.system_time / 1000000 + 1);
+	assert_true(a.tsc_to_system_mul == sc.mul && a.tsc_shift == sc.shift);
+	assert_int_equal(a.flags, PVCLOCK_TSC_STABLE_BIT);
+	assert_true(a.pad[0] == 0 && a.pad[1] == 0);
+	assert_true(linux_tsc_khz(a.tsc_to_system_mul, a.tsc_shift) == KHZ_2690);
+
+	/* a vCPU whose TSC runs ahead: its own timestamp, the same time */
+	kvmclock_time_info(&b, KHZ_2690, h + 1000, 0x1000000);
+	assert_true(b.tsc_timestamp == h + 1000 + 0x1000000);
+	/* 10 s later both read kvmclock_ns() of the host's TSC, to 2 ns */
+	assert_true(absdiff(guest_reads(&a, later), kvmclock_ns(KHZ_2690, later)) <= 2);
+	assert_true(absdiff(guest_reads(&b, later + 0x1000000), kvmclock_ns(KHZ_2690, later)) <= 2);
+	/* and 10 s of TSC are 10 s of kvmclock, to the scale's precision: mul
+	 * is floored, 2^-31 of the rate (5 ns here) */
+	assert_true(absdiff(guest_reads(&a, later) - guest_reads(&a, h), 10000000000ull) <= 10);
+	/* an offset that wraps (the guest wrote a TSC below the host's) */
+	kvmclock_time_info(&b, KHZ_2690, h, -h + 5);
+	assert_true(b.tsc_timestamp == 5);
+	assert_true(absdiff(guest_reads(&b, 5 + later - h), kvmclock_ns(KHZ_2690, later)) <= 2);
+}
+
+static void test_kvmclock_wall_clock(void **state)
+{
+	struct pvclock_wall_clock wc;
+	const uint64_t unix_ns = 1700000000123456789ull, now = 5000000007ull;
+
+	(void)state;
+	memset(&wc, 0x5a, sizeof(wc));
+	kvmclock_wall_clock(&wc, unix_ns, now);
+	assert_int_equal(wc.version, 0);
+	/* 1700000000.123456789 - 5.000000007 */
+	assert_int_equal(wc.sec, 1699999995u);
+	assert_int_equal(wc.nsec, 123456782u);
+	/* the guest's sum, sec * 10^9 + nsec + kvmclock, is the time again */
+	assert_true((uint64_t)wc.sec * 1000000000u + wc.nsec + now == unix_ns);
+	kvmclock_wall_clock(&wc, 5, 6);	/* kvmclock ahead of the wall: 0, not a wrap */
+	assert_true(wc.sec == 0 && wc.nsec == 0);
+	kvmclock_wall_clock(&wc, 5000000000ull * 1000000000ull, 0);	/* after 2106: sec wraps */
+	assert_int_equal(wc.sec, (uint32_t)5000000000ull);
+}
+
+static void test_pvclock_publish(void **state)
+{
+	uint8_t buf[48];
+	struct pvclock_vcpu_time_info ti, got;
+	struct pvclock_wall_clock wc = { 0, 1699999995u, 123456782u }, wgot;
+	static const struct {
+		uint32_t old, new;
+	} versions[] = { { 0, 2 }, { 1, 4 }, { 2, 4 }, { 5, 8 }, { 0xfffffffe, 0 }, { 0xffffffff, 2 } };
+
+	(void)state;
+	kvmclock_time_info(&ti, KHZ_2690, 0x123456789ull, 0);
+	ti.version = 0x77;	/* ignored: the guest's copy decides */
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+		for (size_t at = 0; at < 4; at++) {	/* unaligned too */
+			memset(buf, 0xa5, sizeof(buf));
+			memcpy(buf + at, &versions[i].old, 4);
+			pvclock_publish_time(buf + at, &ti);
+			memcpy(&got, buf + at, sizeof(got));
+			/* even, newer than the old one: a reader that saw the
+			 * old version or the odd one retries */
+			assert_int_equal(got.version, versions[i].new);
+			assert_memory_equal((uint8_t *)&got + 4, (uint8_t *)&ti + 4, sizeof(ti) - 4);
+			for (size_t b = 0; b < at; b++)
+				assert_int_equal(buf[b], 0xa5);
+			for (size_t b = at + sizeof(ti); b < sizeof(buf); b++)
+				assert_int_equal(buf[b], 0xa5);
+
+			memset(buf, 0xa5, sizeof(buf));
+			memcpy(buf + at, &versions[i].old, 4);
+			pvclock_publish_wall(buf + at, &wc);
+			memcpy(&wgot, buf + at, sizeof(wgot));
+			assert_int_equal(wgot.version, versions[i].new);
+			assert_true(wgot.sec == wc.sec && wgot.nsec == wc.nsec);
+			for (size_t b = at + sizeof(wc); b < sizeof(buf); b++)
+				assert_int_equal(buf[b], 0xa5);
+		}
 }
 
 /* ---- the permission map ---- */
@@ -562,18 +828,18 @@ static void test_unknown_counts(void **state)
 	struct msr_unknown_entry e;
 
 	(void)state;
-	assert_int_equal(msr_access(&vm, &s, &vmcb, 0xc0011020, true, &v, HOST_TSC, NULL),
+	assert_int_equal(msr_access(&vm, &s, &vmcb, 0xc0011020, true, &v, &clk, NULL),
 			 MSR_GP_FIRST);
-	assert_int_equal(msr_access(&vm, &s, &vmcb, 0xc0011020, false, &v, HOST_TSC, NULL),
+	assert_int_equal(msr_access(&vm, &s, &vmcb, 0xc0011020, false, &v, &clk, NULL),
 			 MSR_GP);
 	v = 0x5678;
-	assert_int_equal(msr_access(&vm, &s, &vmcb, 0xc0011020, true, &v, HOST_TSC, NULL),
+	assert_int_equal(msr_access(&vm, &s, &vmcb, 0xc0011020, true, &v, &clk, NULL),
 			 MSR_GP);
-	assert_int_equal(msr_access(&vm, &s, &vmcb, MSR_MCG_CAP, false, &v, HOST_TSC, NULL),
+	assert_int_equal(msr_access(&vm, &s, &vmcb, MSR_MCG_CAP, false, &v, &clk, NULL),
 			 MSR_GP_FIRST);
-	assert_int_equal(msr_access(&vm, &s, &vmcb, 0, false, &v, HOST_TSC, NULL),
+	assert_int_equal(msr_access(&vm, &s, &vmcb, 0, false, &v, &clk, NULL),
 			 MSR_GP_FIRST);	/* MSR 0 is a number like any other */
-	assert_int_equal(msr_access(&vm, &s, &vmcb, 0, false, &v, HOST_TSC, NULL), MSR_GP);
+	assert_int_equal(msr_access(&vm, &s, &vmcb, 0, false, &v, &clk, NULL), MSR_GP);
 	/* a known MSR's refused write is counted too */
 	assert_int_equal(wr(MSR_PAT, 0x02), MSR_GP_FIRST);
 	assert_int_equal(wr(MSR_PAT, 0x03), MSR_GP);
@@ -608,19 +874,19 @@ static void test_unknown_overflow(void **state)
 	for (uint32_t i = 0; i < MSR_UNKNOWN_SLOTS; i++) {
 		uint32_t msr = i == 0 ? 0xffffffffu : 0x40000000u + i * MSR_UNKNOWN_SLOTS;
 
-		assert_int_equal(msr_access(&vm, &s, &vmcb, msr, false, &v, HOST_TSC, NULL),
+		assert_int_equal(msr_access(&vm, &s, &vmcb, msr, false, &v, &clk, NULL),
 				 MSR_GP_FIRST);
-		assert_int_equal(msr_access(&vm, &s, &vmcb, msr, false, &v, HOST_TSC, NULL),
+		assert_int_equal(msr_access(&vm, &s, &vmcb, msr, false, &v, &clk, NULL),
 				 MSR_GP);
 	}
 	assert_int_equal(vm.unknown.used, MSR_UNKNOWN_SLOTS);
 	/* full: new numbers are counted in overflow only, and never "first" */
-	assert_int_equal(msr_access(&vm, &s, &vmcb, 0x12345, false, &v, HOST_TSC, NULL), MSR_GP);
-	assert_int_equal(msr_access(&vm, &s, &vmcb, 0x12345, true, &v, HOST_TSC, NULL), MSR_GP);
-	assert_int_equal(msr_access(&vm, &s, &vmcb, 0x12346, false, &v, HOST_TSC, NULL), MSR_GP);
+	assert_int_equal(msr_access(&vm, &s, &vmcb, 0x12345, false, &v, &clk, NULL), MSR_GP);
+	assert_int_equal(msr_access(&vm, &s, &vmcb, 0x12345, true, &v, &clk, NULL), MSR_GP);
+	assert_int_equal(msr_access(&vm, &s, &vmcb, 0x12346, false, &v, &clk, NULL), MSR_GP);
 	assert_true(msr_unknown_overflow(&vm.unknown) == 3);
 	/* the recorded ones still count */
-	assert_int_equal(msr_access(&vm, &s, &vmcb, 0xffffffff, true, &v, HOST_TSC, NULL), MSR_GP);
+	assert_int_equal(msr_access(&vm, &s, &vmcb, 0xffffffff, true, &v, &clk, NULL), MSR_GP);
 
 	while (msr_unknown_next(&vm.unknown, &cursor, &e)) {
 		assert_true(n == 0 || e.msr > prev);
@@ -661,6 +927,9 @@ static void test_table(void **state)
 	assert_string_equal(msr_info(0x20b)->name, "MTRRphysBase/Mask0-7");
 	assert_string_equal(msr_info(0x47f)->name, "MCi_CTL/STATUS/ADDR/MISC");
 	assert_string_equal(msr_info(MSR_EFER)->name, "EFER");
+	assert_string_equal(msr_info(0x4b564d00)->name, "KVM_WALL_CLOCK_NEW");
+	assert_string_equal(msr_info(0x4b564d01)->name, "KVM_SYSTEM_TIME_NEW");
+	assert_string_equal(msr_info(0xc0010055)->name, "INT_PENDING_MSG");
 }
 
 #define T(f) cmocka_unit_test_setup(f, setup)
@@ -683,6 +952,13 @@ int main(void)
 		T(test_memory_map_msrs),
 		T(test_read_zero_write_ignored),
 		T(test_gp_msrs),
+		T(test_kvmclock_needs_cpuid),
+		T(test_kvm_system_time),
+		T(test_kvm_wall_clock),
+		T(test_pvclock_scale),
+		T(test_kvmclock_time_info),
+		T(test_kvmclock_wall_clock),
+		T(test_pvclock_publish),
 		T(test_msrpm_bits),
 		T(test_msrpm_pass_through),
 		T(test_unknown_counts),

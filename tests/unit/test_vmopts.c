@@ -216,11 +216,11 @@ static void test_kind(void **state)
 	assert_int_equal(o.kind, VM_KIND_FLAT);
 	assert_string_equal(vm_kind_name(VM_KIND_FLAT), "flat");
 	assert_string_equal(vm_kind_name((enum vm_kind)7), "?");
-	bad("vm=a kind=MB1", "bad value \"MB1\" for kind= (want mb1|mb2|flat|auto)");
-	bad("vm=a kind=elf", "bad value \"elf\" for kind= (want mb1|mb2|flat|auto)");
-	bad("vm=a kind=", "bad value \"\" for kind= (want mb1|mb2|flat|auto)");
-	bad("vm=a kind=mb", "bad value \"mb\" for kind= (want mb1|mb2|flat|auto)");
-	bad("vm=a kind=mb22", "bad value \"mb22\" for kind= (want mb1|mb2|flat|auto)");
+	bad("vm=a kind=MB1", "bad value \"MB1\" for kind= (want mb1|mb2|linux|pvh|flat|auto)");
+	bad("vm=a kind=elf", "bad value \"elf\" for kind= (want mb1|mb2|linux|pvh|flat|auto)");
+	bad("vm=a kind=", "bad value \"\" for kind= (want mb1|mb2|linux|pvh|flat|auto)");
+	bad("vm=a kind=mb", "bad value \"mb\" for kind= (want mb1|mb2|linux|pvh|flat|auto)");
+	bad("vm=a kind=mb22", "bad value \"mb22\" for kind= (want mb1|mb2|linux|pvh|flat|auto)");
 }
 
 static void test_flat(void **state)
@@ -263,23 +263,23 @@ static void test_flat(void **state)
 	bad("vm=a kind=flat load=0 mode=protected",
 	    "bad value \"protected\" for mode= (want real|prot32|long)");
 	/* One bad value, one message: no follow-up complaints. */
-	bad("vm=a kind=falt load=0x7c00", "bad value \"falt\" for kind= (want mb1|mb2|flat|auto)");
+	bad("vm=a kind=falt load=0x7c00", "bad value \"falt\" for kind= (want mb1|mb2|linux|pvh|flat|auto)");
 	bad("vm=a kind=flat load=0x7c00 mem=1",
 	    "bad value \"1\" for mem= (want a size 1M-64G in whole 4K pages, e.g. 64M)");
 	bad("vm=a kind=flat load=0x7c00 mode=x", "bad value \"x\" for mode= (want real|prot32|long)");
 	bad("vm=a kind=flat load=x entry=0x7c00", "bad value \"x\" for load= (want an address below 64G)");
 	bad("vm=a kind=flat load=0x7c00 entry=0x7c00 entry=x", "entry= given twice");
 	bad("vm=a kind=flat load=0 cmdline=x",
-	    "cmdline= needs a Multiboot guest (kind=flat gets no boot information)");
+	    "cmdline= needs a Multiboot, Linux or PVH guest (kind=flat gets no boot information)");
 
 	/* Flat-only keys on a Multiboot VM. */
-	bad("vm=a mode=real", "mode= needs kind=flat (Multiboot guests start in prot32)");
-	bad("vm=a kind=mb1 load=1M", "load= needs kind=flat (Multiboot images say where they load)");
-	bad("vm=a kind=mb2 entry=1M", "entry= needs kind=flat (Multiboot images name their entry)");
+	bad("vm=a mode=real", "mode= needs kind=flat (other guests start as their boot protocol says)");
+	bad("vm=a kind=mb1 load=1M", "load= needs kind=flat (other images say where they load)");
+	bad("vm=a kind=mb2 entry=1M", "entry= needs kind=flat (other images name their entry)");
 	assert_int_equal(parse("vm=a load=1M entry=1M mode=long"), 3);
-	assert_string_equal(err, "mode= needs kind=flat (Multiboot guests start in prot32); "
-			    "load= needs kind=flat (Multiboot images say where they load); "
-			    "entry= needs kind=flat (Multiboot images name their entry)");
+	assert_string_equal(err, "mode= needs kind=flat (other guests start as their boot protocol says); "
+			    "load= needs kind=flat (other images say where they load); "
+			    "entry= needs kind=flat (other images name their entry)");
 }
 
 static void test_cmdline_quoting(void **state)

@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The hostile-guest suite (docs/security.md): every case under
+guests/hostile/ runs as VM "hostile" (one vCPU on cpu1) beside the witness
+(guests/hostile/witness.asm, VM "witness" on cpu2), on QEMU and on Bochs.
+
+A case passes when:
+- the guest saw what its header's `guest:` says: no FAIL line, and it ended
+  through the debug exit with 0 failures, or, when the header has `stop:`,
+  the hypervisor stopped it for a reason matching that regex;
+- the hypervisor said what `report:` asks for, and nothing that shows it
+  was hurt (a panic, an exception in the host, a VMRUN that failed);
+- the witness kept beating with its RAM intact and no interrupt of
+  another VM's in its APIC, for two beats after the case ended;
+- the console still answers: `vms` lists the witness as running.
+"""
+import glob
+import os
+import re
+import time
+
+import pytest
+
+from svmv import BUILD, ROOT, LineReader, Module, bochs_session, build_iso, qemu_session
+
+# The suite is being built (issue 14): the framework, the witness and its
+# first case are here; the case shows a gap (QEMU's nested SVM takes a
+# reserved CR4 bit that real hardware refuses with #GP, and svmvisor does
+# not intercept CR4 writes yet, so the next VMRUN fails), and Bochs's run of
+# it has not been brought to an end. Until 30 cases pass, it does not run.
+pytestmark = pytest.mark.skip(reason="the hostile suite is unfinished (issue 14): see the note above")
+
+CASES_DIR = os.path.join(ROOT, "guests", "hostile")
+SECURITY_MD = os.path.join(ROOT, "docs", "security.md")
+MIN_CASES = 30
+KEYS = ("HOSTILE", "class", "guest", "hypervisor", "others", "stop", "report", "vm", "only")
+CLASSES = ("vmcb", "db", "tables", "irq", "ipi", "emul", "strio", "host", "mem", "storm")
+BEATS_AFTER = 2                 # witness beats required after the case ended
+DEADLINE = {"qemu": 90, "bochs": 240}   # s for one case's whole run
+
+# What the hypervisor must never print, whatever a guest does.
+HURT = re.compile(r"PANIC|panic|exception in the hypervisor|host exception|VMEXIT_INVALID|"
+                  r"invalid guest state|vm witness: (stopped|result)")
+
+
+def header(path):
+    """The case's header: its leading "; key: value" comment lines."""
+    h = {}
+    with open(path) as f:
+        for line in f:
+            if not line.startswith(";"):
+                break
+            m = re.match(r";\s*(\w+):\s*(.*\S)\s*$", line)
+            if m and m.group(1) in KEYS:
+                h[m.group(1)] = m.group(2)
+    return h
+
+
+def cases():
+    return sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(CASES_DIR, "*.asm"))
+                  if not p.endswith("witness.asm"))
+
+
+def image(name):
+    with open(os.path.join(BUILD, "guests", "hostile", name + ".bin"), "rb") as f:
+        return f.read()
+
+
+def flat(name, opts):
+    return Module(name + ".bin", image(name),
+                  f"kind=flat load=0x100000 mode=prot32 mem=16M {opts}".strip())
+
+
+def test_every_case_has_a_complete_header_and_a_row_in_docs():
+    names = cases()
+    assert len(names) >= MIN_CASES, f"{len(names)} hostile cases; the suite needs {MIN_CASES}"
+    with open(SECURITY_MD) as f:
+        doc = f.read()
+    problems = []
+    for name in names:
+        h = header(os.path.join(CASES_DIR, name + ".asm"))
+        for key in ("HOSTILE", "class", "guest", "hypervisor", "others"):
+            if key not in h:
+                problems.append(f"{name}: no `; {key}:` line")
+        if h.get("class") not in CLASSES:
+            problems.append(f"{name}: class {h.get('class')!r} is none of {CLASSES}")
+        if h.get("only") not in (None, "qemu", "bochs"):
+            problems.append(f"{name}: only: {h['only']!r}")
+        if f"| `{name}` |" not in doc:
+            problems.append(f"{name}: no row in docs/security.md")
+    assert not problems, "\n".join(problems)
+
+
+def outcome(h, lines, emu):
+    """Problems with one run's console lines (texts)."""
+    text = "\n".join(lines)
+    problems = [l for l in lines if HURT.search(l)]
+    problems += [l for l in lines if l.startswith("[hostile] FAIL") or l.startswith("[hostile]   got")]
+    problems += [l for l in lines if l.startswith("[witness]") and
+                 ("CORRUPT" in l or "STRAY" in l)]
+    end = [l for l in lines if l.startswith("vm hostile: stopped:") or l.startswith("vm hostile: result")]
+    if not end:
+        problems.append("the case never ended")
+    elif "stop" in h:
+        if not re.search(r"^vm hostile: stopped: " + h["stop"], end[0]):
+            problems.append(f"the case should stop for /{h['stop']}/: {end[0]}")
+    elif end[0] != "vm hostile: result 0 (debug exit with code 0)":
+        problems.append(f"the case should end with result 0: {end[0]}")
+    if "report" in h and not re.search(h["report"], text, re.M):
+        problems.append(f"no hypervisor line matches /{h['report']}/")
+    return problems
+
+
+@pytest.mark.parametrize("emu", ["qemu", "bochs"])
+@pytest.mark.parametrize("name", cases())
+def test_case(name, emu):
+    h = header(os.path.join(CASES_DIR, name + ".asm"))
+    if h.get("only", emu) != emu:
+        pytest.skip(f"{name} runs on {h['only']} only (see its header)")
+    mods = [flat(name, f"vm=hostile cpus=1 {h.get('vm', '')}"), flat("witness", "vm=witness cpus=2")]
+    iso = build_iso("loglevel=info", mods)
+    session = (qemu_session(iso, smp=3, timeout=DEADLINE[emu]) if emu == "qemu"
+               else bochs_session(iso, cpus=3, timeout=DEADLINE[emu]))
+    with session as child:
+        r = LineReader(child)
+        start = time.monotonic()
+        ended = None            # the witness's beat count when the case ended
+        beats = 0
+        asked = None
+        answered = False
+        while time.monotonic() - start < DEADLINE[emu]:
+            for _, l in r.poll(0.2):
+                if l.startswith("[witness] beat "):
+                    beats += 1
+                if ended is None and (l.startswith("vm hostile: stopped:") or
+                                      l.startswith("vm hostile: result")):
+                    ended = beats
+                if asked and re.match(r"^\s+witness\s+running\b", l):
+                    answered = True
+            if ended is not None and beats >= ended + BEATS_AFTER and asked is None:
+                child.send("vms\r")
+                asked = time.monotonic()
+            if answered or (asked and time.monotonic() - asked > 20) or r.eof:
+                break
+        lines = [l for _, l in r.lines]
+    problems = outcome(h, lines, emu)
+    if ended is not None and beats < ended + BEATS_AFTER:
+        problems.append(f"the witness beat {beats - ended} times after the case ended, "
+                        f"not {BEATS_AFTER}")
+    if ended is not None and not answered:
+        problems.append("the console did not list the witness as running")
+    assert not problems, "\n".join(problems) + "\n--- console:\n" + "\n".join(lines[-60:])
