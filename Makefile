@@ -36,7 +36,7 @@ KERNEL_C := \
 	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c kernel/vm/bzimage.c kernel/vm/mptable.c kernel/vm/acpitab.c kernel/vm/pvh.c mm/npt.c drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
 	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
 	drivers/virt/vpmtimer.c drivers/virt/vsysctl.c kernel/lib/date.c \
-	svm/svm.c svm/vcpu.c svm/trace.c svm/exits.c svm/hypercall.c svm/step.c svm/gmem.c svm/vmctl.c svm/asid.c svm/vmcb_check.c svm/vmcb_init.c svm/msr.c svm/cpuid.c \
+	svm/svm.c svm/vcpu.c svm/trace.c svm/exits.c svm/hypercall.c svm/step.c svm/gmem.c svm/vmctl.c svm/asid.c svm/vmcb_check.c svm/vmcb_init.c svm/msr.c svm/cpuid.c svm/crx.c \
 	svm/decode.c svm/gwalk.c svm/intr.c svm/apic.c svm/mmio.c svm/emulate.c svm/platform.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o) \
@@ -269,6 +269,7 @@ SRCS_vuart   := $(SRCS_bus)
 SRCS_vmcb_init := svm/vmcb_init.c svm/vmcb_check.c
 SRCS_outring := kernel/lib/outring.c
 SRCS_cpuid   := svm/cpuid.c
+SRCS_crx     := svm/crx.c svm/decode.c svm/cpuid.c svm/vmcb_check.c svm/vmcb_init.c
 SRCS_msr     := svm/msr.c
 SRCS_vlapic  := drivers/virt/vlapic.c
 SRCS_emulate := svm/emulate.c svm/decode.c
@@ -286,7 +287,7 @@ SRCS_acpitab := kernel/vm/acpitab.c $(BUILD)/gen/dsdt_aml.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
 	gwalk vmopts loader bus vuart outring cpuid msr intr emulate vlapic vioapic vpic vpit vrtc \
-	vpmtimer vsysctl bzimage mptable acpitab pvh
+	vpmtimer vsysctl bzimage mptable acpitab pvh crx
 FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring \
 	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl bzimage vuart pvh exits
 FUZZ_SMOKE_SECONDS ?= 5
@@ -315,7 +316,7 @@ unit: $(BUILD)/.deps-test $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 # headers with inline assembly. Not SRCS_: these sources are not pure.
 HOSTED_exits := tests/fuzz/exits_host.c svm/exits.c svm/mmio.c svm/emulate.c svm/decode.c \
 	svm/gwalk.c svm/gmem.c svm/msr.c svm/cpuid.c svm/apic.c svm/intr.c svm/platform.c \
-	svm/hypercall.c svm/step.c svm/vmcb_check.c svm/vmcb_init.c svm/vmctl.c svm/asid.c \
+	svm/hypercall.c svm/step.c svm/vmcb_check.c svm/vmcb_init.c svm/vmctl.c svm/asid.c svm/crx.c \
 	drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
 	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
 	drivers/virt/vpmtimer.c drivers/virt/vsysctl.c kernel/lib/fmt.c kernel/lib/date.c \

@@ -515,6 +515,37 @@ uint64_t cpuid_xcr0_allowed(const struct cpuid_table *t)
 	return t->xcr0_allowed;
 }
 
+uint64_t cpuid_cr4_allowed(const struct cpuid_table *t)
+{
+	static const struct { uint8_t reg; uint32_t cpuid; uint64_t cr4; } need[] = {
+		{ 0, CPUID_1_EDX_VME, CR4_VME | CR4_PVI },
+		{ 0, CPUID_1_EDX_TSC, CR4_TSD },
+		{ 0, CPUID_1_EDX_DE, CR4_DE },
+		{ 0, CPUID_1_EDX_PSE, CR4_PSE },
+		{ 0, CPUID_1_EDX_PAE, CR4_PAE },
+		{ 0, CPUID_1_EDX_MCE, CR4_MCE },
+		{ 0, CPUID_1_EDX_PGE, CR4_PGE },
+		{ 0, CPUID_1_EDX_FXSR, CR4_OSFXSR },
+		{ 0, CPUID_1_EDX_SSE, CR4_OSXMMEXCPT },
+		{ 1, CPUID_1_ECX_PCID, CR4_PCIDE },
+		{ 1, CPUID_1_ECX_XSAVE, CR4_OSXSAVE },
+		{ 2, CPUID_7_EBX_FSGSBASE, CR4_FSGSBASE },
+		{ 2, CPUID_7_EBX_SMEP, CR4_SMEP },
+		{ 2, CPUID_7_EBX_SMAP, CR4_SMAP },
+		{ 3, CPUID_7_ECX_UMIP, CR4_UMIP },
+		{ 3, CPUID_7_ECX_PKU, CR4_PKE },
+		{ 3, CPUID_7_ECX_LA57, CR4_LA57 },
+		{ 3, CPUID_7_ECX_CET_SS, CR4_CET },
+	};
+	const uint32_t regs[4] = { t->basic[1].edx, t->basic[1].ecx, t->leaf7[0].ebx, t->leaf7[0].ecx };
+	uint64_t allowed = CR4_PCE;	/* RDPMC is #GP anyway: no counters */
+
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (regs[need[i].reg] & need[i].cpuid)
+			allowed |= need[i].cr4;
+	return allowed;
+}
+
 bool xcr0_valid(uint64_t xcr0, uint64_t allowed)
 {
 	const uint64_t sse_ymm = XCR0_SSE | XCR0_YMM;

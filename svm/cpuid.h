@@ -339,6 +339,12 @@ int cpuid_build(struct cpuid_table *t, const struct cpuid_config *c, cpuid_host_
  * or bits the host lacks. 0 when XSAVE is not offered (XSETBV is #UD). */
 uint64_t cpuid_xcr0_allowed(const struct cpuid_table *t);
 
+/* The CR4 bits a guest may set: those of the features its CPUID offers
+ * (VME/PVI, TSD, DE, PSE, PAE, MCE, PGE, OSFXSR, OSXMMEXCPT, PCIDE,
+ * OSXSAVE, FSGSBASE, SMEP, SMAP, UMIP, PKE, LA57, CET) and PCE; every other
+ * bit is a #GP (svm/crx.c). */
+uint64_t cpuid_cr4_allowed(const struct cpuid_table *t);
+
 /* May a guest's XSETBV write this XCR0? Only bits in allowed (from
  * cpuid_xcr0_allowed()), x87 always, YMM only with SSE, the AVX-512 trio
  * whole and only with SSE and YMM (APM Vol.3 XSETBV, SDM Vol.1 13.3);

@@ -702,3 +702,31 @@ enum emu_status emulate_insn(struct emu_cpu *cpu, const uint8_t *bytes, size_t a
 		cpu->rip = e.next_rip;
 	return st;
 }
+
+enum emu_status emulate_read_rm(struct emu_cpu *cpu, const uint8_t *bytes, size_t avail,
+				const struct emu_ops *ops, void *ctx, unsigned size,
+				struct insn *in, uint64_t *val)
+{
+	struct emu e = { .cpu = cpu, .ops = ops, .ctx = ctx };
+
+	if ((unsigned)cpu->mode > MODE_LONG64)
+		return EMU_UNSUPPORTED;
+	if (insn_decode(bytes, avail, cpu->mode, &e.in) != DECODE_OK)
+		return EMU_BAD_BYTES;
+	*in = e.in;
+	if (!e.in.has_modrm || e.in.vex_len)
+		return EMU_UNSUPPORTED;
+	if (e.in.modrm >> 6 == 3) {
+		*val = emu_reg_read(&e, (e.in.modrm & 7) | (e.in.rex & REX_B ? 8 : 0), size);
+		return EMU_DONE;
+	}
+	e.m64 = cpu->mode == MODE_LONG64;
+	e.next_rip = cpu->rip + e.in.len;	/* for RIP-relative forms */
+	if (!e.m64)
+		e.next_rip &= cpu->mode == MODE_PROT32 ? 0xffffffffull : 0xffffull;
+	if (e.in.addr_size == 2)
+		emu_ea16(&e);
+	else
+		emu_ea32(&e);
+	return emu_load(&e, size, val) ? EMU_DONE : EMU_FAULT;
+}

@@ -70,3 +70,12 @@ enum emu_status {
  * EMU_UNSUPPORTED here too; on the read-modify-write forms it is accepted. */
 enum emu_status emulate_insn(struct emu_cpu *cpu, const uint8_t *bytes, size_t avail,
 			     const struct emu_ops *ops, void *ctx);
+
+/* The r/m operand of an instruction the caller carries out itself (LMSW's
+ * source): decodes bytes as emulate_insn does and reads size bytes of the
+ * ModRM register or memory operand into *val, through ops for memory. The
+ * decoded instruction goes to *in (its length, ModRM, prefixes); the CPU
+ * state is not changed. EMU_UNSUPPORTED: the instruction has no ModRM. */
+enum emu_status emulate_read_rm(struct emu_cpu *cpu, const uint8_t *bytes, size_t avail,
+				const struct emu_ops *ops, void *ctx, unsigned size,
+				struct insn *in, uint64_t *val);

@@ -10,6 +10,8 @@
 #include "kernel/panic.h"
 #include "kernel/x86.h"
 #include "svm/apic.h"
+#include "svm/crx.h"
+#include "svm/emulate.h"
 #include "svm/gmem.h"
 #include "svm/hypercall.h"
 #include "svm/inject.h"
@@ -241,6 +243,91 @@ static void handle_xsetbv(struct vcpu *v)
 	gmem_skip(v, "\x0f\x01\xd1");
 }
 
+/* LMSW's memory operand: guest RAM through the guest's page tables. */
+static bool lmsw_read(void *ctx, uint64_t linear, unsigned size, uint64_t *val)
+{
+	return gmem_linear_copy(ctx, linear, val, size, false) == size;
+}
+
+static const struct emu_ops lmsw_ops = { lmsw_read, NULL };
+
+/* The value a CR0/CR4-writing instruction writes into CRn, its length (0
+ * with decode assists and NRIP), or false when the bytes at CS:RIP are not
+ * such an instruction any more (another vCPU rewrote them): the guest then
+ * runs what is there now. */
+static bool cr_write_value(struct vcpu *v, unsigned n, uint64_t *val, unsigned *len)
+{
+	const struct vmcb_save *s = &v->vmcb->save;
+	uint64_t info = v->vmcb->control.exitinfo1;
+	uint8_t bytes[INSN_MAX_LEN];
+	struct crx_insn ci = { CRX_MOV, n, (unsigned)(info & CR_INFO1_GPR) };
+	struct emu_cpu e;
+	struct insn in;
+	uint64_t src = 0;
+	size_t got;
+
+	gmem_emu_out(v, &e);
+	*len = 0;
+	if (!(info & CR_INFO1_MOV) || !(svm_caps.features & SVM_FEAT_NRIPS)) {
+		got = gmem_fetch_insn(v, bytes, &e.mode);
+		if (insn_decode(bytes, got, e.mode, &in) != DECODE_OK || !crx_decode(&in, &ci) ||
+		    ci.cr != n)
+			return false;
+		*len = in.len;
+		if (ci.op == CRX_LMSW && emulate_read_rm(&e, bytes, got, &lmsw_ops, v, 2, &in, &src) !=
+		    EMU_DONE) {
+			inject_exception(v, EXC_GP);	/* its operand is not in RAM */
+			return false;
+		}
+	}
+	switch (ci.op) {
+	case CRX_MOV:	/* 32-bit operands outside 64-bit mode */
+		*val = gmem_cpu_mode(s) == MODE_LONG64 ? e.gpr[ci.gpr] : (uint32_t)e.gpr[ci.gpr];
+		break;
+	case CRX_LMSW:
+		*val = crx_lmsw(s->cr0, (uint16_t)src);
+		break;
+	case CRX_CLTS:
+		*val = s->cr0 & ~CR0_TS;
+		break;
+	}
+	return true;
+}
+
+/* MOV CR0/CR4, LMSW, CLTS: svm/crx.h says why they exit. The rules give
+ * #GP(0) where the CPU would; an accepted value goes into the VMCB with
+ * EFER.LMA and the guest's TLB as the CPU itself leaves them. */
+static void handle_cr_write(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->vmcb;
+	struct vmcb_save *s = &vmcb->save;
+	unsigned n = (uint32_t)vmcb->control.exitcode == VMEXIT_CR4_WRITE ? 4 : 0;
+	const struct crx_state st = { s->cr0, s->cr3, s->cr4, s->efer, s->cpl, s->cs.attrib & SEG_L };
+	uint64_t val = 0, old = n ? s->cr4 : s->cr0;
+	unsigned len;
+
+	/* An instruction intercept never interrupts an event's delivery; if
+	 * EXITINTINFO says one was under way, it goes first and the
+	 * instruction runs again after it. */
+	if ((vmcb->control.eventinj & EVENT_VALID) || !cr_write_value(v, n, &val, &len))
+		return;
+	if (n ? crx_cr4_fault(&st, val, cpuid_cr4_allowed(&v->cpuid)) : crx_cr0_fault(&st, val)) {
+		inject_exception(v, EXC_GP);
+		return;
+	}
+	if (n) {
+		s->cr4 = val;
+	} else {
+		s->cr0 = crx_cr0_value(val);
+		s->efer = crx_efer_after_cr0(s->efer, s->cr0);
+	}
+	vmcb->control.vmcb_clean &= ~VMCB_CLEAN_CRX;
+	if (crx_flushes(n, old, n ? s->cr4 : s->cr0))
+		asid_request_flush(&v->asid);
+	s->rip = len ? s->rip + len : vmcb->control.nrip;
+	vmcb->control.interrupt_shadow = 0;
+}
+
 static void handle_nothing(struct vcpu *v)
 {
 	(void)v;	/* INTR, NMI, SMI: the host takes them once GIF is back */
@@ -257,6 +344,9 @@ static void handle_invd(struct vcpu *v)
 }
 
 const exit_handler exit_handlers[NR_EXIT_STATS] = {
+	[VMEXIT_CR0_WRITE] = handle_cr_write,
+	[VMEXIT_CR4_WRITE] = handle_cr_write,
+	[VMEXIT_CR0_SEL_WRITE] = handle_cr_write,
 	[VMEXIT_EXCP_BASE + EXC_DB] = handle_reflect,
 	[VMEXIT_EXCP_BASE + EXC_AC] = handle_reflect,
 	[VMEXIT_EXCP_BASE + EXC_DF] = handle_df,

@@ -84,3 +84,45 @@ void gmem_skip_decoded(struct vcpu *v, const char *opcode, unsigned opcode_len)
 		vm_stop(v->vm, v, -1, "cannot decode the instruction at RIP %#lx", v->vmcb->save.rip);
 	v->vmcb->save.rip += len;
 }
+
+void gmem_emu_out(const struct vcpu *v, struct emu_cpu *e)
+{
+	const struct vmcb_save *s = &v->vmcb->save;
+	const struct guest_regs *g = &v->regs;
+
+	e->gpr[0] = s->rax;
+	e->gpr[1] = g->rcx;
+	e->gpr[2] = g->rdx;
+	e->gpr[3] = g->rbx;
+	e->gpr[4] = s->rsp;
+	e->gpr[5] = g->rbp;
+	e->gpr[6] = g->rsi;
+	e->gpr[7] = g->rdi;
+	memcpy(&e->gpr[8], &g->r8, 8 * sizeof(uint64_t));
+	e->rip = s->rip;
+	e->rflags = s->rflags;
+	e->seg_base[EMU_ES] = s->es.base;
+	e->seg_base[EMU_CS] = s->cs.base;
+	e->seg_base[EMU_SS] = s->ss.base;
+	e->seg_base[EMU_DS] = s->ds.base;
+	e->seg_base[EMU_FS] = s->fs.base;
+	e->seg_base[EMU_GS] = s->gs.base;
+}
+
+void gmem_emu_in(struct vcpu *v, const struct emu_cpu *e)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+	struct guest_regs *g = &v->regs;
+
+	s->rax = e->gpr[0];
+	g->rcx = e->gpr[1];
+	g->rdx = e->gpr[2];
+	g->rbx = e->gpr[3];
+	s->rsp = e->gpr[4];
+	g->rbp = e->gpr[5];
+	g->rsi = e->gpr[6];
+	g->rdi = e->gpr[7];
+	memcpy(&g->r8, &e->gpr[8], 8 * sizeof(uint64_t));
+	s->rip = e->rip;
+	s->rflags = e->rflags;
+}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "kernel/lib/x86_arch.h"
 #include "svm/decode.h"
+#include "svm/emulate.h"
 #include "svm/svm.h"
 #include "svm/vm.h"
 #include "svm/vmctl.h"
@@ -27,6 +28,11 @@ enum cpu_mode gmem_cpu_mode(const struct vmcb_save *s);
  * or into guest memory, page by page through the guest's own page tables.
  * Returns the bytes done: less than len where a page is not mapped. */
 size_t gmem_linear_copy(struct vcpu *v, uint64_t linear, void *buf, size_t len, bool to_guest);
+
+/* The guest's registers, RIP, RFLAGS and segment bases as the emulator
+ * (svm/emulate.h) numbers them (the mode is the caller's), and back. */
+void gmem_emu_out(const struct vcpu *v, struct emu_cpu *e);
+void gmem_emu_in(struct vcpu *v, const struct emu_cpu *e);
 
 /* The bytes at the guest's CS:RIP (up to INSN_MAX_LEN; fewer where the
  * next page is not mapped) and the mode to decode them in. */

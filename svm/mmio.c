@@ -164,49 +164,6 @@ static bool emu_write(void *ctx, uint64_t linear, unsigned size, uint64_t val)
 
 static const struct emu_ops ops = { emu_read, emu_write };
 
-/* The guest's registers as the emulator numbers them, and back. */
-static void regs_out(const struct vcpu *v, struct emu_cpu *e)
-{
-	const struct vmcb_save *s = &v->vmcb->save;
-	const struct guest_regs *g = &v->regs;
-
-	e->gpr[0] = s->rax;
-	e->gpr[1] = g->rcx;
-	e->gpr[2] = g->rdx;
-	e->gpr[3] = g->rbx;
-	e->gpr[4] = s->rsp;
-	e->gpr[5] = g->rbp;
-	e->gpr[6] = g->rsi;
-	e->gpr[7] = g->rdi;
-	memcpy(&e->gpr[8], &g->r8, 8 * sizeof(uint64_t));
-	e->rip = s->rip;
-	e->rflags = s->rflags;
-	e->seg_base[EMU_ES] = s->es.base;
-	e->seg_base[EMU_CS] = s->cs.base;
-	e->seg_base[EMU_SS] = s->ss.base;
-	e->seg_base[EMU_DS] = s->ds.base;
-	e->seg_base[EMU_FS] = s->fs.base;
-	e->seg_base[EMU_GS] = s->gs.base;
-}
-
-static void regs_in(struct vcpu *v, const struct emu_cpu *e)
-{
-	struct vmcb_save *s = &v->vmcb->save;
-	struct guest_regs *g = &v->regs;
-
-	s->rax = e->gpr[0];
-	g->rcx = e->gpr[1];
-	g->rdx = e->gpr[2];
-	g->rbx = e->gpr[3];
-	s->rsp = e->gpr[4];
-	g->rbp = e->gpr[5];
-	g->rsi = e->gpr[6];
-	g->rdi = e->gpr[7];
-	memcpy(&g->r8, &e->gpr[8], 8 * sizeof(uint64_t));
-	s->rip = e->rip;
-	s->rflags = e->rflags;
-}
-
 /* What could not be emulated gets #UD, as a CPU without the instruction
  * would give; the first few per VM are logged with their bytes. */
 static void report_ud(struct vcpu *v, const uint8_t *bytes, size_t n, const char *why)
@@ -242,7 +199,7 @@ void mmio_npf(struct vcpu *v)
 			gpa < v->vm->mem ? ", inside RAM" : ", outside RAM: code cannot run from device space");
 		return;
 	}
-	regs_out(v, &e);
+	gmem_emu_out(v, &e);
 	e.mode = gmem_cpu_mode(&v->vmcb->save);
 	if ((svm_caps.features & SVM_FEAT_DECODE_ASSISTS) && c->insn_len) {
 		n = MIN((size_t)c->insn_len, sizeof(bytes));
@@ -254,11 +211,11 @@ void mmio_npf(struct vcpu *v)
 	}
 	switch (emulate_insn(&e, bytes, n, &ops, &m)) {
 	case EMU_DONE:
-		regs_in(v, &e);
+		gmem_emu_in(v, &e);
 		c->interrupt_shadow = 0;	/* the instruction completed: its shadow is over */
 		break;
 	case EMU_FAULT:
-		regs_in(v, &e);	/* REP iterations done so far stay done */
+		gmem_emu_in(v, &e);	/* REP iterations done so far stay done */
 		if (m.stop) {
 			v->vm->faulted = true;
 			vm_stop(v->vm, v, -1, "%s of unassigned guest-physical address %#lx (strict=on)",

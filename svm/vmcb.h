@@ -24,6 +24,7 @@
 #define INTERCEPT_SMI         (1u << 2)
 #define INTERCEPT_INIT        (1u << 3)
 #define INTERCEPT_VINTR       (1u << 4)
+#define INTERCEPT_CR0_SEL_WRITE (1u << 5)	/* CR0 writes that change more than TS and MP */
 #define INTERCEPT_RDTSC       (1u << 14)
 #define INTERCEPT_RDPMC       (1u << 15)
 #define INTERCEPT_CPUID       (1u << 18)
@@ -81,12 +82,15 @@
 #define EVENT_VALID       (1ull << 31)
 
 /* Exit codes, APM Vol.2 Appendix C */
+#define VMEXIT_CR0_WRITE   0x10	/* VMEXIT_CR0_WRITE + n: a write to CRn */
+#define VMEXIT_CR4_WRITE   0x14
 #define VMEXIT_EXCP_BASE   0x40
 #define VMEXIT_INTR        0x60
 #define VMEXIT_NMI         0x61
 #define VMEXIT_SMI         0x62
 #define VMEXIT_INIT        0x63
 #define VMEXIT_VINTR       0x64
+#define VMEXIT_CR0_SEL_WRITE 0x65
 #define VMEXIT_RDTSC       0x6e
 #define VMEXIT_RDPMC       0x6f
 #define VMEXIT_CPUID       0x72
@@ -124,6 +128,11 @@
 #define NPF_INFO1_ID    (1ull << 4)	/* an instruction fetch */
 #define NPF_INFO1_FINAL (1ull << 32)	/* at the final guest-physical address */
 #define NPF_INFO1_WALK  (1ull << 33)	/* at a guest page-table access */
+
+/* CR access EXITINFO1 with decode assists, APM Vol.2 15.33.1: bit 63 set
+ * for MOV CRn (not LMSW or CLTS), bits 3:0 its general register. */
+#define CR_INFO1_MOV    (1ull << 63)
+#define CR_INFO1_GPR    0xfull
 
 /* IOIO EXITINFO1, APM Vol.2 15.10.2 */
 #define IOIO_IN   (1u << 0)

@@ -72,7 +72,8 @@ const char *vmcb_check_owned(const struct vmcb *vmcb, const struct vmcb_refs *re
 		return "MSRPM_BASE_PA is not the VM's own MSR permission map";
 	if ((c->intercept_exceptions & VMCB_REQUIRED_EXCEPTIONS) != VMCB_REQUIRED_EXCEPTIONS)
 		return "an exception intercept that must always be on (#DB, #AC, #DF, #MC) is off";
-	if ((c->intercept_misc1 & VMCB_REQUIRED_MISC1) != VMCB_REQUIRED_MISC1 ||
+	if ((c->intercept_cr_write & VMCB_REQUIRED_CR_WRITE) != VMCB_REQUIRED_CR_WRITE ||
+	    (c->intercept_misc1 & VMCB_REQUIRED_MISC1) != VMCB_REQUIRED_MISC1 ||
 	    (c->intercept_misc2 & VMCB_REQUIRED_MISC2) != VMCB_REQUIRED_MISC2)
 		return "an intercept that must always be on is off (see svm/vmcb_init.h)";
 	return NULL;

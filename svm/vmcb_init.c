@@ -25,6 +25,7 @@ void vmcb_init(struct vmcb *vmcb, const struct vcpu_start *start,
 
 	/* Default deny: the intercepts of vmcb_init.h (which say why). */
 	c->intercept_exceptions = VMCB_REQUIRED_EXCEPTIONS;
+	c->intercept_cr_write = VMCB_REQUIRED_CR_WRITE;
 	c->intercept_misc1 = VMCB_REQUIRED_MISC1;
 	c->intercept_misc2 = VMCB_REQUIRED_MISC2;
 	c->iopm_base_pa = refs->iopm_pa;

@@ -39,14 +39,18 @@ struct vcpu_start {
  *   delivers SHUTDOWN, #MC so the host sees machine checks;
  * - INTR, NMI, SMI, INIT: physical events belong to the host;
  * - CPUID, MSRs, XSETBV: the guest's view of the CPU (docs/cpu.md);
+ * - CR4 writes, and CR0 writes that change more than TS and MP: checked
+ *   against the rules (svm/crx.h) so an emulator that accepts what
+ *   hardware refuses cannot turn a guest's #GP into a failed VMRUN;
  * - INVD and WBINVD/WBNOINVD (no-ops: one guest must not flush or drop the
  *   host's caches), RDPMC (#GP: no PMU), RDPRU (#UD: hidden), MONITOR and
  *   MWAIT (#UD), HLT, task switches, SHUTDOWN. */
 #define VMCB_REQUIRED_EXCEPTIONS (1u << EXC_DB | 1u << EXC_AC | 1u << EXC_DF | 1u << EXC_MC)
 #define VMCB_REQUIRED_MISC1 (INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT | \
-			     INTERCEPT_RDPMC | INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | \
+			     INTERCEPT_CR0_SEL_WRITE | INTERCEPT_RDPMC | INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | \
 			     INTERCEPT_INVLPGA | INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | \
 			     INTERCEPT_TASK_SWITCH | INTERCEPT_SHUTDOWN)
+#define VMCB_REQUIRED_CR_WRITE (1u << 4)	/* CR4 */
 #define VMCB_REQUIRED_MISC2 (INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | \
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | \
 			     INTERCEPT_WBINVD | INTERCEPT_MONITOR | INTERCEPT_MWAIT | \

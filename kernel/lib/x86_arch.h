@@ -21,13 +21,26 @@
 #define CR0_PG (1ull << 31)	/* paging */
 
 /* CR4, APM Vol.2 3.1.3 */
+#define CR4_VME        (1ull << 0)	/* virtual-8086 mode extensions */
+#define CR4_PVI        (1ull << 1)	/* protected-mode virtual interrupts */
+#define CR4_TSD        (1ull << 2)	/* RDTSC at CPL 0 only */
+#define CR4_DE         (1ull << 3)	/* debugging extensions */
 #define CR4_PSE        (1ull << 4)	/* 4 MiB pages in 32-bit paging */
 #define CR4_PAE        (1ull << 5)
+#define CR4_MCE        (1ull << 6)
 #define CR4_PGE        (1ull << 7)
+#define CR4_PCE        (1ull << 8)	/* RDPMC at any CPL */
 #define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_UMIP       (1ull << 11)
 #define CR4_LA57       (1ull << 12)	/* 5-level paging */
+#define CR4_FSGSBASE   (1ull << 16)
+#define CR4_PCIDE      (1ull << 17)
 #define CR4_OSXSAVE    (1ull << 18)
+#define CR4_SMEP       (1ull << 20)
+#define CR4_SMAP       (1ull << 21)
+#define CR4_PKE        (1ull << 22)
+#define CR4_CET        (1ull << 23)
 
 /* EFER (MSR C000_0080h), APM Vol.2 3.1.7 */
 #define EFER_SCE   (1ull << 0)	/* SYSCALL/SYSRET */

@@ -128,7 +128,7 @@ enum {
 	K_IOIO, K_IOIO2, K_MSR, K_MSR2, K_CPUID, K_NPF, K_NPF2, K_VMMCALL, K_HLT, K_INTR,
 	K_NMI, K_VINTR, K_IRET, K_SMI, K_INIT, K_EXCP, K_SHUTDOWN, K_INVALID, K_WBINVD,
 	K_RDPMC, K_XSETBV, K_TASK_SWITCH, K_INVD, K_SVM_INSN, K_RAW, K_STORE, K_TIME,
-	K_X2APIC, K_KVMCLOCK, K_MMIO_MOV, K_OUTS, K_COUNT = 32
+	K_X2APIC, K_KVMCLOCK, K_MMIO_MOV, K_OUTS, K_CR, K_COUNT = 32
 };
 
 static const uint16_t ports[] = {
@@ -873,6 +873,31 @@ static void run_record(const uint8_t *r)
 		insn[len++] = 0x01;
 		insn[len++] = 0xd1;
 		break;
+	case K_CR: {	/* MOV CR0/CR4 from RAX..RBX, LMSW (register or [EAX]), CLTS */
+		unsigned gpr = sub & 3, n = sel & 1 ? 4 : 0;
+
+		insn[len++] = 0x0f;
+		switch (sel % 4) {
+		case 0:
+		case 1:
+			code = n ? VMEXIT_CR4_WRITE : sub & 4 ? VMEXIT_CR0_WRITE : VMEXIT_CR0_SEL_WRITE;
+			insn[len++] = 0x22;
+			insn[len++] = (uint8_t)(0xc0 | n << 3 | gpr);
+			if (svm_caps.features & SVM_FEAT_DECODE_ASSISTS)
+				info1 = CR_INFO1_MOV | gpr;
+			break;
+		case 2:
+			code = VMEXIT_CR0_SEL_WRITE;
+			insn[len++] = 0x01;
+			insn[len++] = (uint8_t)(sub & 8 ? 0x30 : 0xf0 | gpr);
+			break;
+		default:
+			code = VMEXIT_CR0_WRITE;
+			insn[len++] = 0x06;
+			break;
+		}
+		break;
+	}
 	case K_TASK_SWITCH:
 		code = VMEXIT_TASK_SWITCH;
 		info1 = aux & 0xffff;

@@ -12,7 +12,7 @@ import sys
 # Record kinds: the K_* enum of fuzz_exits.c, in order.
 KINDS = ("IOIO IOIO2 MSR MSR2 CPUID NPF NPF2 VMMCALL HLT INTR NMI VINTR IRET SMI INIT EXCP "
          "SHUTDOWN INVALID WBINVD RDPMC XSETBV TASK_SWITCH INVD SVM_INSN RAW STORE TIME X2APIC "
-         "KVMCLOCK MMIO_MOV OUTS").split()
+         "KVMCLOCK MMIO_MOV OUTS CR").split()
 K = {name: i for i, name in enumerate(KINDS)}
 
 # Header byte 0.
@@ -222,6 +222,22 @@ SEEDS = {
                                                     sub=0x06, rbx=0xfee000b0,
                                                     insn=bytes([0x89, 0x03])),
         rec("RAW", aux=0x77),
+    ]),
+    # CR0/CR4 writes: reserved CR4 bits, NW without CD, paging on and off,
+    # long mode activation, LMSW from a register and from [EAX], CLTS, a
+    # write from CPL 3; with and without decode assists.
+    "cr_writes": header(flags=NRIPS | CLEAN) + b"".join([
+        rec("CR", sel=1, rax=0x1000), rec("CR", sel=1, rax=0x20), rec("CR", sel=1, rax=1 << 32,
+                                                                     mode=M_LONG),
+        rec("CR", sel=0, rax=0x20000011), rec("CR", sel=0, rax=0x60000011),
+        rec("CR", sel=0, rax=0x80000011, mode=M_PAE), rec("CR", sel=0, rax=0x11, mode=M_LONG),
+        rec("CR", sel=0, rax=0x11, mode=M_COMPAT), rec("CR", sel=2, sub=1, rcx=0x0f),
+        rec("CR", sel=2, sub=8, rax=0x2000, aux=0x2000), rec("CR", sel=3),
+        rec("CR", sel=1, rax=0x20, cpl=3), rec("CR", sel=1, rax=0x20, mode=M_REAL),
+    ]),
+    "cr_writes_decode_assists": header(flags=DECODE_ASSISTS | NRIPS | CLEAN, mode=LONG) + b"".join([
+        rec("CR", sel=1, rax=0x20 | 1 << 7), rec("CR", sel=1, sub=1, rcx=0x20 | 1 << 17),
+        rec("CR", sel=0, sub=2, rdx=0x80000011), rec("CR", sel=0, sub=3, rbx=0x60000031),
     ]),
     # INIT and STARTUP from vcpu0's x2APIC to vcpu1, which starts in real mode.
     "init_sipi": header(flags=NRIPS | TWO_VCPUS, mode=LONG) + b"".join([
