@@ -228,6 +228,7 @@ help:
 	@echo "  check-links     every relative link in README.md and docs/ resolves; SPDX lines"
 	@echo "  bench           per-exit cost in instructions (docs/PERFORMANCE.md)"
 	@echo "  bench-linux     Linux boot time against bare QEMU, its exits at boot and idle"
+	@echo "  soak            SOAK_MINUTES (30) of every kind of VM with the console driven throughout"
 	@echo "  deps            install the Debian packages the build and the tests need"
 	@echo "  clean           remove build/"
 	@echo "  help            this list"
@@ -370,6 +371,12 @@ bench: all $(BUILD)/.deps-test
 bench-linux: all linux $(BUILD)/.deps-test
 	$(PYTHON) tests/bench/linux.py
 
+# A long run of every kind of VM with the console driven the whole time
+# (docs/security.md, "Soak"); not part of make test.
+SOAK_MINUTES ?= 30
+soak: all linux $(BUILD)/.deps-test
+	$(PYTHON) tests/soak/soak.py --minutes $(SOAK_MINUTES)
+
 # --- set-up --------------------------------------------------------------------
 
 deps: $(BUILD)/.deps-build $(BUILD)/.deps-test $(BUILD)/.deps-linux
@@ -412,6 +419,6 @@ $(BUILD)/.deps-linux: Makefile
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all linux bench-linux run iso help unit fuzz fuzz-smoke integration check-layers check-links test bench deps clean
+.PHONY: all linux bench-linux soak run iso help unit fuzz fuzz-smoke integration check-layers check-links test bench deps clean
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

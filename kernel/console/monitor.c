@@ -577,6 +577,8 @@ static void cmd_vcpus(const char *cmd, const struct mon_args *a)
 static const char *exit_name(unsigned code)
 {
 	static const char *const names[NR_EXIT_STATS] = {
+		[VMEXIT_CR0_WRITE] = "CR0_WRITE", [VMEXIT_CR4_WRITE] = "CR4_WRITE",
+		[VMEXIT_CR0_SEL_WRITE] = "CR0_SEL_WRITE",
 		[VMEXIT_EXCP_BASE + 1] = "#DB", [VMEXIT_EXCP_BASE + 8] = "#DF",
 		[VMEXIT_EXCP_BASE + 17] = "#AC", [VMEXIT_EXCP_BASE + 18] = "#MC",
 		[VMEXIT_INTR] = "INTR", [VMEXIT_NMI] = "NMI", [VMEXIT_SMI] = "SMI",
