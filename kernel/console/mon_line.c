@@ -87,6 +87,8 @@ static void cut(struct mon_line *l, size_t from, size_t n, mon_echo_fn echo, voi
 	move_to(l, from, echo, ctx);
 	memmove(l->buf + from, l->buf + from + n, l->len - from - n);
 	l->len -= n;
+	if (!l->len)
+		l->overflow = false;	/* nothing is left of the line that was too long */
 	move_right(l, l->len, echo, ctx);
 	blank(n, echo, ctx);
 	move_left(l, from, echo, ctx);
@@ -113,6 +115,7 @@ static void recall(struct mon_line *l, unsigned back, mon_echo_fn echo, void *ct
 
 	move_left(l, 0, echo, ctx);
 	l->len = strnlen(h, MON_LINE_MAX);
+	l->overflow = false;	/* a new line replaces the one that was too long */
 	memcpy(l->buf, h, l->len);
 	move_right(l, l->len, echo, ctx);
 	if (old > l->len)

@@ -499,6 +499,21 @@ static void test_overflow(void **state)
 	assert_int_equal(FEED(&l, "cpus\r"), 1);
 	assert_false(l.overflow);
 	assert_string_equal(l.buf, "cpus");
+	/* A line too long, then emptied (Ctrl-U, Ctrl-W) or replaced from the
+	 * history (Up): what is typed next is a line of its own. */
+	for (unsigned k = 0; k < 3; k++) {
+		static const char *const erase[] = { "\x15", "\x17\x17", "\x1b[A" };
+
+		assert_int_equal(feed(&l, big, sizeof(big)), 0);
+		assert_true(l.overflow);
+		assert_int_equal(feed(&l, erase[k], strlen(erase[k])), 0);
+		assert_false(l.overflow);
+		if (k == 2)
+			assert_int_equal(FEED(&l, "\x15"), 0);
+		assert_int_equal(FEED(&l, "version\r"), 1);
+		assert_false(l.overflow);
+		assert_string_equal(l.buf, "version");
+	}
 }
 
 static void test_split(void **state)
