@@ -83,8 +83,10 @@ class Run:
 
 
 def qemu_spawn(iso, firmware="bios", smp=2, mem="512M", cpu="max", timeout=60,
-               extra=(), serial=True):
-    """Starts QEMU (TCG) on iso with COM1 on a pexpect child."""
+               extra=(), serial=True, postmortem=False):
+    """Starts QEMU (TCG) on iso with COM1 on a pexpect child. postmortem:
+    a reset of the machine (a triple fault in the hypervisor) pauses QEMU
+    instead of ending it, so qemu_session can report every CPU's registers."""
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg",
            "-cpu", cpu, "-smp", str(smp), "-m", mem,
            "-cdrom", iso, "-boot", "d", "-display", "none", "-vga", "none",
@@ -99,6 +101,9 @@ def qemu_spawn(iso, firmware="bios", smp=2, mem="512M", cpu="max", timeout=60,
         shutil.copy(OVMF_VARS, vars_fd)
         cmd += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
                 "-drive", f"if=pflash,format=raw,unit=1,file={vars_fd}"]
+    if postmortem:
+        cmd += ["-action", "reboot=shutdown,shutdown=pause",
+                "-monitor", f"unix:{os.path.join(tmp.name, 'monitor.sock')},server,nowait"]
     cmd += list(extra)
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=timeout)
@@ -106,12 +111,47 @@ def qemu_spawn(iso, firmware="bios", smp=2, mem="512M", cpu="max", timeout=60,
     return child
 
 
+def qemu_monitor(child, commands, timeout=5):
+    """What QEMU's human monitor answers to commands (a qemu_spawn with
+    postmortem=True), or why it could not be asked."""
+    import socket
+    path = os.path.join(child.tmpdir.name, "monitor.sock")
+    out = b""
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(timeout)
+            s.connect(path)
+            for cmd in [None] + list(commands):
+                if cmd:
+                    s.sendall(cmd.encode() + b"\n")
+                while not out.endswith(b"(qemu) "):
+                    data = s.recv(65536)
+                    if not data:
+                        break
+                    out += data
+                out += b"\n"
+    except OSError as e:
+        return f"(QEMU's monitor did not answer: {e})"
+    return out.decode(errors="replace")
+
+
 @contextlib.contextmanager
 def qemu_session(iso, **kw):
-    """qemu_spawn as a context: QEMU is killed and its files removed after."""
+    """qemu_spawn as a context: QEMU is killed and its files removed after.
+    With postmortem=True, a test that fails while QEMU sits paused after a
+    machine reset (a triple fault in the hypervisor) fails with every CPU's
+    registers in its message."""
     child = qemu_spawn(iso, **kw)
     try:
         yield child
+    except Exception as e:
+        if kw.get("postmortem"):
+            state = qemu_monitor(child, ["info status"])
+            if "shutdown" in state:
+                regs = qemu_monitor(child, ["info registers -a"])
+                raise AssertionError(f"{e}\n--- QEMU stopped on a machine reset (a triple fault "
+                                     f"in the hypervisor?):\n{state}\n{regs}") from e
+        raise
     finally:
         child.close(force=True)
         child.tmpdir.cleanup()

@@ -158,7 +158,8 @@ def test_default_iso_as_make_run_boots_it():
     1 GiB: Linux reaches its shell on two vCPUs and answers through the
     console's Ctrl-], the self-tests pass, and echo answers too."""
     from svmv import qemu_session
-    with qemu_session(os.path.join(BUILD, "svmvisor.iso"), smp=9, mem="1G", timeout=300) as child:
+    with qemu_session(os.path.join(BUILD, "svmvisor.iso"), smp=9, mem="1G", timeout=300,
+                      postmortem=True) as child:
         # The menu waits 5 s for a choice on the serial line: pick the first entry.
         child.expect_exact("executed automatically in")
         child.send("\r")

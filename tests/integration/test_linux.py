@@ -164,7 +164,7 @@ def host_tsc_khz(text):
 def test_linux_boots_to_its_shell(ncpus):
     cpus = ",".join(str(i + 1) for i in range(ncpus))
     iso = build_iso("loglevel=info serial=com1", linux_modules(cpus=cpus))
-    with qemu_session(iso, smp=ncpus + 1, timeout=BOOT_TIMEOUT) as child:
+    with qemu_session(iso, smp=ncpus + 1, timeout=BOOT_TIMEOUT, postmortem=True) as child:
         child.expect(r"tsc: \d+ kHz", timeout=60)
         tsc = host_tsc_khz(child.after)
         boot(child, "linux", ncpus)
@@ -207,7 +207,7 @@ def ttys0_counts(sh, ncpus):
 def test_linux_through_pvh():
     """The ELF vmlinux, found to be a PVH kernel by its Xen note (kind=auto)."""
     iso = build_iso("loglevel=info serial=com1", linux_modules(cpus="1,2", image="vmlinux"))
-    with qemu_session(iso, smp=3, timeout=BOOT_TIMEOUT) as child:
+    with qemu_session(iso, smp=3, timeout=BOOT_TIMEOUT, postmortem=True) as child:
         child.expect(r"tsc: \d+ kHz", timeout=60)
         tsc = host_tsc_khz(child.after)
         child.expect(r"vm linux: 256 MiB RAM at host 0x[0-9a-f]+, \d+-byte image, entry 0x[0-9a-f]+ "
@@ -224,7 +224,7 @@ def test_poweroff_and_reboot_touch_only_their_vm():
         Module("echo.bin", open(os.path.join(BUILD, "guests", "echo32.bin"), "rb").read(),
                "vm=echo kind=flat load=0x100000 mode=prot32 mem=16M cpus=2")]
     iso = build_iso("loglevel=info serial=com1", mods)
-    with qemu_session(iso, smp=3, timeout=BOOT_TIMEOUT) as child:
+    with qemu_session(iso, smp=3, timeout=BOOT_TIMEOUT, postmortem=True) as child:
         boot(child, "linux", 1)
         focus(child, "linux")
         child.send("reboot\r")
@@ -247,7 +247,7 @@ def test_two_linux_vms_and_a_flood_beside_them():
     mods = (linux_modules("lin1", cpus="1") + linux_modules("lin2", cpus="2") +
             [Module("flood.bin", flood, "vm=flood kind=flat load=0x100000 mode=prot32 mem=16M cpus=3")])
     iso = build_iso("loglevel=info serial=com1", mods)
-    with qemu_session(iso, smp=4, mem="1G", timeout=BOOT_TIMEOUT) as child:
+    with qemu_session(iso, smp=4, mem="1G", timeout=BOOT_TIMEOUT, postmortem=True) as child:
         seen = set()
         while len(seen) < 2:
             i = child.expect_exact([marker("lin1", 1), marker("lin2", 1)], timeout=BOOT_TIMEOUT)
@@ -260,7 +260,7 @@ def test_two_linux_vms_and_a_flood_beside_them():
 
 def test_console_commands_on_a_linux_vm():
     iso = build_iso("loglevel=info serial=com1", linux_modules(cpus="1,2"))
-    with qemu_session(iso, smp=3, timeout=BOOT_TIMEOUT) as child:
+    with qemu_session(iso, smp=3, timeout=BOOT_TIMEOUT, postmortem=True) as child:
         boot(child, "linux", 2)
         child.send("\r")
         child.expect_exact(PROMPT)
@@ -288,7 +288,7 @@ def test_images_the_protocols_refuse_stop_only_their_vm():
             Module("small", bytes(kernel), 'vm=small mem=16M cpus=1 kind=linux'),
             Module("nopvh", elf, 'vm=nopvh mem=16M cpus=1 kind=pvh')] + linux_modules(cpus="2")
     iso = build_iso("loglevel=info serial=com1", mods)
-    with qemu_session(iso, smp=3, timeout=BOOT_TIMEOUT) as child:
+    with qemu_session(iso, smp=3, timeout=BOOT_TIMEOUT, postmortem=True) as child:
         child.expect_exact("vm old: stopped: bzImage: boot protocol 2.10 is older than 2.12 "
                            "(no 64-bit entry)")
         child.expect(r"vm small: stopped: bzImage: \S*init_size\S* ")
@@ -304,7 +304,7 @@ def test_another_debian_kernel_through_the_mp_table():
                    'vm=linux mem=256M cpus=1,2 cmdline="console=ttyS0 acpi=off"'),
             Module("generic-initramfs.gz", _read("initramfs.gz"), "for=linux")]
     with qemu_session(build_iso("loglevel=info serial=com1", mods), smp=3,
-                      timeout=BOOT_TIMEOUT) as child:
+                      timeout=BOOT_TIMEOUT, postmortem=True) as child:
         child.expect(r"tsc: \d+ kHz", timeout=60)
         tsc = host_tsc_khz(child.after)
         boot(child, "linux", 2)
