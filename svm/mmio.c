@@ -12,6 +12,7 @@
 #include "kernel/log.h"
 #include "kernel/x86.h"
 #include "svm/apic.h"
+#include "svm/asid.h"
 #include "svm/emulate.h"
 #include "svm/gmem.h"
 #include "svm/gwalk.h"
@@ -32,8 +33,13 @@ struct mmio_ctx {
 	uint32_t pf_error;
 	bool stop;		/* strict=on met unassigned space */
 	uint64_t stop_gpa;
-	bool straddle;		/* paging off: a page-straddling access not all RAM */
+	bool trust_fault;	/* the bytes are the ones that ran (see translate) */
+	bool probe;		/* record the accesses (up to PROBE_ACCESSES), make none */
+	unsigned probed;
+	bool hit;		/* a probed access reaches the faulting page */
 };
+
+#define PROBE_ACCESSES 2	/* enough for the first iteration of MOVS, CMPS */
 
 static bool gpa_read(void *ctx, uint64_t gpa, void *buf, size_t len)
 {
@@ -44,24 +50,25 @@ static bool gpa_read(void *ctx, uint64_t gpa, void *buf, size_t len)
 	return p != NULL;
 }
 
-/* Linear to guest-physical for one access inside one page. The faulting
- * access's address comes from the exit (no walk): the first access whose
- * page offset matches it is that one. */
+/* Linear to guest-physical for one access inside one page, through the
+ * guest's page tables. With trust_fault, the first access whose page
+ * offset matches the faulting GPA's is taken to be the one the CPU made
+ * and goes to that GPA without a walk (the CPU may have used a TLB entry
+ * the tables no longer hold). */
 static bool translate(struct mmio_ctx *c, uint64_t linear, bool write, uint64_t *gpa)
 {
 	const struct vmcb_save *s = &c->v->vmcb->save;
-	struct gwalk_result w;
+	struct gwalk_result w = { .status = GWALK_OK, .gpa = linear & 0xffffffff };
 
-	if (!c->fault_used && (linear & PAGE_MASK_4K) == (c->fault_gpa & PAGE_MASK_4K)) {
+	if (c->trust_fault && !c->fault_used &&
+	    (linear & PAGE_MASK_4K) == (c->fault_gpa & PAGE_MASK_4K)) {
 		c->fault_used = true;
 		*gpa = c->fault_gpa;
 		return true;
 	}
-	if (!(s->cr0 & CR0_PG)) {
-		*gpa = linear & 0xffffffff;
-		return true;
-	}
-	gwalk(&(struct gwalk_regs){ s->cr0, s->cr3, s->cr4, s->efer, 0 }, linear, gpa_read, c->v->vm, &w);
+	if (s->cr0 & CR0_PG)
+		gwalk(&(struct gwalk_regs){ s->cr0, s->cr3, s->cr4, s->efer, 0 }, linear, gpa_read,
+		      c->v->vm, &w);
 	if (w.status != GWALK_OK) {	/* the guest's own #PF (APM Vol.2 8.4.2 error code) */
 		c->pf = true;
 		c->pf_addr = linear;
@@ -111,43 +118,69 @@ static bool device(struct mmio_ctx *c, uint64_t gpa, unsigned size, bool write, 
 	return true;
 }
 
+/* The part of an access inside one page at gpa: RAM, or the device in
+ * one access when it is the whole one (whole: n is 1, 2, 4 or 8), else one
+ * byte at a time. */
+static bool piece(struct mmio_ctx *c, uint64_t gpa, uint8_t *bytes, unsigned n, bool write,
+		  bool whole)
+{
+	uint8_t *p = vm_gpa_ptr(c->v->vm, gpa, n);
+
+	if (p) {
+		if (write)
+			memcpy(p, bytes, n);
+		else
+			memcpy(bytes, p, n);
+		return true;
+	}
+	if (whole) {
+		uint64_t v = 0;
+
+		memcpy(&v, bytes, n);
+		if (!device(c, gpa, n, write, &v))
+			return false;
+		memcpy(bytes, &v, n);
+		return true;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t b = bytes[i];
+
+		if (!device(c, gpa + i, 1, write, &b))
+			return false;
+		bytes[i] = (uint8_t)b;
+	}
+	return true;
+}
+
 static bool access(struct mmio_ctx *c, uint64_t linear, unsigned size, bool write, uint64_t *val)
 {
-	uint64_t gpa;
-	uint8_t *p;
+	unsigned first = MIN(size, 4096 - (unsigned)(linear & PAGE_MASK_4K));
+	uint64_t next = linear + first, gpa, gpa2 = 0;
+	uint8_t buf[8];
 
-	if ((linear & PAGE_MASK_4K) + size > 4096) {	/* split at the page: RAM only */
-		uint8_t buf[8];
-		size_t done;
+	if (gmem_cpu_mode(&c->v->vmcb->save) != MODE_LONG64)
+		next &= 0xffffffff;
+	if (c->probe) {
+		uint64_t page = c->fault_gpa & ~PAGE_MASK_4K;
 
-		if (!write)
-			memset(buf, 0xff, sizeof(buf));
-		else
-			memcpy(buf, val, size);
-		done = gmem_linear_copy(c->v, linear, buf, size, write);
-		if (!write)
-			memcpy(val, buf, size);
-		if (done == size)
-			return true;
-		if (!(c->v->vmcb->save.cr0 & CR0_PG)) {	/* no #PF without paging */
-			c->straddle = true;
-			return false;
-		}
-		c->pf = true;	/* not RAM, or not mapped: reported as the guest's #PF */
-		c->pf_addr = linear + done;
-		c->pf_error = (write ? PF_ERR_W : 0) | (c->v->vmcb->save.cpl == 3 ? PF_ERR_U : 0);
-		return false;
-	}
-	if (!translate(c, linear, write, &gpa))
-		return false;
-	p = vm_gpa_ptr(c->v->vm, gpa, size);
-	if (!p)
-		return device(c, gpa, size, write, val);
-	if (write)
-		memcpy(p, val, size);
-	else {
+		c->hit |= translate(c, linear, write, &gpa) && (gpa & ~PAGE_MASK_4K) == page;
+		c->hit |= first < size && translate(c, next, write, &gpa2) &&
+			  (gpa2 & ~PAGE_MASK_4K) == page;
 		*val = 0;
-		memcpy(val, p, size);
+		return ++c->probed < PROBE_ACCESSES;
+	}
+	/* Both pages are translated before either is touched: a #PF on the
+	 * second leaves the first as it was, as on hardware. */
+	if (!translate(c, linear, write, &gpa) ||
+	    (first < size && !translate(c, next, write, &gpa2)))
+		return false;
+	memcpy(buf, val, size);
+	if (!piece(c, gpa, buf, first, write, first == size) ||
+	    (first < size && !piece(c, gpa2, buf + first, size - first, write, false)))
+		return false;
+	if (!write) {
+		*val = 0;
+		memcpy(val, buf, size);
 	}
 	return true;
 }
@@ -179,11 +212,24 @@ static void report_ud(struct vcpu *v, const uint8_t *bytes, size_t n, const char
 		 v->vm->ud_reports == UD_REPORTS ? " (no more such reports for this VM)" : "");
 }
 
+/* The bytes at CS:RIP are not the instruction that faulted: flush the
+ * vCPU's TLB and let it run again, through the page tables as they are.
+ * Once: the same fault right after is emulated as it stands. */
+static void retry(struct vcpu *v, uint64_t gpa)
+{
+	v->mmio_retry_rip = v->vmcb->save.rip;
+	v->mmio_retry_gpa = gpa;
+	asid_request_flush(&v->asid);
+}
+
 void mmio_npf(struct vcpu *v)
 {
 	struct vmcb_control *c = &v->vmcb->control;
 	uint64_t gpa = c->exitinfo2;
-	struct mmio_ctx m = { .v = v, .fault_gpa = gpa };
+	struct mmio_ctx m = {
+		.v = v, .fault_gpa = gpa,
+		.trust_fault = v->mmio_retry_rip == v->vmcb->save.rip && v->mmio_retry_gpa == gpa,
+	};
 	uint8_t bytes[INSN_MAX_LEN];
 	struct emu_cpu e;
 	size_t n;
@@ -201,13 +247,28 @@ void mmio_npf(struct vcpu *v)
 	}
 	gmem_emu_out(v, &e);
 	e.mode = gmem_cpu_mode(&v->vmcb->save);
+	v->mmio_retry_rip = v->mmio_retry_gpa = ~0ull;
 	if ((svm_caps.features & SVM_FEAT_DECODE_ASSISTS) && c->insn_len) {
 		n = MIN((size_t)c->insn_len, sizeof(bytes));
 		memcpy(bytes, c->insn_bytes, n);
+		m.trust_fault = true;	/* the bytes the CPU ran */
 	} else {
 		enum cpu_mode mode;
 
 		n = gmem_fetch_insn(v, bytes, &mode);
+	}
+	if (!m.trust_fault) {
+		/* Would these bytes make an access to the faulting page? If not,
+		 * they are not what ran (another vCPU rewrote them, or the CPU
+		 * ran them through a TLB entry the guest has changed since). */
+		struct mmio_ctx probe = { .v = v, .fault_gpa = gpa, .probe = true };
+		struct emu_cpu scratch = e;
+
+		emulate_insn(&scratch, bytes, n, &ops, &probe);
+		if (!probe.hit) {
+			retry(v, gpa);
+			return;
+		}
 	}
 	switch (emulate_insn(&e, bytes, n, &ops, &m)) {
 	case EMU_DONE:
@@ -220,9 +281,6 @@ void mmio_npf(struct vcpu *v)
 			v->vm->faulted = true;
 			vm_stop(v->vm, v, -1, "%s of unassigned guest-physical address %#lx (strict=on)",
 				c->exitinfo1 & NPF_INFO1_W ? "write" : "read", m.stop_gpa);
-		} else if (m.straddle) {
-			report_ud(v, bytes, n, "a page-straddling");
-			inject_exception(v, EXC_UD);
 		} else if (m.pf) {
 			v->vmcb->save.cr2 = m.pf_addr;
 			v->vmcb->control.vmcb_clean &= ~VMCB_CLEAN_CR2;

@@ -113,6 +113,10 @@ struct vcpu {
 	 * return to the next call (the switch's own fixed path is not in it). */
 	uint64_t exit_cycles[NR_EXIT_STATS], exit_min[NR_EXIT_STATS], exit_max[NR_EXIT_STATS];
 	uint64_t npf_exits;
+	/* The last nested page fault retried because the bytes at RIP were
+	 * not the instruction that faulted (svm/mmio.c): the same fault again
+	 * right after is emulated as it stands. */
+	uint64_t mmio_retry_rip, mmio_retry_gpa;
 	struct exit_record trace[TRACE_LEN];	/* ring: the last TRACE_LEN exits */
 };
 
