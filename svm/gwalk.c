@@ -57,8 +57,12 @@ static uint64_t gwalk_reserved(const struct gwalk_regs *r, unsigned maxphy, int 
 		m |= PTE_NX;
 	if (!lma) {
 		m |= 0x7ff0000000000000ull;	/* PAE: bits 62:52 */
-		if (level == 3)		/* PDPTE: no R/W, U/S, PS or NX */
-			m |= PTE_NX | 0x1e6;
+		/* PDPTE: no R/W, U/S, PS or NX. Bit 5 (A) is reserved too, but
+		 * QEMU's walker sets it in the guest's own PDPTEs; the CPU has
+		 * walked the entry already when this walk runs (an exit), so it
+		 * is let through. */
+		if (level == 3)
+			m |= PTE_NX | 0x1c6;
 	}
 	if (level >= 4)
 		m |= PTE_PS;

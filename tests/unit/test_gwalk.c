@@ -313,6 +313,9 @@ static void test_pae_reserved(void **state)
 	build_pae(P | PS, PWU, PWU);		/* PDPTE bit 7 */
 	res = walk(&r, 0xc0201abc);
 	expect_fault(&res, GWALK_RESERVED_BIT, 3);
+	build_pae(P | (1ull << 5), PWU, PWU);	/* PDPTE A: QEMU sets it, let through */
+	res = walk(&r, 0xc0201abc);
+	assert_int_equal(res.status, GWALK_OK);
 	r.efer = EFER_NXE;
 	build_pae(P | NX, PWU, PWU);		/* PDPTE NX, even with NXE */
 	res = walk(&r, 0xc0201abc);
