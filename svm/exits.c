@@ -253,8 +253,8 @@ static const struct emu_ops lmsw_ops = { lmsw_read, NULL };
 
 /* The value a CR0/CR4-writing instruction writes into CRn, its length (0
  * with decode assists and NRIP), or false when the bytes at CS:RIP are not
- * such an instruction any more (another vCPU rewrote them): the guest then
- * runs what is there now. */
+ * such an instruction any more (another vCPU rewrote them: the guest then
+ * runs what is there now) or cannot be read (the VM is stopped). */
 static bool cr_write_value(struct vcpu *v, unsigned n, uint64_t *val, unsigned *len)
 {
 	const struct vmcb_save *s = &v->vmcb->save;
@@ -270,8 +270,15 @@ static bool cr_write_value(struct vcpu *v, unsigned n, uint64_t *val, unsigned *
 	*len = 0;
 	if (!(info & CR_INFO1_MOV) || !(svm_caps.features & SVM_FEAT_NRIPS)) {
 		got = gmem_fetch_insn(v, bytes, &e.mode);
-		if (insn_decode(bytes, got, e.mode, &in) != DECODE_OK || !crx_decode(&in, &ci) ||
-		    ci.cr != n)
+		if (insn_decode(bytes, got, e.mode, &in) != DECODE_OK) {
+			/* Not readable through the guest's tables: running it
+			 * again would exit again, for ever. */
+			v->vm->faulted = true;
+			vm_stop(v->vm, v, -1, "cannot decode the instruction that wrote CR%u at RIP %#lx",
+				n, s->rip);
+			return false;
+		}
+		if (!crx_decode(&in, &ci) || ci.cr != n)
 			return false;
 		*len = in.len;
 		if (ci.op == CRX_LMSW && emulate_read_rm(&e, bytes, got, &lmsw_ops, v, 2, &in, &src) !=
