@@ -188,8 +188,8 @@ def test_an_overlong_line_erased_before_enter_is_a_new_line():
         for erase in ("\x15", "\x7f" * 200, "\x17\x17"):
             m = con.mark()
             con.send("x" * 200 + erase + "version\r")
-            con.wait(r"^(svmvisor \d|error: line longer)", m, timeout=60)
-            assert answers(con, m, VERSION) == 1, con.text(m)[-400:]
+            con.wait(r"^svmvisor \d+\.\d+\.\d+", m, timeout=60)     # the answer to version
+            assert "error: line longer" not in con.text(m), con.text(m)[-400:]
 
 
 # Bytes the line editor acts on (docs/monitor.md, "Keys"): Ctrl-B, Ctrl-E,
