@@ -45,7 +45,7 @@ static void stop(struct vm *vm, struct vcpu *v, int result, bool reset, const ch
 	}
 	fmt_vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
 	vm->result = result;
-	vm->reset_pending = reset;	/* before the vCPUs leave: vms_service looks at both */
+	__atomic_store_n(&vm->reset_pending, reset, __ATOMIC_RELEASE);	/* before the vCPUs leave: vms_service looks at both */
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++)	/* the others leave guest mode too */
 		if (&vm->vcpu[i] != v && vm->vcpu[i].assigned && !vm->vcpu[i].exited)
 			vm_kick(&vm->vcpu[i]);
@@ -259,6 +259,12 @@ const char *vmctl_kill(struct vm *vm)
 {
 	const char *err;
 
+	/* A stop under way on a vCPU's core sets the state first and
+	 * reset_pending a moment later (stop() above): a crash into
+	 * on_crash=reset seen in between must still be cancelled. */
+	for (uint64_t t0 = time_us(); __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_STOPPED &&
+	     !__atomic_load_n(&vm->reset_pending, __ATOMIC_ACQUIRE) && time_us() - t0 < 2000;)
+		cpu_relax();
 	if (vm->state == VM_STOPPED && vm->reset_pending) {
 		cancel_reset(vm);
 		return NULL;
