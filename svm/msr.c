@@ -42,14 +42,25 @@ bool efer_write_ok(uint64_t old_efer, uint64_t new_efer, uint64_t cr0)
 	return true;
 }
 
-uint64_t efer_guest_view(uint64_t vmcb_efer)
+uint64_t efer_guest_view(uint64_t efer)
 {
-	return vmcb_efer & ~EFER_SVME;
+	return efer & ~EFER_SVME;
 }
 
 uint64_t efer_from_guest(uint64_t old_vmcb_efer, uint64_t written)
 {
 	return (written & EFER_GUEST) | (old_vmcb_efer & EFER_LMA) | EFER_SVME;
+}
+
+uint64_t efer_full(const struct msr_vcpu *s, uint64_t vmcb_efer)
+{
+	return vmcb_efer | s->efer_parked;
+}
+
+void efer_place(struct msr_vcpu *s, struct vmcb *vmcb, uint64_t full)
+{
+	s->efer_parked = vmcb->save.cr0 & CR0_PG ? 0 : full & EFER_LME;
+	vmcb_set_efer(vmcb, full & ~s->efer_parked);
 }
 
 /* Bit t set: memory type t is valid. */
@@ -405,7 +416,7 @@ static enum msr_result msr_pat(struct msr_ctx *c)
 
 static enum msr_result msr_efer(struct msr_ctx *c)
 {
-	uint64_t old = c->vmcb->save.efer;
+	uint64_t old = efer_full(c->s, c->vmcb->save.efer);
 
 	if (!c->write) {
 		c->val = efer_guest_view(old);
@@ -413,7 +424,7 @@ static enum msr_result msr_efer(struct msr_ctx *c)
 	}
 	if (!efer_write_ok(old, c->val, c->vmcb->save.cr0))
 		return MSR_GP;
-	vmcb_set_efer(c->vmcb, efer_from_guest(old, c->val));
+	efer_place(c->s, c->vmcb, efer_from_guest(old, c->val));
 	return MSR_RECHECK;
 }
 
@@ -613,7 +624,7 @@ const struct msr_info msr_table[] = {
 	  "stored; bit 0 set: writes the vCPU's struct pvclock_vcpu_time_info at the GPA, if in RAM",
 	  "KVM msr.rst: kvmclock, where Linux learns the TSC rate without calibrating", false,
 	  msr_kvm_system_time },
-	{ MSR_EFER, MSR_EFER, "EFER", "the VMCB's EFER without SVME",
+	{ MSR_EFER, MSR_EFER, "EFER", "the VMCB's EFER and the LME parked while paging is off, without SVME",
 	  "SCE, LME, NXE; LMA ignored; LME change while CR0.PG, SVME or other bits #GP",
 	  "APM Vol.2 3.1.7; VMRUN needs SVME set (15.5.1), so the guest never sees it; the "
 	  "caller re-runs vmcb_check", false, msr_efer },

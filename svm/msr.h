@@ -199,6 +199,7 @@ struct msr_vcpu {
 	uint64_t mtrr_var[2 * MTRR_CAP_VCNT];	/* PhysBase0, PhysMask0, ... PhysMask7 */
 	uint64_t hwcr;		/* TscFreqSel | the McStatusWrEn and CpbDis written */
 	uint64_t kvm_system_time;	/* MSR_KVM_SYSTEM_TIME_NEW as written: GPA | enable */
+	uint64_t efer_parked;	/* EFER.LME the guest set while CR0.PG = 0 (efer_place) */
 };
 
 /* What msr_access needs besides the vCPU: the time of the access, and the
@@ -286,12 +287,21 @@ void pvclock_publish_wall(void *dst, const struct pvclock_wall_clock *wc);
  * view: only LME is compared), with CR0 cr0, succeed? #GP if it sets a bit
  * outside SCE/LME/LMA/NXE or changes LME while CR0.PG = 1. */
 bool efer_write_ok(uint64_t old_efer, uint64_t new_efer, uint64_t cr0);
-/* The EFER the guest reads: the VMCB's without SVME. */
-uint64_t efer_guest_view(uint64_t vmcb_efer);
+/* The EFER the guest reads: the full one (efer_full) without SVME. */
+uint64_t efer_guest_view(uint64_t efer);
 /* The VMCB's EFER after an accepted write: the written SCE/LME/NXE, SVME
  * set, LMA kept from old_vmcb_efer (LME cannot change while paging is on,
  * so the old LMA is still CR0.PG && LME). */
 uint64_t efer_from_guest(uint64_t old_vmcb_efer, uint64_t written);
+/* While the guest's paging is off, its EFER.LME is kept out of the VMCB
+ * (parked in the vCPU): LME does nothing until CR0.PG is set, and QEMU 7.2's
+ * #VMEXIT, finding a long-mode EFER without CR4.PAE, leaves the host
+ * running with paging off (guests/hostile/efer-lme-pg.asm). Every CR0.PG
+ * change exits (svm/crx.h), so the parked bit moves into the VMCB there.
+ * efer_full: the guest's EFER with SVME (VMCB | parked); efer_place: puts
+ * full into the VMCB and the parked bit as CR0.PG requires. */
+uint64_t efer_full(const struct msr_vcpu *s, uint64_t vmcb_efer);
+void efer_place(struct msr_vcpu *s, struct vmcb *vmcb, uint64_t full);
 
 /* PAT, APM Vol.2 7.8: every byte is 0 (UC), 1 (WC), 4 (WT), 5 (WP),
  * 6 (WB) or 7 (UC-); 2, 3 and 8-255 are reserved (#GP). */

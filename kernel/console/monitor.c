@@ -331,7 +331,7 @@ static void show_regs(struct vm *vm, struct vcpu *v)
 	print("  R15 %016lx\n", v->regs.r15);
 	print("  CR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx\n", s->cr0, s->cr2, s->cr3, s->cr4);
 	print("  CR8 (V_TPR) %lx  EFER %016lx (guest view %016lx)\n", c->v_intr & 0xf, s->efer,
-	      s->efer & ~(uint64_t)EFER_SVME);
+	      efer_guest_view(efer_full(&v->msr, s->efer)));
 	seg_line("CS", &s->cs);
 	seg_line("SS", &s->ss);
 	seg_line("DS", &s->ds);

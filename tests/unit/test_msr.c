@@ -109,18 +109,24 @@ static void test_efer_access(void **state)
 {
 	(void)state;
 	assert_true(rdv(MSR_EFER) == 0);	/* SVME hidden */
+	/* paging off: LME is parked outside the VMCB, and read back */
 	assert_int_equal(wr(MSR_EFER, EFER_LME | EFER_SCE), MSR_RECHECK);
-	assert_true(vmcb.save.efer == (EFER_SVME | EFER_LME | EFER_SCE));
+	assert_true(vmcb.save.efer == (EFER_SVME | EFER_SCE));
+	assert_true(s.efer_parked == EFER_LME);
 	assert_false(vmcb.control.vmcb_clean & VMCB_CLEAN_CRX);
 	assert_true(rdv(MSR_EFER) == (EFER_LME | EFER_SCE));
 
 	/* the value written for LMA is ignored */
 	assert_int_equal(wr(MSR_EFER, EFER_LME | EFER_LMA), MSR_RECHECK);
-	assert_true(vmcb.save.efer == (EFER_SVME | EFER_LME));
+	assert_true(vmcb.save.efer == EFER_SVME);
+	assert_true(efer_full(&s, vmcb.save.efer) == (EFER_SVME | EFER_LME));
 
-	/* the guest turns paging on; the CPU sets LMA */
+	/* the guest turns paging on (svm/exits.c's CR0 write places the
+	 * EFER the CPU would have: LMA set, LME back in the VMCB) */
 	vmcb.save.cr0 |= CR0_PG;
-	vmcb.save.efer |= EFER_LMA;
+	efer_place(&s, &vmcb, efer_full(&s, vmcb.save.efer) | EFER_LMA);
+	assert_true(vmcb.save.efer == (EFER_SVME | EFER_LME | EFER_LMA));
+	assert_true(s.efer_parked == 0);
 	expect_gp_write(MSR_EFER, 0);				/* LME change under PG */
 	expect_gp_write(MSR_EFER, EFER_LMA);
 	assert_int_equal(wr(MSR_EFER, EFER_LME | EFER_NXE), MSR_RECHECK);	/* LMA written 0 */
@@ -131,6 +137,14 @@ static void test_efer_access(void **state)
 	expect_gp_write(MSR_EFER, EFER_LME | EFER_FFXSR);
 	expect_gp_write(MSR_EFER, EFER_LME | 1ull << 32);
 	assert_true(vmcb.save.efer & EFER_SVME);
+
+	/* paging off again: LME parks, nothing of it stays in the VMCB */
+	vmcb.save.cr0 &= ~CR0_PG;
+	efer_place(&s, &vmcb, efer_full(&s, vmcb.save.efer) & ~EFER_LMA);
+	assert_true(vmcb.save.efer == (EFER_SVME | EFER_NXE));
+	assert_true(rdv(MSR_EFER) == (EFER_LME | EFER_NXE));
+	assert_int_equal(wr(MSR_EFER, EFER_NXE), MSR_RECHECK);		/* cleared while parked */
+	assert_true(s.efer_parked == 0 && rdv(MSR_EFER) == EFER_NXE);
 }
 
 /* ---- PAT ---- */

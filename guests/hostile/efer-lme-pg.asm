@@ -2,7 +2,7 @@
 ; HOSTILE: WRMSR EFER with reserved bits, LME toggled under paging, paging on for long mode without PAE, and a real trip into compatibility mode and out
 ; class: vmcb
 ; guest: #GP(0) and EFER unchanged for EFER bits 1, 7, 9, 12 (SVME), 16, 32 and 63; setting LME under 32-bit or legacy PAE paging raises #GP; LME is accepted with paging off, and MOV CR0.PG=1 with LME=1 and CR4.PAE=0 then raises #GP with CR0 and EFER unchanged; with PAE tables (first 4 MiB identity-mapped by 2 MiB pages) the same write enters compatibility mode and RDMSR EFER shows LMA=1; there, clearing LME or CR4.PAE raises #GP, rewriting EFER as read is accepted, and turning paging off is accepted and clears LMA
-; hypervisor: nothing: svm/msr.c refuses the EFER writes and svm/crx.c the CR0/CR4 writes with #GP, as the CPU does (APM Vol.2 3.1.7, 14.6, 14.7), and no VMRUN fails
+; hypervisor: nothing: svm/msr.c refuses the EFER writes and svm/crx.c the CR0/CR4 writes with #GP, as the CPU does (APM Vol.2 3.1.7, 14.6, 14.7); LME set with paging off is parked outside the VMCB until CR0.PG is set; no VMRUN fails and the host keeps its paging
 ; others: the witness beats on, its RAM intact
 ;
 ; Real AMD hardware: EFER's reserved bits (7:1, 9, 63:16) are must-be-zero
@@ -16,30 +16,24 @@
 ; to the 32-bit code). Paging may be turned off again from compatibility
 ; mode, which clears LMA.
 ;
-; What the emulators do (found with this case; svmvisor could hide each):
-; - QEMU 7.2: any exit while the guest has EFER.LME=1 with CR4.PAE=0 and
-;   CR0.PG=0 resumes the *host* with paging off: its #VMEXIT loads the
+; What the emulators do (found with this case), and how svmvisor hides it:
+; - QEMU 7.2: an exit while the guest has EFER.LME=1 with CR4.PAE=0 and
+;   CR0.PG=0 would resume the *host* with paging off: its #VMEXIT loads the
 ;   host's CR0 while EFER and CR4 are still the guest's, and
-;   cpu_x86_update_cr0() returns early ("enter in long mode ... XXX:
-;   generate an exception") when CR4.PAE is clear, so CR0.PG stays 0 under
-;   a long-mode EFER. The hypervisor then runs on physical addresses: the
-;   witness's RAM gets corrupted, or the hostile VM dies of a triple fault
-;   at its next instruction. Hiding it: keep EFER.LME out of the VMCB while
-;   the guest's CR0.PG is 0 (every PG change exits).
-; - QEMU 7.2 sets the Accessed bit (bit 5) in legacy PAE PDPTEs, a bit
-;   svm/gwalk.c treats as reserved, so under legacy PAE paging any exit
-;   that needs the instruction fetched (QEMU has no NRIP save) stops the VM
-;   "cannot decode the instruction at RIP".
+;   cpu_x86_update_cr0() returns early when CR4.PAE is clear. So svmvisor
+;   keeps the guest's LME out of the VMCB while its CR0.PG is 0 (parked in
+;   the vCPU, shown by RDMSR; every PG change exits and moves it back).
+; - QEMU 7.2 sets the Accessed bit (bit 5) in legacy PAE PDPTEs: svm/gwalk.c
+;   lets it through.
 ; - Bochs: its MOV CR0 clears EFER.LMA before it checks the selective CR0
 ;   intercept, and gives no decode information (EXITINFO1 0) for that exit;
 ;   so turning paging off in compatibility mode exits with CR0.PG=1,
-;   EFER.LME=1, LMA=0, svmvisor fetches the instruction through a legacy
-;   PAE walk of the PML4, fails, and resumes the guest at the same MOV CR0:
-;   the vCPU loops in exits forever.
-; The order: reserved bits, LME under 32-bit paging, LME without PAE (QEMU
-; 7.2 goes wrong at the line "next: EFER.LME=1 with CR4.PAE=0 ..."), the
-; trip into compatibility mode (Bochs loops at its way out), LME under
-; legacy PAE paging. Each check before those points passes on both.
+;   EFER.LME=1 and LMA=0. svmvisor restores LMA (it is LME with paging on)
+;   before it fetches the instruction through the long-mode tables.
+; The order: reserved bits, LME under 32-bit paging, LME without PAE (the
+; line "next: EFER.LME=1 with CR4.PAE=0 ..." marks where QEMU went wrong),
+; the trip into compatibility mode and out (where Bochs looped), LME under
+; legacy PAE paging.
 %include "guests/hostile/hostile.inc"
 
 MSR_EFER equ 0xc0000080
