@@ -418,3 +418,39 @@ enum decode_status insn_decode(const uint8_t *bytes, size_t avail, enum cpu_mode
 	out->len = (uint8_t)pos;
 	return DECODE_OK;
 }
+
+bool insn_loads_descriptor(const struct insn *in)
+{
+	uint8_t op = in->opcode[in->opcode_bytes - 1];
+	unsigned reg = (in->modrm >> 3) & 7;
+
+	if (in->vex_len)
+		return false;
+	if (in->map == INSN_MAP_1BYTE)
+		switch (op) {
+		case 0x8e:			/* MOV Sreg, r/m */
+		case 0x07: case 0x17: case 0x1f:	/* POP ES/SS/DS */
+		case 0xc4: case 0xc5:		/* LES, LDS (VEX in 64-bit mode is decoded as VEX) */
+		case 0x9a: case 0xea:		/* far CALL/JMP ptr16:xx */
+		case 0xca: case 0xcb:		/* far RET */
+		case 0xcf:			/* IRET */
+		case 0xcc: case 0xcd: case 0xce:	/* INT3, INT n, INTO: the gate */
+			return true;
+		case 0xff:			/* far CALL/JMP m16:xx */
+			return in->has_modrm && (reg == 3 || reg == 5);
+		default:
+			return false;
+		}
+	if (in->map == INSN_MAP_0F)
+		switch (op) {
+		case 0x00:			/* LLDT, LTR, VERR, VERW */
+			return in->has_modrm && reg >= 2 && reg <= 5;
+		case 0x02: case 0x03:		/* LAR, LSL */
+		case 0xa1: case 0xa9:		/* POP FS/GS */
+		case 0xb2: case 0xb4: case 0xb5:	/* LSS, LFS, LGS */
+			return true;
+		default:
+			return false;
+		}
+	return false;
+}

@@ -90,3 +90,10 @@ enum decode_status {
  * fills *out completely; otherwise it holds what was decoded so far. */
 enum decode_status insn_decode(const uint8_t *bytes, size_t avail, enum cpu_mode mode,
 			       struct insn *out);
+
+/* Does the decoded instruction read a segment or gate descriptor, or the
+ * TSS, besides its operands (APM Vol.3: MOV/POP to a segment register,
+ * LDS/LES/LSS/LFS/LGS, far JMP/CALL/RET, IRET, INT n/INT3/INTO, LLDT, LTR,
+ * VERR/VERW, LAR, LSL)? The MMIO path uses it to tell an access the CPU
+ * made on its own from one of the instruction's operands. */
+bool insn_loads_descriptor(const struct insn *in);

@@ -222,6 +222,36 @@ static void retry(struct vcpu *v, uint64_t gpa)
 	asid_request_flush(&v->asid);
 }
 
+/* The CPU touched device space on its own, not as an instruction's
+ * operand: delivering an event (the IDT gate, a descriptor, the TSS, the
+ * handler's stack) or loading a descriptor. Hardware would read or write
+ * the device; svmvisor does not emulate those accesses, so the VM ends as
+ * crashed (on_crash applies), naming what the guest did, as KVM ends such
+ * a VM with KVM_INTERNAL_ERROR_DELIVERY_EV. */
+static void implicit_access(struct vcpu *v, uint64_t gpa)
+{
+	static const char *const kind[8] = {
+		[0] = "external interrupt", [2] = "NMI", [3] = "exception", [4] = "software interrupt",
+	};
+	const struct vmcb_control *c = &v->vmcb->control;
+	uint64_t ev = c->exitintinfo;
+	char what[256];
+
+	if (ev & EVENT_VALID)
+		fmt_snprintf(what, sizeof(what),
+			     "delivering %s %llu touched GPA %#lx outside RAM: an IDT, GDT, TSS or "
+			     "stack in device space is not emulated",
+			     kind[(ev & EVENT_TYPE_MASK) >> 8] ? kind[(ev & EVENT_TYPE_MASK) >> 8] : "event",
+			     ev & EVENT_VECTOR_MASK, gpa);
+	else
+		fmt_snprintf(what, sizeof(what),
+			     "the instruction at RIP %#lx touched GPA %#lx outside RAM beyond its "
+			     "operands: a descriptor table, TSS or page table in device space is "
+			     "not emulated",
+			     v->vmcb->save.rip, gpa);
+	vm_crashed(v, what);
+}
+
 void mmio_npf(struct vcpu *v)
 {
 	struct vmcb_control *c = &v->vmcb->control;
@@ -245,6 +275,10 @@ void mmio_npf(struct vcpu *v)
 			gpa < v->vm->mem ? ", inside RAM" : ", outside RAM: code cannot run from device space");
 		return;
 	}
+	if (c->exitintinfo & EVENT_VALID) {
+		implicit_access(v, gpa);
+		return;
+	}
 	gmem_emu_out(v, &e);
 	e.mode = gmem_cpu_mode(&v->vmcb->save);
 	v->mmio_retry_rip = v->mmio_retry_gpa = ~0ull;
@@ -257,16 +291,25 @@ void mmio_npf(struct vcpu *v)
 
 		n = gmem_fetch_insn(v, bytes, &mode);
 	}
-	if (!m.trust_fault) {
+	{
 		/* Would these bytes make an access to the faulting page? If not,
-		 * they are not what ran (another vCPU rewrote them, or the CPU
-		 * ran them through a TLB entry the guest has changed since). */
+		 * and they are what ran, the CPU made the access itself (a
+		 * descriptor load); else they are not what ran (another vCPU
+		 * rewrote them, or the CPU ran them through a TLB entry the
+		 * guest has changed since): run again, once. */
 		struct mmio_ctx probe = { .v = v, .fault_gpa = gpa, .probe = true };
 		struct emu_cpu scratch = e;
+		enum emu_status r = emulate_insn(&scratch, bytes, n, &ops, &probe);
+		struct insn in;
+		bool own = r == EMU_DONE || r == EMU_FAULT ||
+			   (insn_decode(bytes, n, e.mode, &in) == DECODE_OK && insn_loads_descriptor(&in));
 
-		emulate_insn(&scratch, bytes, n, &ops, &probe);
-		if (!probe.hit) {
+		if (!probe.hit && !m.trust_fault) {
 			retry(v, gpa);
+			return;
+		}
+		if (!probe.hit && own) {
+			implicit_access(v, gpa);
 			return;
 		}
 	}

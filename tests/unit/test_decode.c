@@ -140,6 +140,42 @@ static void check_table(const struct len_case *t, size_t n)
 
 /* ---- what the exit handlers decode ---- */
 
+static void test_loads_descriptor(void **state)
+{
+	static const struct { const char *b; unsigned n; enum cpu_mode mode; bool loads; } t[] = {
+		{ "\x8e\xd8", 2, MODE_PROT32, true },		/* mov ds, eax */
+		{ "\x8e\x18", 2, MODE_PROT32, true },		/* mov ds, [eax] */
+		{ "\x1f", 1, MODE_PROT32, true },		/* pop ds */
+		{ "\x0f\xa9", 2, MODE_LONG64, true },		/* pop gs */
+		{ "\xc5\x06", 2, MODE_PROT32, true },		/* lds eax, [esi] */
+		{ "\xc5\xf8\x77", 3, MODE_LONG64, false },	/* vzeroupper (VEX, not LDS) */
+		{ "\x0f\xb2\x06", 3, MODE_LONG64, true },	/* lss eax, [rsi] */
+		{ "\xea\x00\x00\x10\x00\x08\x00", 7, MODE_PROT32, true },	/* jmp far */
+		{ "\xff\x2e", 2, MODE_PROT32, true },		/* jmp far [esi] */
+		{ "\xff\x1e", 2, MODE_LONG64, true },		/* call far [rsi] */
+		{ "\xff\x26", 2, MODE_PROT32, false },	/* jmp near [esi] */
+		{ "\xcb", 1, MODE_PROT32, true },		/* retf */
+		{ "\x48\xcf", 2, MODE_LONG64, true },		/* iretq */
+		{ "\xcd\x30", 2, MODE_PROT32, true },		/* int 0x30 */
+		{ "\xcc", 1, MODE_PROT32, true },		/* int3 */
+		{ "\x0f\x00\xd8", 3, MODE_PROT32, true },	/* ltr ax */
+		{ "\x0f\x00\xd0", 3, MODE_PROT32, true },	/* lldt ax */
+		{ "\x0f\x00\xc0", 3, MODE_PROT32, false },	/* sldt eax */
+		{ "\x0f\x03\xc0", 3, MODE_PROT32, true },	/* lsl eax, eax */
+		{ "\x0f\x01\x10", 3, MODE_PROT32, false },	/* lgdt [eax]: the base is its operand */
+		{ "\x8b\x00", 2, MODE_PROT32, false },	/* mov eax, [eax] */
+		{ "\xa5", 1, MODE_PROT32, false },		/* movsd */
+	};
+	struct insn in;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(decode((const uint8_t *)t[i].b, t[i].n, t[i].mode, &in), DECODE_OK);
+		if (insn_loads_descriptor(&in) != t[i].loads)
+			fail_msg("row %zu: insn_loads_descriptor gave %d", i, !t[i].loads);
+	}
+}
+
 static void test_hypervisor_insns(void **state)
 {
 	static const struct len_case t[] = {
@@ -1098,6 +1134,7 @@ int main(void)
 		cmocka_unit_test(test_fields_maps),
 		cmocka_unit_test(test_sweep_all_maps),
 		cmocka_unit_test(test_empty_input),
+		cmocka_unit_test(test_loads_descriptor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

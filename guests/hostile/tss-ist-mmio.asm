@@ -1,8 +1,9 @@
 ; SPDX-License-Identifier: BSD-2-Clause
 ; HOSTILE: a 32-bit TSS whose ESP0 points into the local APIC page (0xFEE00400), then into an unassigned hole (0xD0001000), and INT 0x30 from ring 3 through a DPL-3 interrupt gate: the CPU pushes the ring-0 frame into device space
 ; class: tables
-; guest: each time the handler runs once, in ring 0, with ESP = ESP0 - 20 (SS, ESP, EFLAGS, CS, EIP pushed into device space); it moves to a stack in RAM at once and the guest goes on
-; hypervisor: the frame's pushes are nested page faults during the delivery of INT 0x30 (EXITINTINFO holds it); they must complete as the device's writes (APIC: a reserved slot, dropped; the hole: dropped), and nothing may loop or stop
+; guest: the VM ends at the first INT 0x30 (hardware would enter the handler in ring 0 with ESP = ESP0 - 20, the frame's writes dropped by the device)
+; hypervisor: the frame's first push is a nested page fault during the delivery of INT 0x30 (EXITINTINFO holds it); svm/mmio.c stops the VM as crashed: "delivering software interrupt 48 touched GPA 0xfee003fc outside RAM: an IDT, GDT, TSS or stack in device space is not emulated" (never a loop, never a #UD in its place)
+; stop: delivering (software interrupt 48|external interrupt 0) touched GPA 0xfee003fc outside RAM: an IDT, GDT, TSS or stack
 ; others: the witness beats on, its RAM intact
 ;
 ; A ring 3 -> ring 0 interrupt loads SS0:ESP0 from the TSS and pushes the
@@ -18,11 +19,14 @@
 ;
 ; In svmvisor each push is a nested page fault in the middle of the
 ; event delivery, with RIP at the INT instruction and EXITINTINFO the
-; software interrupt. Emulating "the instruction at RIP" (INT 0x30, which
-; the MMIO emulator does not execute, or any other) is wrong there: the
-; access is the CPU's own. If that gives #UD, the #UD's delivery pushes to
-; the same ESP0 again and the vCPU loops in nested page faults forever:
-; the case then never ends.
+; software interrupt. Emulating "the instruction at RIP" is wrong there:
+; the access is the CPU's own (a #UD in its place used to loop: its own
+; delivery pushed to the same ESP0). svmvisor does not emulate event
+; delivery, as KVM does not (KVM_INTERNAL_ERROR_DELIVERY_EV): the VM ends
+; with the reason, once. (Bochs 2.7 reports the INT 0x30 in EXITINTINFO
+; as 0x80000000, an external interrupt with vector 0; QEMU as 0x80000430.)
+; The rest of the case (the hole) runs only on a
+; hypervisor that completes the delivery.
 %include "guests/hostile/hostile.inc"
 
 VEC      equ 0x30

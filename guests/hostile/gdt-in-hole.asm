@@ -1,9 +1,15 @@
 ; SPDX-License-Identifier: BSD-2-Clause
 ; HOSTILE: LGDT with its base in an unassigned hole (0xD0000000), then MOV DS with selector 0x10: the CPU reads the descriptor from device space
 ; class: tables
-; guest: LGDT and SGDT give the hole's base back; MOV DS completes with the descriptor the hole reads as (all ones: a present, readable, conforming code segment, DPL 3, base 0xFFFFFFFF, 4 GiB), so DS:0x201 is linear 0x200; LGDT of the real GDT (through CS) and MOV DS then restore a flat DS
-; hypervisor: the descriptor read is a nested page fault on MOV DS (not an emulated form); nothing may loop or stop: the load completes as on hardware
+; guest: LGDT and SGDT give the hole's base back; at MOV DS the VM ends (hardware would load the descriptor the hole reads as: all ones, a present, readable, conforming code segment, DPL 3, base 0xFFFFFFFF, 4 GiB)
+; hypervisor: the descriptor read is a nested page fault the instruction's operands do not explain; svm/mmio.c stops the VM as crashed, naming the RIP, the GPA and "a descriptor table ... in device space is not emulated" (never a loop, never a #UD in its place)
+; stop: the instruction at RIP 0x[0-9a-f]+ touched GPA 0xd0000010 outside RAM beyond its operands: a descriptor table
 ; others: the witness beats on, its RAM intact
+;
+; svmvisor does not emulate the CPU's own accesses to device space (a
+; descriptor load, event delivery), as KVM does not (it ends such a VM with
+; an internal error); the VM ends with the reason instead. What follows is
+; what hardware does, and what the rest of the case checks where it runs.
 ;
 ; Unassigned guest-physical space reads as all ones (docs/cpu.md: like a
 ; PCI master abort). The descriptor 0xFFFFFFFF_FFFFFFFF has S = 1, type
