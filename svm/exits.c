@@ -394,6 +394,31 @@ const exit_handler exit_handlers[NR_EXIT_STATS] = {
 	[VMEXIT_XSETBV] = handle_xsetbv,
 };
 
+void exit_single_step(struct vcpu *v, uint32_t code, uint64_t rip_before)
+{
+	struct vmcb *vmcb = v->vmcb;
+
+	switch (code) {
+	case VMEXIT_CR0_WRITE: case VMEXIT_CR4_WRITE: case VMEXIT_CR0_SEL_WRITE:
+	case VMEXIT_RDTSC: case VMEXIT_RDPMC: case VMEXIT_CPUID: case VMEXIT_INVD:
+	case VMEXIT_PAUSE: case VMEXIT_HLT: case VMEXIT_INVLPGA: case VMEXIT_IOIO:
+	case VMEXIT_MSR: case VMEXIT_VMMCALL: case VMEXIT_RDTSCP: case VMEXIT_WBINVD:
+	case VMEXIT_MONITOR: case VMEXIT_MWAIT: case VMEXIT_XSETBV: case VMEXIT_RDPRU:
+	case VMEXIT_NPF:
+		break;
+	default:
+		return;		/* not an instruction the hypervisor completes */
+	}
+	/* Not completed (RIP unchanged: a fault, a REP chunk to resume), an
+	 * event already on its way, or TF that is the console's, not the
+	 * guest's (svm/step.c) */
+	if (vmcb->save.rip == rip_before || (vmcb->control.eventinj & EVENT_VALID) ||
+	    v->vm->state != VM_RUNNING || (v->stepping && !v->step_guest_tf))
+		return;
+	vmcb_set_dr6(vmcb, vmcb->save.dr6 | DR6_BS);
+	inject_exception(v, EXC_DB);
+}
+
 void exit_dispatch_other(struct vcpu *v)
 {
 	struct vmcb_control *c = &v->vmcb->control;

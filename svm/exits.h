@@ -42,12 +42,20 @@ static inline void exit_cpuid(struct vcpu *v, bool xcr0_live)
 /* Handles the exit the VMCB describes (EXITCODE compared as 32 bits: QEMU
  * writes VMEXIT_INVALID as 0x00000000ffffffff). Inline: the run loop's
  * call goes straight to the handler. */
+/* After an exit that began with RFLAGS.TF set: an instruction the
+ * hypervisor completed ends with the single-step trap the CPU would have
+ * raised (#DB, DR6.BS; APM Vol.2 13.1.4). */
+void exit_single_step(struct vcpu *v, uint32_t code, uint64_t rip_before);
+
 static inline void exit_dispatch(struct vcpu *v)
 {
 	uint32_t code = (uint32_t)v->vmcb->control.exitcode;
+	uint64_t rflags = v->vmcb->save.rflags, rip = v->vmcb->save.rip;
 
 	if (code < NR_EXIT_STATS && exit_handlers[code])
 		exit_handlers[code](v);
 	else
 		exit_dispatch_other(v);
+	if (__builtin_expect(rflags & RFLAGS_TF, 0))
+		exit_single_step(v, code, rip);
 }

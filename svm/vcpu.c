@@ -92,8 +92,8 @@ bool vcpu_fast_exit(struct vcpu *v)
 	v->exits++;
 	if (code < NR_EXIT_STATS)
 		v->exit_count[code]++;
-	if (v->request)
-		return false;
+	if (v->request || (v->vmcb->save.rflags & RFLAGS_TF))
+		return false;	/* the run loop's turn; TF: the single-step trap (exit_single_step) */
 	if (code == VMEXIT_CPUID) {
 		if (!gmem_skip_quick(v, "\x0f\xa2", 2))
 			return false;
