@@ -92,8 +92,9 @@ bool vcpu_fast_exit(struct vcpu *v)
 	v->exits++;
 	if (code < NR_EXIT_STATS)
 		v->exit_count[code]++;
-	if (v->request || (v->vmcb->save.rflags & RFLAGS_TF))
-		return false;	/* the run loop's turn; TF: the single-step trap (exit_single_step) */
+	if (v->request || (v->vmcb->save.rflags & RFLAGS_TF) ||
+	    (v->vmcb->save.cs.attrib & (SEG_L | SEG_DB)) == (SEG_L | SEG_DB))
+		return false;	/* the run loop's turn: TF (exit_single_step), CS L+D (cs_long_and_d) */
 	if (code == VMEXIT_CPUID) {
 		if (!gmem_skip_quick(v, "\x0f\xa2", 2))
 			return false;
@@ -123,6 +124,25 @@ static void load_core_state(const struct vcpu *v)
 {
 	if (v->vm->msr.rdtscp)
 		wrmsr(MSR_TSC_AUX, v->msr.tsc_aux);
+}
+
+/* A code segment with L and D both set, in long mode: hardware refuses to
+ * load one (#GP(selector), APM Vol.2 4.8.1), QEMU 7.2 takes it
+ * (guests/hostile/cs-long-and-d.asm), and VMRUN refuses the state (15.5.1).
+ * The guest runs that CS as 64-bit code either way, so D goes: the next
+ * VMRUN succeeds and the guest sees what the emulator gave it. */
+static void cs_long_and_d(struct vcpu *v)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+
+	if (!(s->efer & EFER_LMA))
+		return;		/* outside long mode L is ignored and VMRUN takes it */
+	s->cs.attrib &= ~SEG_DB;
+	v->vmcb->control.vmcb_clean &= ~VMCB_CLEAN_SEG;
+	if (!__atomic_exchange_n(&v->vm->cs_ld_reported, true, __ATOMIC_RELAXED))
+		log_warn("vm %s: vcpu%u: CS %#x has L and D both set in long mode (hardware refuses "
+			 "to load it; this CPU did not): D cleared so that VMRUN accepts it "
+			 "(reported once)", v->vm->name, v->index, s->cs.selector);
 }
 
 /* The rare cases before a VMRUN, off the hot path: console requests and a
@@ -233,6 +253,8 @@ static void vcpu_run(struct vcpu *v)
 		}
 		vmcb_set_asid(v->vmcb, v->asid.asid);
 		c->tlb_control = tlb;
+		if (__builtin_expect((v->vmcb->save.cs.attrib & (SEG_L | SEG_DB)) == (SEG_L | SEG_DB), 0))
+			cs_long_and_d(v);
 		/* Name a broken consistency rule ourselves (APM Vol.2 15.5.1):
 		 * before the first run and after exits that change checked state. */
 		if (!t_exit || v->recheck) {

@@ -162,6 +162,7 @@ struct vm {
 	bool reset_on_crash;	/* on_crash=reset */
 	bool strict;		/* strict=on: unassigned MMIO stops the VM */
 	uint32_t ud_reports;	/* emulation failures logged (rate limit) */
+	bool cs_ld_reported;	/* svm/vcpu.c cs_long_and_d logged once */
 	volatile bool reset_pending;	/* stopped to be reset by the console's core */
 	char reason[160];	/* why it stopped */
 	uint32_t nr_vcpus;

@@ -73,7 +73,7 @@ def flat(name, opts):
 
 def test_every_case_has_a_complete_header_and_a_row_in_docs():
     names = cases()
-    assert names, "no hostile cases under guests/hostile/"
+    assert len(names) >= 30, f"{len(names)} hostile cases under guests/hostile/; issue 14 asks for 30"
     with open(SECURITY_MD) as f:
         doc = f.read()
     problems = []
