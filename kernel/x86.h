@@ -80,6 +80,24 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* The breakpoint address registers (APM Vol.2 13.1.1.1). */
+#define DEFINE_DR(n)                                                         \
+	static inline uint64_t read_dr##n(void)                              \
+	{                                                                    \
+		uint64_t v;                                                  \
+		__asm__ volatile("mov %%db" #n ", %0" : "=r"(v));            \
+		return v;                                                    \
+	}                                                                    \
+	static inline void write_dr##n(uint64_t v)                           \
+	{                                                                    \
+		__asm__ volatile("mov %0, %%db" #n ::"r"(v));                \
+	}
+DEFINE_DR(0)
+DEFINE_DR(1)
+DEFINE_DR(2)
+DEFINE_DR(3)
+#undef DEFINE_DR
+
 /* XCR0 (APM Vol.3 XSETBV/XGETBV): needs CR4.OSXSAVE. */
 static inline void xsetbv(uint32_t xcr, uint64_t v)
 {

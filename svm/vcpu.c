@@ -126,6 +126,31 @@ static void load_core_state(const struct vcpu *v)
 		wrmsr(MSR_TSC_AUX, v->msr.tsc_aux);
 }
 
+/* DR0-DR3 are not in the VMCB: VMRUN and #VMEXIT leave them as they are
+ * (APM Vol.2 15.5.1, 15.6), so they are the guest's on its core, saved
+ * when it leaves and cleared there: the next VM on that core must not read
+ * this one's breakpoint addresses. */
+static void load_dr03(struct vcpu *v)
+{
+	write_dr0(v->dr03[0]);
+	write_dr1(v->dr03[1]);
+	write_dr2(v->dr03[2]);
+	write_dr3(v->dr03[3]);
+	v->dr03_load = false;
+}
+
+static void save_dr03(struct vcpu *v)
+{
+	v->dr03[0] = read_dr0();
+	v->dr03[1] = read_dr1();
+	v->dr03[2] = read_dr2();
+	v->dr03[3] = read_dr3();
+	write_dr0(0);
+	write_dr1(0);
+	write_dr2(0);
+	write_dr3(0);
+}
+
 /* A code segment with L and D both set, in long mode: hardware refuses to
  * load one (#GP(selector), APM Vol.2 4.8.1), QEMU 7.2 takes it
  * (guests/hostile/cs-long-and-d.asm), and VMRUN refuses the state (15.5.1).
@@ -255,6 +280,8 @@ static void vcpu_run(struct vcpu *v)
 		c->tlb_control = tlb;
 		if (__builtin_expect((v->vmcb->save.cs.attrib & (SEG_L | SEG_DB)) == (SEG_L | SEG_DB), 0))
 			cs_long_and_d(v);
+		if (__builtin_expect(v->dr03_load, 0))
+			load_dr03(v);	/* a new run on this core, or a reset */
 		/* Name a broken consistency rule ourselves (APM Vol.2 15.5.1):
 		 * before the first run and after exits that change checked state. */
 		if (!t_exit || v->recheck) {
@@ -321,7 +348,9 @@ void vcpu_run_on_this_cpu(struct vcpu *v)
 		c->last_vm = v->vm;
 	}
 	load_core_state(v);
+	v->dr03_load = true;
 	vcpu_run(v);
+	save_dr03(v);
 	vcpu_report_exits(v);
 	this_cpu()->vcpu = NULL;
 	__atomic_store_n(&v->exited, true, __ATOMIC_RELEASE);

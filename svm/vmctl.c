@@ -94,6 +94,8 @@ void vcpu_init(struct vcpu *v, const struct vcpu_start *start)
 	v->regs.rbx = start->rbx;	/* not in the VMCB */
 	v->regs.rsi = start->rsi;
 	v->xcr0 = XCR0_X87;	/* XCR0 at reset */
+	memset(v->dr03, 0, sizeof(v->dr03));	/* DR0-DR3 at reset */
+	v->dr03_load = true;
 	msr_vcpu_init(&v->msr, &vm->msr, v->index);
 	v->msr.apic_base = vlapic_base(&v->lapic);	/* INIT and STARTUP keep APIC_BASE */
 	vcpu_reset_stats(v);

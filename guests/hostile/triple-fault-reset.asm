@@ -2,7 +2,7 @@
 ; HOSTILE: fill all RAM outside the image with a secret, triple-fault under on_crash=reset, and look for the secret after the restart
 ; class: mem
 ; vm: on_crash=reset
-; guest: first boot (CMOS byte 0x40 not 0xa5): fills [0, 0xe0000) and [image end, 16 MiB) with the secret 0x5ec2e75e, sets CMOS 0x40 = 0xa5, loads an empty IDT and runs INT3 (#GP, #DF, shutdown). Second boot (CMOS 0x40 = 0xa5): the image's own data is as built and every dword of [0, 0xe0000) and [image end, 16 MiB) reads 0; [0xe0000, 1 MiB) holds only the firmware tables the loader puts back
+; guest: first boot (CMOS byte 0x40 not 0xa5): fills [0, 0xe0000) and [image end, 16 MiB) with the secret 0x5ec2e75e, writes it into DR0-DR3, sets CMOS 0x40 = 0xa5, loads an empty IDT and runs INT3 (#GP, #DF, shutdown). Second boot (CMOS 0x40 = 0xa5): the image's own data is as built, DR0-DR3 read 0, and every dword of [0, 0xe0000) and [image end, 16 MiB) reads 0; [0xe0000, 1 MiB) holds only the firmware tables the loader puts back
 ; hypervisor: "vm hostile: resetting: <the crash>; on_crash=reset", the flight recorder, then "vm hostile: reset (...) (RAM zeroed, image reloaded, entry 0x100000)"; the second boot ends through the debug exit
 ; others: the witness beats on through the crash and the reset, its RAM intact
 ; report: ^vm hostile: reset \((triple fault \(shutdown\)|double fault in the guest \(a triple fault follows\)); on_crash=reset\) \(RAM zeroed, image reloaded, entry 0x100000\)
@@ -55,6 +55,11 @@ main:
 .unfilled:
 	mov esi, msg_filled
 	call report_zf
+	mov eax, SECRET                 ; breakpoint addresses (DR7 leaves them
+	mov dr0, eax                    ; disabled): the restart must clear them
+	mov dr1, eax
+	mov dr2, eax
+	mov dr3, eax
 	mov al, MARK_INDEX
 	mov ah, MARK_CRASH
 	call cmos_write
@@ -89,6 +94,15 @@ second_boot:
 	shr ecx, 2
 	call scan
 	mov esi, msg_high
+	call report_zf
+	mov eax, dr0                    ; DR0-DR3 are 0 after a reset
+	mov ebx, dr1
+	or eax, ebx
+	mov ebx, dr2
+	or eax, ebx
+	mov ebx, dr3
+	or eax, ebx
+	mov esi, msg_dr
 	call report_zf
 	mov al, MARK_INDEX
 	xor ah, ah
@@ -158,6 +172,7 @@ msg_second:   db "second boot (CMOS 0x40 kept 0xa5)", 13, 10, 0
 msg_image:    db "second boot: the image's data is as built again (image reloaded)", 0
 msg_low:      db "second boot: [0, 0xe0000) reads all zeros", 0
 msg_high:     db "second boot: [image end, 16 MiB) reads all zeros", 0
+msg_dr:       db "second boot: DR0-DR3 read 0 (the first boot's breakpoint addresses are gone)", 0
 msg_third:    db "FAIL a third boot: the second one crashed", 13, 10, 0
 msg_found:    db "  non-zero at 0x", 0
 msg_colon:    db ": 0x", 0
