@@ -18,12 +18,12 @@ PYTHON  := /usr/bin/python3
 BUILD_PACKAGES := gcc make binutils nasm grub-common grub-pc-bin grub-efi-amd64-bin \
 	xorriso mtools acpica-tools
 TEST_PACKAGES := qemu-system-x86 ovmf seabios bochs bochsbios vgabios \
-	libcmocka-dev clang libclang-rt-14-dev python3 python3-pytest python3-pexpect
+	libcmocka-dev clang libclang-rt-14-dev llvm python3 python3-pytest python3-pexpect
 # The Linux guest (make linux): unpacking and packing tools; the kernel and
 # busybox themselves are downloaded with apt-get, never installed.
 LINUX_PACKAGES := cpio fakeroot gzip xz-utils lz4 zstd
 BUILD_TOOLS := gcc make ld nasm grub-mkrescue grub-file xorriso mformat iasl
-TEST_TOOLS := qemu-system-x86_64 bochs clang python3
+TEST_TOOLS := qemu-system-x86_64 bochs clang llvm-cov llvm-profdata python3
 LINUX_TOOLS := apt-get dpkg-deb cpio fakeroot gzip xz lz4 zstd
 
 # --- the hypervisor image ----------------------------------------------------
@@ -223,6 +223,7 @@ help:
 	@echo "  unit            cmocka unit tests of the pure modules (ASan + UBSan)"
 	@echo "  fuzz-smoke      every libFuzzer harness for FUZZ_SMOKE_SECONDS"
 	@echo "  fuzz            long fuzzing runs, FUZZ_SECONDS each; corpora in build/corpus/"
+	@echo "  fuzz-cov        fuzz_exits: its exec/s (FUZZ_SECONDS) and the exit path's line coverage"
 	@echo "  integration     pytest + pexpect boots in QEMU (SeaBIOS, OVMF) and Bochs"
 	@echo "  check-layers    the include rules of docs/ARCHITECTURE.md"
 	@echo "  check-links     every relative link in README.md and docs/ resolves; SPDX lines"
@@ -327,6 +328,26 @@ $(BUILD)/fuzz/fuzz_exits: tests/fuzz/fuzz_exits.c $(HOSTED_exits) tests/fuzz/exi
 	@mkdir -p $(dir $@)
 	$(CLANG) -Itests/fuzz/host $(FUZZ_CFLAGS) $< $(HOSTED_exits) -o $@
 
+# fuzz_exits's figures (docs/security.md): a run of FUZZ_SECONDS for the
+# exec/s, then the line coverage of the exit path's sources over the seeds
+# and build/corpus/exits, from a build with clang's source-based coverage.
+COV_exits := $(filter svm/% drivers/%,$(HOSTED_exits))
+$(BUILD)/cov/fuzz_exits: tests/fuzz/fuzz_exits.c $(HOSTED_exits) tests/fuzz/exits_host.h $(wildcard tests/fuzz/host/kernel/*.h tests/common/*.h) | $(BUILD)/.deps-build $(BUILD)/.deps-test
+	@mkdir -p $(dir $@)
+	$(CLANG) -Itests/fuzz/host -std=gnu11 -g -O1 -I. -fsanitize=fuzzer \
+		-fprofile-instr-generate -fcoverage-mapping $< $(HOSTED_exits) -o $@
+
+fuzz-cov: $(BUILD)/fuzz/fuzz_exits $(BUILD)/cov/fuzz_exits
+	@mkdir -p $(BUILD)/corpus/exits
+	./$(BUILD)/fuzz/fuzz_exits -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/exits \
+		tests/fuzz/corpus/exits 2>&1 | grep -E '^#[0-9]+ +DONE|^Done'
+	@rm -f $(BUILD)/cov/*.profraw
+	LLVM_PROFILE_FILE=$(BUILD)/cov/exits-%p.profraw ./$(BUILD)/cov/fuzz_exits -runs=0 \
+		$(BUILD)/corpus/exits tests/fuzz/corpus/exits >/dev/null 2>&1
+	llvm-profdata merge -sparse $(BUILD)/cov/*.profraw -o $(BUILD)/cov/exits.profdata
+	llvm-cov report ./$(BUILD)/cov/fuzz_exits -instr-profile=$(BUILD)/cov/exits.profdata \
+		$(COV_exits)
+
 # A short run of every fuzzer over its seed corpus and fresh inputs.
 fuzz-smoke: $(BUILD)/.deps-test $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 	@set -e; for f in $(FUZZERS); do \
@@ -419,6 +440,6 @@ $(BUILD)/.deps-linux: Makefile
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all linux bench-linux soak run iso help unit fuzz fuzz-smoke integration check-layers check-links test bench deps clean
+.PHONY: all linux bench-linux soak run iso help unit fuzz fuzz-cov fuzz-smoke integration check-layers check-links test bench deps clean
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
