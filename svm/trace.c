@@ -10,15 +10,24 @@ void vcpu_trace_print(const struct vcpu *v, unsigned n,
 		      void (*out)(const char *line, void *ctx), void *ctx)
 {
 	char line[160];
-	uint64_t first;
+	/* The vCPU may be running: the last n exits as of now, copied first
+	 * (printing is slow; a storming vCPU refills the recorder meanwhile),
+	 * without the rows it overwrote during the copy. */
+	struct exit_record copy[TRACE_LEN];
+	uint64_t end = __atomic_load_n(&v->exits, __ATOMIC_ACQUIRE), first, now;
 
-	n = (unsigned)MIN((uint64_t)MIN(n, TRACE_LEN), v->exits);
-	first = v->exits - n;
+	n = (unsigned)MIN((uint64_t)MIN(n, TRACE_LEN), end);
+	first = end - n;
+	for (uint64_t i = first; i < end; i++)
+		copy[i % TRACE_LEN] = v->trace[i % TRACE_LEN];
+	now = __atomic_load_n(&v->exits, __ATOMIC_ACQUIRE);
+	if (now - first >= TRACE_LEN)	/* slot of exit i rewritten once exits reaches i + TRACE_LEN */
+		first = MIN(end, now - TRACE_LEN + 1);
 	fmt_snprintf(line, sizeof(line), "%-6s %16s %6s %16s %16s %16s %10s", "#", "tsc", "exit",
 		     "exitinfo1", "exitinfo2", "rip", "intinfo");
 	out(line, ctx);
-	for (uint64_t i = first; i < v->exits; i++) {
-		const struct exit_record *r = &v->trace[i % TRACE_LEN];
+	for (uint64_t i = first; i < end; i++) {
+		const struct exit_record *r = &copy[i % TRACE_LEN];
 
 		fmt_snprintf(line, sizeof(line), "%-6lu %16lx %#6lx %16lx %16lx %16lx %#10lx", i,
 			     r->tsc, r->code, r->info1, r->info2, r->rip, r->intinfo);

@@ -155,13 +155,14 @@ def test_case(name, emu):
 def test_exit_storm_leaves_the_console_answering(core):
     """exit-storm on the boot CPU (which the console shares) and on a core
     of its own: `vms` typed every second during the storms is answered
-    every time, and the case and the witness are as in test_case. QEMU's
+    every time, `trace` of the storming vCPU prints at most the rows asked
+    for, and the case and the witness are as in test_case. QEMU's
     answer times are printed (a benchmark figure, not asserted: the
     machine is shared); each must come within ANSWER_S."""
     answer_s = 5.0
     mods = [flat("exit-storm", f"vm=hostile cpus={core}"), flat("witness", "vm=witness cpus=2")]
     iso = build_iso("loglevel=info", mods)
-    times, pending = [], None
+    times, pending, traced, rows = [], None, False, 0
     with qemu_session(iso, smp=3, timeout=DEADLINE["qemu"]) as child:
         r = LineReader(child)
         start = time.monotonic()
@@ -171,6 +172,8 @@ def test_exit_storm_leaves_the_console_answering(core):
             for _, l in r.poll(0.05):
                 started |= l.startswith("[hostile]")
                 ended |= bool(CASE_END.match(text(l)))
+                if re.match(r"^\s*\d+\s+[0-9a-f]+\s+0x[0-9a-f]+\s", l):
+                    rows += 1
                 if pending and re.match(r"^\s+witness\s+running\b", l):
                     times.append(time.monotonic() - pending)
                     pending = None
@@ -180,11 +183,15 @@ def test_exit_storm_leaves_the_console_answering(core):
             if started and not ended and not pending and \
                     (not times or time.monotonic() - start > len(times) + 1):
                 n += 1
+                if len(times) == 3 and not traced:
+                    child.send("trace hostile 0 32\r")    # the recorder of a storming vCPU
+                    traced = True
                 child.send("vms\r")
                 pending = time.monotonic()
         lines = [l for _, l in r.lines]
     problems = outcome(header(os.path.join(CASES_DIR, "exit-storm.asm")), lines, "qemu")
     assert not problems, "\n".join(problems) + "\n--- console:\n" + "\n".join(lines[-60:])
     assert len(times) >= 5, f"only {len(times)} answers during the storms"
+    assert traced and 1 <= rows <= 32, f"`trace hostile 0 32` during the storm printed {rows} rows"
     print(f"exit-storm on cpu{core}: {len(times)} answers, median "
           f"{sorted(times)[len(times) // 2] * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")
