@@ -285,10 +285,11 @@ SRCS_bzimage := kernel/vm/bzimage.c kernel/vm/loader.c
 SRCS_mptable := kernel/vm/mptable.c
 SRCS_pvh     := kernel/vm/pvh.c kernel/vm/loader.c
 SRCS_acpitab := kernel/vm/acpitab.c $(BUILD)/gen/dsdt_aml.c
+SRCS_strio   := svm/strio.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
 	gwalk vmopts loader bus vuart outring cpuid msr intr emulate vlapic vioapic vpic vpit vrtc \
-	vpmtimer vsysctl bzimage mptable acpitab pvh crx
+	vpmtimer vsysctl bzimage mptable acpitab pvh crx strio
 FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring \
 	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl bzimage vuart pvh exits
 FUZZ_SMOKE_SECONDS ?= 5
