@@ -37,7 +37,8 @@ KERNEL_C := \
 	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
 	drivers/virt/vpmtimer.c drivers/virt/vsysctl.c kernel/lib/date.c \
 	svm/svm.c svm/vcpu.c svm/trace.c svm/exits.c svm/hypercall.c svm/step.c svm/gmem.c svm/vmctl.c svm/asid.c svm/vmcb_check.c svm/vmcb_init.c svm/msr.c svm/cpuid.c svm/crx.c \
-	svm/decode.c svm/gwalk.c svm/intr.c svm/apic.c svm/mmio.c svm/emulate.c svm/platform.c
+	svm/decode.c svm/gwalk.c svm/intr.c svm/apic.c svm/mmio.c svm/emulate.c svm/platform.c \
+	svm/strio.c svm/strio_exec.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o) \
 	$(BUILD)/obj/gen/dsdt_aml.o
@@ -319,6 +320,7 @@ unit: $(BUILD)/.deps-test $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 HOSTED_exits := tests/fuzz/exits_host.c svm/exits.c svm/mmio.c svm/emulate.c svm/decode.c \
 	svm/gwalk.c svm/gmem.c svm/msr.c svm/cpuid.c svm/apic.c svm/intr.c svm/platform.c \
 	svm/hypercall.c svm/step.c svm/vmcb_check.c svm/vmcb_init.c svm/vmctl.c svm/asid.c svm/crx.c \
+	svm/strio.c svm/strio_exec.c \
 	drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
 	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
 	drivers/virt/vpmtimer.c drivers/virt/vsysctl.c kernel/lib/fmt.c kernel/lib/date.c \
