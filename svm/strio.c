@@ -22,7 +22,7 @@ bool strio_decode(uint64_t info1, struct strio_op *op)
 	op->port = IOIO_PORT(info1);
 	op->size = sz == IOIO_SZ8 ? 1 : sz == IOIO_SZ16 ? 2 : sz == IOIO_SZ32 ? 4 : 0;
 	op->asize = as == IOIO_A16 ? 2 : as == IOIO_A32 ? 4 : as == IOIO_A64 ? 8 : 0;
-	return op->size && op->asize;
+	return op->size && (op->asize || !as);
 }
 
 enum strio_seg strio_seg_prefix(uint8_t prefix)

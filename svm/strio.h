@@ -42,12 +42,14 @@ struct strio_op {
 	bool in;		/* INS; else OUTS */
 	bool rep;
 	unsigned size;		/* element: 1, 2 or 4 bytes */
-	unsigned asize;		/* address size: 2, 4 or 8 bytes */
+	unsigned asize;		/* address size: 2, 4 or 8 bytes; 0: not said */
 	uint16_t port;
 };
 
-/* Fills op from EXITINFO1 (STR set); false when its size or address-size
- * field does not name exactly one size (no CPU writes that). */
+/* Fills op from EXITINFO1 (STR set); false when its size field does not
+ * name exactly one size, or its address-size field more than one (no CPU
+ * writes that). An empty address-size field (QEMU 7.2 leaves it so) gives
+ * asize 0: the instruction's bytes must say (0x67 and the mode). */
 bool strio_decode(uint64_t info1, struct strio_op *op);
 
 /* The segment a segment-override prefix byte (26 2E 36 3E 64 65) selects;

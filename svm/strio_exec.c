@@ -51,23 +51,27 @@ static struct strio_segment segment(const struct vmcb_save *s, enum strio_seg wh
 	return (struct strio_segment){ g->attrib, g->limit, g->base };
 }
 
-/* OUTS's segment: EXITINFO1 says it with decode assists (APM Vol.2
- * 15.10.2); else the prefixes of the instruction at CS:RIP do. False: the
- * bytes there are not an OUTS any more (another vCPU rewrote them: the
- * guest runs what is there now) or cannot be read (the VM is stopped). */
-static bool outs_segment(struct vcpu *v, enum strio_seg *which)
+/* What EXITINFO1 may leave out, from the instruction at CS:RIP: the
+ * address size (QEMU 7.2 leaves bits 9:7 clear; here 0x67 and the mode
+ * say) and OUTS's segment (EXITINFO1 says it with decode assists only, APM
+ * Vol.2 15.10.2; here the last segment prefix). False: the bytes there
+ * are not this INS/OUTS any more (another vCPU rewrote them: the guest
+ * runs what is there now) or cannot be read (the VM is stopped). */
+static bool from_insn(struct vcpu *v, struct strio_op *op, enum strio_seg *which)
 {
+	bool assists = svm_caps.features & SVM_FEAT_DECODE_ASSISTS;
 	uint8_t bytes[INSN_MAX_LEN];
 	enum cpu_mode mode;
 	struct insn in;
 	size_t got;
 
-	if (svm_caps.features & SVM_FEAT_DECODE_ASSISTS) {
+	if (!op->in && assists) {
 		unsigned seg = IOIO_SEG(v->vmcb->control.exitinfo1);
 
 		*which = seg <= STRIO_GS ? (enum strio_seg)seg : STRIO_DS;
-		return true;
 	}
+	if (op->asize && (op->in || assists))
+		return true;
 	got = gmem_fetch_insn(v, bytes, &mode);
 	if (insn_decode(bytes, got, mode, &in) != DECODE_OK) {
 		v->vm->faulted = true;
@@ -75,11 +79,14 @@ static bool outs_segment(struct vcpu *v, enum strio_seg *which)
 			v->vmcb->save.rip);
 		return false;
 	}
-	if (in.map != INSN_MAP_1BYTE || in.vex_len || (in.opcode[0] | 1) != 0x6f)
+	if (in.map != INSN_MAP_1BYTE || in.vex_len || (in.opcode[0] & 0xfe) != (op->in ? 0x6c : 0x6e))
 		return false;
+	if (!op->asize)
+		op->asize = in.addr_size;
 	/* In 64-bit mode ES, CS, SS and DS overrides are ignored (APM Vol.3
 	 * 1.2.4): DS then, whose base is 0 anyway; SS keeps its #SS. */
-	*which = strio_seg_prefix(in.seg_override);
+	if (!op->in && !assists)
+		*which = strio_seg_prefix(in.seg_override);
 	return true;
 }
 
@@ -184,9 +191,11 @@ void strio_exit(struct vcpu *v, strio_port_fn port)
 		vm_stop(v->vm, v, -1, "IOIO exit with a malformed EXITINFO1 %#lx", info);
 		return;
 	}
-	n = strio_count(&op, &r);
-	if (n && !op.in && !outs_segment(v, &which))
+	if (!op.in)
+		which = STRIO_DS;
+	if (!from_insn(v, &op, &which))
 		return;
+	n = strio_count(&op, &r);
 	seg = segment(s, which);
 	for (uint64_t k = 0; done < n; k++) {
 		uint64_t offset = strio_offset(&op, &r), linear = 0, val = 0;

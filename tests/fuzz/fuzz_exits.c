@@ -41,7 +41,8 @@
  *   [4]  sel: which port, MSR, GPA region, exception, SVM instruction
  *   [5]  sub: I/O size and direction, NPF error bits, MSR write; for
  *        INS/OUTS also bit 5: RFLAGS.DF, 6: a 67 prefix, 7: an FS/GS
- *        override (OUTS), and aux is rSI and rDI (sel < the port table)
+ *        override (OUTS), and aux is rSI and rDI (sel < the port table);
+ *        [7] bit 7: EXITINFO1 without the address size (as QEMU 7.2)
  *   [6]  bytes of [48..63] planted at RIP (0-16) for K_NPF and bit 7
  *   [7]  time: the host TSC advances 2^(t % 36) cycles before the exit
  *   [8]  RAX  [16] RCX  [24] RDX  [32] RBX (little-endian u64 each)
@@ -750,7 +751,7 @@ static void run_record(const uint8_t *r)
 		info1 = (uint64_t)port << 16 | (in ? IOIO_IN : 0) | (str ? IOIO_STR : 0) |
 			(rep ? IOIO_REP : 0) |
 			(size == 4 ? IOIO_SZ32 : size == 2 ? IOIO_SZ16 : IOIO_SZ8) |
-			(uint64_t)(asize == 8 ? 4 : asize == 4 ? 2 : 1) << 7 |
+			(str && (r[7] & 0x80) ? 0 : (uint64_t)(asize == 8 ? 4 : asize == 4 ? 2 : 1) << 7) |
 			((svm_caps.features & SVM_FEAT_DECODE_ASSISTS) && str && !in ? (uint64_t)seg << 10 : 0);
 		break;
 	}

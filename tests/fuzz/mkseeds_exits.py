@@ -204,6 +204,7 @@ SEEDS = {
         rec("IOIO", mode=M_LONG, sel=P_POST, sub=STR | REP | 1, rcx=2**64 - 1, aux=0x1fff00),
         rec("IOIO", mode=M_LONG, sel=P_POST, sub=STR | REP | 1, rcx=5, aux=0xfffffffe),
         rec("IOIO", mode=M_REAL, sel=P_POST, sub=STR | REP | 1, rcx=4, aux=0xfffe),
+        rec("IOIO", sel=P_NOBODY, sub=STR | REP | IN | A67, rcx=0x10004, aux=0x20000, t=0x84),
         rec("IOIO", mode=M_PROT32, sel=P_DEBUG_EXIT, sub=STR, aux=0x20000),
     ]),
     # OUTS with FS/GS overrides, with decode assists (EXITINFO1.SEG) and
