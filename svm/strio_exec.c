@@ -38,7 +38,7 @@ static enum strio_mode mode_of(const struct vmcb_save *s)
 {
 	if (!(s->cr0 & CR0_PE) || s->rflags & RFLAGS_VM)
 		return STRIO_REAL;
-	if (s->efer & EFER_LMA && s->cs.attrib & SEG_L)
+	if (gmem_efer(s) & EFER_LMA && s->cs.attrib & SEG_L)
 		return STRIO_LONG64;
 	return STRIO_PROT;
 }
@@ -103,7 +103,7 @@ static bool translate(struct vcpu *v, uint64_t linear, unsigned size, bool write
 		      struct place *p)
 {
 	struct vmcb_save *s = &v->vmcb->save;
-	const struct gwalk_regs regs = { s->cr0, s->cr3, s->cr4, s->efer, 0 };
+	const struct gwalk_regs regs = { s->cr0, s->cr3, s->cr4, gmem_efer(s), 0 };
 	const struct strio_paging pg = { s->cr0, s->cr4, s->rflags, s->cpl };
 	uint64_t lin[2];
 
