@@ -1,8 +1,8 @@
 ; SPDX-License-Identifier: BSD-2-Clause
-; HOSTILE: REP INSB/OUTSB/INSW/OUTSD/INSD on ports 0x2f8 (nothing there), 0x80 (POST code) and COM1's scratch register 0x3ff, with counts 16 and 0, 32- and 16-bit address sizes (0x67), DF both ways, without REP, and OUTS through an FS override
+; HOSTILE: REP INSB/OUTSB/INSW/OUTSD/INSD on ports 0x2f8 (nothing there), 0x80 (POST code) and COM1's scratch register 0x3ff, with counts 16 and 0, 32- and 16-bit address sizes (0x67), DF both ways, without REP, OUTS through an FS override, and the end through REP OUTSB to the debug-exit port with ECX 2^32-1
 ; class: strio
-; guest: REP OUTSB to port 0x80 with ECX 16 ends with ECX 0 and ESI 16 further; REP INSB from port 0x2f8 (nothing answers) stores 16 bytes of 0xff and moves EDI the same way; with 0x67 only CX, DI and SI count and move (ECX 0xabcd0008 leaves 0xabcd0000, the upper halves of EDI and ESI kept); with ECX = 0, or CX = 0 under 0x67 (ECX 0x10000), nothing is read or written and no register changes; with DF=1 REP INSD stores downwards (EDI 16 lower, the dword below the buffer untouched) and REP OUTSB to the scratch register leaves the first byte of the source in it; INSB and OUTSB without REP move one element and leave ECX alone; FS: OUTSB reads FS:[ESI] (FS based elsewhere), not DS:[ESI]
-; hypervisor: nothing: svm/strio_exec.c emulates each string instruction (page-bounded batches, the port path of IN/OUT)
+; guest: REP OUTSB to port 0x80 with ECX 16 ends with ECX 0 and ESI 16 further; REP INSB from port 0x2f8 (nothing answers) stores 16 bytes of 0xff and moves EDI the same way; with 0x67 only CX, DI and SI count and move (ECX 0xabcd0008 leaves 0xabcd0000, the upper halves of EDI and ESI kept); with ECX = 0, or CX = 0 under 0x67 (ECX 0x10000), nothing is read or written and no register changes; with DF=1 REP INSD stores downwards (EDI 16 lower, the dword below the buffer untouched) and REP OUTSB to the scratch register leaves the first byte of the source in it; INSB and OUTSB without REP move one element and leave ECX alone; FS: OUTSB reads FS:[ESI] (FS based elsewhere), not DS:[ESI]; REP OUTSB of the failure count to port 0xf4 with ECX 0xffffffff ends the VM at its first element
+; hypervisor: svm/strio_exec.c emulates each string instruction (page-bounded batches, the port path of IN/OUT); the debug-exit port stops the VM in the middle of the last one: `debug exit with code 0`
 ; others: the witness beats on, its RAM intact, and the console answers
 ;
 ; Real hardware: INS reads the port and stores at ES:[E]DI, OUTS loads
@@ -274,6 +274,19 @@ main:
 	cmp eax, 0xa5
 	mov esi, msg_fs
 	call report_got
+
+	; 10. the end: REP OUTSB of the failure count to the debug-exit port,
+	; ECX 2^32-1: the VM stops at the first element, with that code
+	mov [exit_code], ebp
+	mov esi, msg_exit
+	call puts
+	mov esi, exit_code
+	mov ecx, 0xffffffff
+	mov dx, DEBUG_EXIT
+	rep outsb
+	mov esi, msg_exit_late
+	call puts
+	inc ebp
 	ret
 
 ; ESI = case; EAX = ECX wanted, EBX = EDI wanted, EDX = ESI wanted.
@@ -312,6 +325,7 @@ case_gdt_ptr:
 	dw $ - case_gdt - 1
 	dd case_gdt
 
+exit_code: times 4 dd 0
 r_ecx: dd 0
 r_esi: dd 0
 r_edi: dd 0
@@ -341,4 +355,6 @@ msg_insb_one:    db "INSB (no REP) from port 0x3ff: EDI + 1, ECX 0x1234 kept", 0
 msg_insb_one_data: db "  the byte stored is the scratch register's 0x77, one byte only", 0
 msg_outsb_one:   db "OUTSB (no REP) to port 0x3ff from src + 2: ESI + 1, ECX 0x1234 kept", 0
 msg_outsb_one_data: db "  the scratch register holds src[2] (0x33)", 0
+msg_exit:        db "the end: REP OUTSB of the failure count to the debug-exit port, ECX 0xffffffff", 13, 10, 0
+msg_exit_late:   db "FAIL the VM ran on after REP OUTSB to the debug-exit port", 13, 10, 0
 msg_fs:          db "REP FS OUTSB, ECX 1, ESI 0x40: the byte at FS base + 0x40 (0xa5) reaches the port", 0
