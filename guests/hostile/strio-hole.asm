@@ -1,8 +1,8 @@
 ; SPDX-License-Identifier: BSD-2-Clause
-; HOSTILE: REP INS/OUTS running off the end of RAM into the guest-physical hole, and, with 32-bit paging, REP INSB with ECX 2^32-1 into a not-present page, OUTSD straddling into it, INSB into a read-only page (CR0.WP), and REP INSB across a page mapped to the hole
+; HOSTILE: REP INS/OUTS running off the end of RAM into the guest-physical hole, INSD into and OUTSD from the local APIC page, and, with 32-bit paging, REP INSB with ECX 2^32-1 into a not-present page, OUTSD straddling into it, INSB into a read-only page (CR0.WP), and REP INSB across a page mapped to the hole
 ; class: strio
-; guest: paging off: REP INSB from COM1's scratch register (0x42) at EDI 0xfffff8, ECX 16: the 8 bytes below 16 MiB stored, the 8 past it dropped, ECX 0 and EDI 0x1000008, and the hole still reads as all ones; REP OUTSB of 8 bytes from 0xfffffc: the last 4 come from the hole, the scratch register ends 0xff; paging on: REP INSB with ECX 0xffffffff at 0x300ff0 stores 16 bytes, then #PF at the INSB with CR2 0x301000 and error code 2 (not present, write), ECX 0xffffffef, EDI 0x301000; OUTSD to PCI CONFIG_ADDRESS at ESI 0x300ffe (its upper half in the not-present page): #PF, CR2 0x301000, error 0, ESI unchanged, CONFIG_ADDRESS not written; INSB into the read-only page 0x302000: #PF, CR2 0x302000, error 3, nothing stored; REP INSB of 8 bytes at 0x304ffc whose next page maps the hole: no fault, 4 bytes stored, ECX 0, EDI 0x305004, the hole page reads as all ones
-; hypervisor: nothing: svm/strio_exec.c walks the guest's tables once per batch, queues the guest's #PF with CR2 and error code, sends the hole's bytes to the bus (unassigned: all ones, writes dropped; the first such access is logged once)
+; guest: paging off: REP INSB from COM1's scratch register (0x42) at EDI 0xfffff8, ECX 16: the 8 bytes below 16 MiB stored, the 8 past it dropped, ECX 0 and EDI 0x1000008, and the hole still reads as all ones; REP OUTSB of 8 bytes from 0xfffffc: the last 4 come from the hole, the scratch register ends 0xff; REP INSD from PCI CONFIG_ADDRESS (0xf0) to the TPR at 0xFEE00080 sets the TPR to 0xf0; OUTSD from the version register at 0xFEE00030 to CONFIG_ADDRESS leaves there the version (as CONFIG_ADDRESS keeps it); paging on: REP INSB with ECX 0xffffffff at 0x300ff0 stores 16 bytes, then #PF at the INSB with CR2 0x301000 and error code 2 (not present, write), ECX 0xffffffef, EDI 0x301000; OUTSD to PCI CONFIG_ADDRESS at ESI 0x300ffe (its upper half in the not-present page): #PF, CR2 0x301000, error 0, ESI unchanged, CONFIG_ADDRESS not written; INSB into the read-only page 0x302000: #PF, CR2 0x302000, error 3, nothing stored; REP INSB of 8 bytes at 0x304ffc whose next page maps the hole: no fault, 4 bytes stored, ECX 0, EDI 0x305004, the hole page reads as all ones
+; hypervisor: nothing: svm/strio_exec.c walks the guest's tables once per batch, queues the guest's #PF with CR2 and error code, sends the hole's bytes to the bus (unassigned: all ones, writes dropped; the first such access is logged once) and the local APIC page's to the vCPU's xAPIC (mmio_device_access, as svm/mmio.c does)
 ; others: the witness beats on, its RAM intact, and the console answers
 ;
 ; Real hardware: past RAM, guest-physical space that nothing claims reads
@@ -109,6 +109,45 @@ main:
 	mov esi, msg_outs_end_data
 	call report_got
 
+	; 3. the local APIC page: REP INSD from CONFIG_ADDRESS into the TPR
+	mov eax, 0xf0
+	mov dx, PCI_ADDR
+	out dx, eax
+	mov dword [LAPIC + 0x80], 0
+	mov edi, LAPIC + 0x80
+	mov ecx, 1
+	PF_TRY rep insd
+	mov eax, -1
+	mov ebx, 0
+	mov edx, LAPIC + 0x84
+	mov esi, msg_apic_ins
+	call check_run
+	mov eax, [LAPIC + 0x80]
+	mov [got_lo], eax
+	mov dword [got_hi], 0xf0
+	cmp eax, 0xf0
+	mov esi, msg_apic_ins_data
+	call report_got
+	mov dword [LAPIC + 0x80], 0
+
+	; 4. OUTSD from the version register to CONFIG_ADDRESS
+	mov esi, LAPIC + 0x30
+	mov ecx, 0x77
+	mov dx, PCI_ADDR
+	PF_TRY outsd
+	mov eax, [LAPIC + 0x30]
+	and eax, 0x80fffffc             ; what CONFIG_ADDRESS keeps
+	mov [got_hi], eax
+	mov dx, PCI_ADDR
+	in eax, dx
+	mov [got_lo], eax
+	cmp eax, [got_hi]
+	jne .ver
+	cmp dword [r_esi], LAPIC + 0x34
+.ver:
+	mov esi, msg_apic_outs
+	call report_got
+
 	; paging on: 4 KiB pages over 0-4 MiB, with the holes above
 	call build_tables
 	mov eax, PD
@@ -120,7 +159,7 @@ main:
 	mov dx, SCRATCH
 	out dx, al
 
-	; 3. REP INSB, ECX 2^32-1, into a not-present page
+	; 5. REP INSB, ECX 2^32-1, into a not-present page
 	mov edi, P_OK
 	mov ecx, 0x1000 / 4
 	xor eax, eax
@@ -148,7 +187,7 @@ main:
 	mov esi, msg_pf_rep_data
 	call report_zf
 
-	; 4. OUTSD to PCI CONFIG_ADDRESS straddling into the not-present page
+	; 6. OUTSD to PCI CONFIG_ADDRESS straddling into the not-present page
 	xor eax, eax
 	mov dx, PCI_ADDR
 	out dx, eax
@@ -173,7 +212,7 @@ main:
 	mov esi, msg_pf_outs_regs
 	call report_got
 
-	; 5. INSB into a read-only page with CR0.WP
+	; 7. INSB into a read-only page with CR0.WP
 	mov edi, P_RO
 	mov ecx, 0x77
 	mov dx, SCRATCH
@@ -191,7 +230,7 @@ main:
 	mov esi, msg_pf_ro_data
 	call report_zf
 
-	; 6. REP INSB across a page mapped to the hole
+	; 8. REP INSB across a page mapped to the hole
 	mov dword [P_RAM + 0xffc], 0
 	mov edi, P_RAM + 0xffc
 	mov ecx, 8
@@ -328,6 +367,9 @@ msg_pf_outs_regs:  db "  ESI unchanged, the port not written (CONFIG_ADDRESS sti
 msg_pf_ro:         db "REP INSB into read-only 0x302000 (CR0.WP): #PF at the INSB, ECX and EDI unchanged", 0
 msg_pf_ro_code:    db "  error code 3 (protection, write), CR2 0x302000", 0
 msg_pf_ro_data:    db "  nothing stored", 0
+msg_apic_ins:      db "REP INSD, ECX 1, from port 0xcf8 (0xf0) to the local APIC's TPR: no fault, ECX 0, EDI 0xfee00084", 0
+msg_apic_ins_data: db "  the TPR reads 0xf0", 0
+msg_apic_outs:     db "OUTSD from the local APIC's version register to port 0xcf8: CONFIG_ADDRESS holds the version, ESI + 4", 0
 msg_hole_page:     db "REP INSB, ECX 8, at 0x304ffc with 0x305000 mapped to the hole: no fault, ECX 0, EDI 0x305004", 0
 msg_cr2_stale:     db "CR2 stale (Bochs 2.7: VMRUN ignores the VMCB's CR2)", 0
 msg_hole_page_data: db "  4 bytes stored in RAM, the hole page reads all ones", 0
