@@ -456,6 +456,7 @@ def test_kill_inside_a_rep_outsb_of_2_32_elements():
         ecx1, rip1 = ecx_rip()
         assert rip1 == rip0, (hex(rip0), hex(rip1))
         assert ecx1 < ecx0 < 0xffffffff, (hex(ecx0), hex(ecx1))
+        print(f"\nstrio32: {ecx0 - ecx1} REP OUTSB elements between two looks 0.5 s apart")
         m = con.mark()
         con.cmd("kill s", r"^killed s$")
         con.wait(rf"vm s: stopped: {KILLED} \(vcpu0 on cpu\d, exit 0x[0-9a-f]+, RIP 0x{rip0:x}\)", m)
