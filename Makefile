@@ -37,7 +37,8 @@ KERNEL_C := \
 	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
 	drivers/virt/vpmtimer.c drivers/virt/vsysctl.c kernel/lib/date.c \
 	svm/svm.c svm/vcpu.c svm/trace.c svm/exits.c svm/hypercall.c svm/step.c svm/gmem.c svm/vmctl.c svm/asid.c svm/vmcb_check.c svm/vmcb_init.c svm/msr.c svm/cpuid.c svm/crx.c \
-	svm/decode.c svm/gwalk.c svm/intr.c svm/apic.c svm/mmio.c svm/emulate.c svm/platform.c
+	svm/decode.c svm/gwalk.c svm/intr.c svm/apic.c svm/mmio.c svm/emulate.c svm/platform.c \
+	svm/strio.c svm/strio_exec.c
 KERNEL_ASM := boot/entry.asm boot/trampoline.asm kernel/isr.asm svm/vmrun.asm
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KERNEL_C:%.c=$(BUILD)/obj/%.o) \
 	$(BUILD)/obj/gen/dsdt_aml.o
@@ -286,10 +287,11 @@ SRCS_bzimage := kernel/vm/bzimage.c kernel/vm/loader.c
 SRCS_mptable := kernel/vm/mptable.c
 SRCS_pvh     := kernel/vm/pvh.c kernel/vm/loader.c
 SRCS_acpitab := kernel/vm/acpitab.c $(BUILD)/gen/dsdt_aml.c
+SRCS_strio   := svm/strio.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
 	gwalk vmopts loader bus vuart outring cpuid msr intr emulate vlapic vioapic vpic vpit vrtc \
-	vpmtimer vsysctl bzimage mptable acpitab pvh crx
+	vpmtimer vsysctl bzimage mptable acpitab pvh crx strio
 FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring \
 	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl bzimage vuart pvh exits
 FUZZ_SMOKE_SECONDS ?= 5
@@ -319,6 +321,7 @@ unit: $(BUILD)/.deps-test $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 HOSTED_exits := tests/fuzz/exits_host.c svm/exits.c svm/mmio.c svm/emulate.c svm/decode.c \
 	svm/gwalk.c svm/gmem.c svm/msr.c svm/cpuid.c svm/apic.c svm/intr.c svm/platform.c \
 	svm/hypercall.c svm/step.c svm/vmcb_check.c svm/vmcb_init.c svm/vmctl.c svm/asid.c svm/crx.c \
+	svm/strio.c svm/strio_exec.c \
 	drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
 	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
 	drivers/virt/vpmtimer.c drivers/virt/vsysctl.c kernel/lib/fmt.c kernel/lib/date.c \

@@ -18,6 +18,7 @@
 #include "svm/mmio.h"
 #include "svm/platform.h"
 #include "svm/step.h"
+#include "svm/strio_exec.h"
 #include "svm/vm.h"
 #include "svm/vmctl.h"
 
@@ -36,31 +37,43 @@ static void bus_outcome(struct vcpu *v, enum bus_status st, const struct bus_req
 		vm_request_reset(v->vm, v, "%s", r->why);
 }
 
+/* One port access of IN/OUT, and of each INS/OUTS element: the VM's bus. */
+static void ioio_port(struct vcpu *v, uint16_t port, unsigned size, bool write, uint64_t *val)
+{
+	struct bus_req r;	/* not zeroed: stop_code and why are the device's to fill */
+	enum bus_status st;
+
+	r.addr = port;
+	r.size = size;
+	r.write = write;
+	r.val = *val;
+	r.now = rdtsc();
+	st = bus_access(&v->vm->bus, BUS_PIO, &r);
+	if (!write)
+		*val = r.val;
+	if (st > BUS_UNASSIGNED)
+		bus_outcome(v, st, &r);
+}
+
+/* IN/OUT; INS/OUTS (STR) go to svm/strio_exec.c with the same port path. */
 static void handle_ioio(struct vcpu *v)
 {
 	struct vmcb *vmcb = v->vmcb;
 	uint64_t info = vmcb->control.exitinfo1;
 	unsigned size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1;
 	uint64_t mask = size == 4 ? 0xffffffffull : size == 2 ? 0xffff : 0xff;
-	struct bus_req r;	/* not zeroed: stop_code and why are the device's to fill */
-	enum bus_status st;
+	uint64_t val = vmcb->save.rax & mask;
 
 	if (info & IOIO_STR) {
-		vm_stop(v->vm, v, -1, "string I/O (INS/OUTS) on port %#x is not emulated", IOIO_PORT(info));
+		strio_exit(v, ioio_port);
 		return;
 	}
-	r.addr = IOIO_PORT(info);
-	r.size = size;
-	r.write = !(info & IOIO_IN);
-	r.val = vmcb->save.rax & mask;
-	r.now = rdtsc();
-	st = bus_access(&v->vm->bus, BUS_PIO, &r);
-	if (!r.write)
-		vmcb->save.rax = (vmcb->save.rax & ~mask) | (r.val & mask);
+	/* RIP first: a device that stops the VM reports the next instruction. */
 	vmcb->save.rip = vmcb->control.exitinfo2;	/* APM Vol.2 15.10.2: next RIP */
 	vmcb->control.interrupt_shadow = 0;	/* the OUT/IN completed */
-	if (st > BUS_UNASSIGNED)
-		bus_outcome(v, st, &r);
+	ioio_port(v, IOIO_PORT(info), size, !(info & IOIO_IN), &val);
+	if (info & IOIO_IN)
+		vmcb->save.rax = (vmcb->save.rax & ~mask) | (val & mask);
 }
 
 /* HLT sleeps until an interrupt the vCPU can take: with IF clear only an

@@ -18,14 +18,14 @@ static bool read_guest(void *ctx, uint64_t gpa, void *buf, size_t len)
 enum cpu_mode gmem_cpu_mode(const struct vmcb_save *s)
 {
 	return !(s->cr0 & CR0_PE) ? MODE_REAL16 :
-	       (s->efer & EFER_LMA) && (s->cs.attrib & SEG_L) ? MODE_LONG64 :
+	       (gmem_efer(s) & EFER_LMA) && (s->cs.attrib & SEG_L) ? MODE_LONG64 :
 	       (s->cs.attrib & SEG_DB) ? MODE_PROT32 : MODE_PROT16;
 }
 
 size_t gmem_linear_copy(struct vcpu *v, uint64_t linear, void *buf, size_t len, bool to_guest)
 {
 	const struct vmcb_save *s = &v->vmcb->save;
-	struct gwalk_regs r = { s->cr0, s->cr3, s->cr4, s->efer, 0 };
+	struct gwalk_regs r = { s->cr0, s->cr3, s->cr4, gmem_efer(s), 0 };
 	size_t done = 0;
 
 	while (done < len) {

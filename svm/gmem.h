@@ -21,6 +21,15 @@ static inline void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 	return (void *)(vm->ram_hpa + gpa);
 }
 
+/* The guest's EFER with LMA as the CPU defines it, LME and CR0.PG both
+ * set (APM Vol.2 14.6.1). Bochs 2.7 saves EFER at #VMEXIT without LMA
+ * while the guest runs in long mode; the mode and the page walk must not
+ * trust the saved bit. */
+static inline uint64_t gmem_efer(const struct vmcb_save *s)
+{
+	return (s->efer & EFER_LME) && (s->cr0 & CR0_PG) ? s->efer | EFER_LMA : s->efer;
+}
+
 /* The decoder's mode for the guest's current CS (svm/decode.h). */
 enum cpu_mode gmem_cpu_mode(const struct vmcb_save *s);
 

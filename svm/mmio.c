@@ -118,6 +118,18 @@ static bool device(struct mmio_ctx *c, uint64_t gpa, unsigned size, bool write, 
 	return true;
 }
 
+bool mmio_device_access(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t *val)
+{
+	struct mmio_ctx c = { .v = v };
+
+	if (device(&c, gpa, size, write, val))
+		return true;
+	v->vm->faulted = true;
+	vm_stop(v->vm, v, -1, "%s of unassigned guest-physical address %#lx (strict=on)",
+		write ? "write" : "read", c.stop_gpa);
+	return false;
+}
+
 /* The part of an access inside one page at gpa: RAM, or the device in
  * one access when it is the whole one (whole: n is 1, 2, 4 or 8), else one
  * byte at a time. */

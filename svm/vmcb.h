@@ -141,6 +141,11 @@
 #define IOIO_SZ8  (1u << 4)
 #define IOIO_SZ16 (1u << 5)
 #define IOIO_SZ32 (1u << 6)
+#define IOIO_A16  (1u << 7)	/* address size of INS/OUTS */
+#define IOIO_A32  (1u << 8)
+#define IOIO_A64  (1u << 9)
+#define IOIO_SEG(info) ((unsigned)((info) >> 10) & 7)	/* OUTS's segment, ES=0 .. GS=5:
+							 * valid with decode assists only */
 #define IOIO_PORT(info) ((uint16_t)((info) >> 16))
 
 /* VMCB clean bits (offset 0xc0), APM Vol.2 15.15.3: a set bit tells the CPU

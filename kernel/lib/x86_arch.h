@@ -59,6 +59,7 @@
 #define RFLAGS_DF    (1ull << 10)	/* direction */
 #define RFLAGS_NT    (1ull << 14)	/* nested task */
 #define RFLAGS_VM    (1ull << 17)	/* virtual-8086 mode */
+#define RFLAGS_AC    (1ull << 18)	/* alignment check; SMAP override at CPL < 3 */
 
 /* #PF error code, APM Vol.2 8.4.2 */
 #define PF_ERR_P    (1u << 0)	/* a protection violation (else not present) */

@@ -39,7 +39,10 @@
  *   [3]  bits 0-3: V_TPR; bits 4-7: EXITINTINFO (< 10: none, else an
  *        event being delivered: interrupt, NMI, exception, soft INT, #PF)
  *   [4]  sel: which port, MSR, GPA region, exception, SVM instruction
- *   [5]  sub: I/O size and direction, NPF error bits, MSR write
+ *   [5]  sub: I/O size and direction, NPF error bits, MSR write; for
+ *        INS/OUTS also bit 5: RFLAGS.DF, 6: a 67 prefix, 7: an FS/GS
+ *        override (OUTS), and aux is rSI and rDI (sel < the port table);
+ *        [7] bit 7: EXITINFO1 without the address size (as QEMU 7.2)
  *   [6]  bytes of [48..63] planted at RIP (0-16) for K_NPF and bit 7
  *   [7]  time: the host TSC advances 2^(t % 36) cycles before the exit
  *   [8]  RAX  [16] RCX  [24] RDX  [32] RBX (little-endian u64 each)
@@ -715,8 +718,26 @@ static void run_record(const uint8_t *r)
 		unsigned size = 1u << (sub & 3) > 4 ? 4 : 1u << (sub & 3);
 		bool in = sub & 4, str = kind == K_OUTS || (sub & 8), rep = sub & 0x10;
 		uint16_t port = sel < ARRAY_SIZE(ports) ? ports[sel] : (uint16_t)aux;
+		unsigned asize = (s->efer & EFER_LMA) && (s->cs.attrib & SEG_L) ? 8 :
+				 s->cs.attrib & SEG_DB ? 4 : 2, seg = 3;	/* DS */
 
 		code = VMEXIT_IOIO;
+		if (str) {	/* INS/OUTS: rSI/rDI, DF, 67 and a segment override from the record */
+			bool long64 = (s->efer & EFER_LMA) && (s->cs.attrib & SEG_L);
+			unsigned def = long64 ? 8 : s->cs.attrib & SEG_DB ? 4 : 2;
+
+			asize = sub & 0x40 ? (def == 4 ? 2 : 4) : def;
+			if (sel < ARRAY_SIZE(ports))
+				v->regs.rsi = v->regs.rdi = aux;
+			if (sub & 0x20)
+				s->rflags |= RFLAGS_DF;
+			if (sub & 0x40)
+				insn[len++] = 0x67;
+			if ((sub & 0x80) && !in) {
+				seg = 4 + (sub & 1);	/* FS or GS */
+				insn[len++] = (uint8_t)(0x60 + seg);
+			}
+		}
 		if (size == 2 && !(s->cs.attrib & SEG_DB))
 			;	/* 16-bit default: no prefix */
 		else if (size == 2 || (size == 4 && !(s->cs.attrib & SEG_DB) && !(s->cs.attrib & SEG_L)))
@@ -730,7 +751,8 @@ static void run_record(const uint8_t *r)
 		info1 = (uint64_t)port << 16 | (in ? IOIO_IN : 0) | (str ? IOIO_STR : 0) |
 			(rep ? IOIO_REP : 0) |
 			(size == 4 ? IOIO_SZ32 : size == 2 ? IOIO_SZ16 : IOIO_SZ8) |
-			(uint64_t)(s->cs.attrib & SEG_L ? 4 : s->cs.attrib & SEG_DB ? 2 : 1) << 7;
+			(str && (r[7] & 0x80) ? 0 : (uint64_t)(asize == 8 ? 4 : asize == 4 ? 2 : 1) << 7) |
+			((svm_caps.features & SVM_FEAT_DECODE_ASSISTS) && str && !in ? (uint64_t)seg << 10 : 0);
 		break;
 	}
 	case K_MSR:

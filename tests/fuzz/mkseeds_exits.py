@@ -22,6 +22,9 @@ REAL, PROT32, LONG = 0, 1, 2
 # Record byte 1, bits 1-3: the mode the guest switched to.
 M_KEEP, M_REAL, M_PROT16, M_PROT32, M_PSE, M_PAE, M_LONG, M_COMPAT = range(8)
 RAW_SEL = 255	# sel past the harness's tables: the raw port (aux) or MSR (RCX)
+# sel for ports of the harness's table, and IOIO sub bits (string I/O).
+P_COM1, P_DEBUG_EXIT, P_POST, P_NOBODY = 11, 19, 20, 32
+IN, STR, REP, DF, A67, SEGOVR = 4, 8, 0x10, 0x20, 0x40, 0x80
 
 
 def header(flags=NRIPS | CLEAN, mode=PROT32):
@@ -181,10 +184,39 @@ SEEDS = {
         rec("IRET"),
         rec("EXCP", sel=0, sub=1),
     ]),
-    # String OUT (not emulated: the VM stops with the reason).
+    # String OUT to COM1 (a raw port: rSI as the guest left it).
     "outs": header() + b"".join([
         out(0x3f8, ord("A")),
         rec("OUTS", aux=0x3f8, sub=0x10, rcx=4, rbx=0x9000),
+    ]),
+    # INS/OUTS (svm/strio.c): REP counts 0, 16 and 2^32-1 (batches: the same
+    # record again continues it), DF, a16, into the hole past RAM, the
+    # xAPIC page, 64-bit mode up to an unmapped page (#PF), the debug exit.
+    "strio_modes": header() + b"".join([
+        rec("IOIO", sel=P_NOBODY, sub=STR | REP | IN, rcx=16, aux=0x20000),
+        rec("IOIO", sel=P_NOBODY, sub=STR | REP | IN, rcx=0, aux=0x20000),
+        rec("IOIO", sel=P_POST, sub=STR | REP | 2, rcx=0xffffffff, aux=0x1ff000),
+        rec("IOIO", sel=P_POST, sub=STR | REP | 2, rcx=0xffffffff, aux=0x1ff000),
+        rec("IOIO", sel=P_NOBODY, sub=STR | REP | IN | 1 | DF, rcx=0x10003, aux=0x30001),
+        rec("IOIO", sel=P_NOBODY, sub=STR | REP | IN | A67, rcx=0xabcd0008, aux=0x1234fffc),
+        rec("IOIO", sel=P_POST, sub=STR | 1, aux=0x1ffffff),
+        rec("IOIO", mode=M_PAE, sel=P_NOBODY, sub=STR | REP | IN | 2, rcx=2, aux=0xfee000b0),
+        rec("IOIO", mode=M_LONG, sel=P_POST, sub=STR | REP | 1, rcx=2**64 - 1, aux=0x1fff00),
+        rec("IOIO", mode=M_LONG, sel=P_POST, sub=STR | REP | 1, rcx=5, aux=0xfffffffe),
+        rec("IOIO", mode=M_REAL, sel=P_POST, sub=STR | REP | 1, rcx=4, aux=0xfffe),
+        rec("IOIO", sel=P_NOBODY, sub=STR | REP | IN | A67, rcx=0x10004, aux=0x20000, t=0x84),
+        rec("IOIO", mode=M_PROT32, sel=P_DEBUG_EXIT, sub=STR, aux=0x20000),
+    ]),
+    # OUTS with FS/GS overrides, with decode assists (EXITINFO1.SEG) and
+    # without (the prefixes decoded at RIP); strict=on stops at the hole.
+    "strio_segments": header(flags=NRIPS | DECODE_ASSISTS | CLEAN) + b"".join([
+        rec("IOIO", sel=P_POST, sub=STR | REP | SEGOVR, rcx=3, aux=0x20000),
+        rec("IOIO", sel=P_POST, sub=STR | REP | SEGOVR | 1, rcx=3, aux=0x20000),
+        rec("IOIO", mode=M_PROT16, sel=P_POST, sub=STR | REP | 1, rcx=3, aux=0xfffe),
+    ]),
+    "strio_strict": header(flags=STRICT) + b"".join([
+        rec("IOIO", sel=P_POST, sub=STR | REP | SEGOVR, rcx=3, aux=0x20000),
+        rec("IOIO", sel=P_POST, sub=STR | REP, rcx=8, aux=0x1ffffc),
     ]),
     # COM1 and the debug-exit port.
     "uart_debugexit": header(flags=NRIPS | STRICT) + b"".join([

@@ -440,6 +440,32 @@ def test_kill_twice_and_kill_while_stepping():
         con.check_alive(running=("f", "n"))
 
 
+def test_kill_inside_a_rep_outsb_of_2_32_elements():
+    """A guest inside REP OUTSB with ECX 0xffffffff (strio32): the
+    hypervisor runs it in bounded batches, so between two looks ECX has
+    fallen while RIP stays on the instruction; the console answers; `kill`
+    stops the VM at once, and the other VM runs on (docs/cpu.md, "String
+    I/O (INS, OUTS)")."""
+    mods = [guest("strio32", "s"), guest("spin32", "f")]
+    with boot(mods, [r"\[s\] strio32: in REP OUTSB", r"\[f\] spin32: spinning"]) as con:
+        def ecx_rip():
+            r = con.cmd("regs s", r"^  RIP ([0-9a-f]{16}) RFLAGS.*\n.* RCX ([0-9a-f]{16})$")
+            return int(r.group(2), 16), int(r.group(1), 16)
+        ecx0, rip0 = ecx_rip()
+        con.quiet(0.5)
+        ecx1, rip1 = ecx_rip()
+        assert rip1 == rip0, (hex(rip0), hex(rip1))
+        assert ecx1 < ecx0 < 0xffffffff, (hex(ecx0), hex(ecx1))
+        print(f"\nstrio32: {ecx0 - ecx1} REP OUTSB elements between two looks 0.5 s apart")
+        m = con.mark()
+        con.cmd("kill s", r"^killed s$")
+        con.wait(rf"vm s: stopped: {KILLED} \(vcpu0 on cpu\d, exit 0x[0-9a-f]+, RIP 0x{rip0:x}\)", m)
+        con.check_alive(running=("f",), stopped=("s",))
+        first = rdx(con, "f")
+        con.quiet(0.5)
+        assert rdx(con, "f") != first, "f stopped running"
+
+
 # --- oversized configurations -------------------------------------------------
 
 NO_CORE = "no free core with SVM for vcpu{}"
