@@ -24,3 +24,15 @@ static inline void inject_exception(struct vcpu *v, unsigned vector)
 	inject_event(v, vector, EVENT_TYPE_EXCEPT,
 		     exc_has_error_code(vector) && (v->vmcb->save.cr0 & CR0_PE), 0);
 }
+
+/* #PF at linear with its error code: CR2 in the VMCB, and in the core
+ * before the next VMRUN (v->cr2_load, svm/vcpu.c), because Bochs 2.7's
+ * VMRUN does not load CR2 from the VMCB and the guest would read a stale
+ * one (guests/hostile/strio-hole.asm). Hardware loads it either way. */
+static inline void inject_page_fault(struct vcpu *v, uint64_t linear, uint32_t error)
+{
+	v->vmcb->save.cr2 = linear;
+	v->vmcb->control.vmcb_clean &= ~VMCB_CLEAN_CR2;
+	v->cr2_load = true;
+	inject_event(v, EXC_PF, EVENT_TYPE_EXCEPT, true, error);
+}

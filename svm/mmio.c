@@ -67,7 +67,7 @@ static bool translate(struct mmio_ctx *c, uint64_t linear, bool write, uint64_t 
 		return true;
 	}
 	if (s->cr0 & CR0_PG)
-		gwalk(&(struct gwalk_regs){ s->cr0, s->cr3, s->cr4, s->efer, 0 }, linear, gpa_read,
+		gwalk(&(struct gwalk_regs){ s->cr0, s->cr3, s->cr4, gmem_efer(s), 0 }, linear, gpa_read,
 		      c->v->vm, &w);
 	if (w.status != GWALK_OK) {	/* the guest's own #PF (APM Vol.2 8.4.2 error code) */
 		c->pf = true;
@@ -337,9 +337,7 @@ void mmio_npf(struct vcpu *v)
 			vm_stop(v->vm, v, -1, "%s of unassigned guest-physical address %#lx (strict=on)",
 				c->exitinfo1 & NPF_INFO1_W ? "write" : "read", m.stop_gpa);
 		} else if (m.pf) {
-			v->vmcb->save.cr2 = m.pf_addr;
-			v->vmcb->control.vmcb_clean &= ~VMCB_CLEAN_CR2;
-			inject_event(v, EXC_PF, EVENT_TYPE_EXCEPT, true, m.pf_error);
+			inject_page_fault(v, m.pf_addr, m.pf_error);
 		}
 		break;
 	case EMU_UNSUPPORTED:

@@ -117,9 +117,7 @@ static bool translate(struct vcpu *v, uint64_t linear, unsigned size, bool write
 		if (s->cr0 & CR0_PG)
 			gwalk(&regs, lin[i], gpa_read, v->vm, &w);
 		if (!strio_page_ok(&w, write, &pg, &error)) {
-			s->cr2 = lin[i];
-			v->vmcb->control.vmcb_clean &= ~VMCB_CLEAN_CR2;
-			inject_event(v, EXC_PF, EVENT_TYPE_EXCEPT, true, error);
+			inject_page_fault(v, lin[i], error);
 			return false;
 		}
 		p->gpa[i] = w.gpa;

@@ -282,6 +282,10 @@ static void vcpu_run(struct vcpu *v)
 			cs_long_and_d(v);
 		if (__builtin_expect(v->dr03_load, 0))
 			load_dr03(v);	/* a new run on this core, or a reset */
+		if (__builtin_expect(v->cr2_load, 0)) {
+			write_cr2(v->vmcb->save.cr2);	/* svm/inject.h inject_page_fault */
+			v->cr2_load = false;
+		}
 		/* Name a broken consistency rule ourselves (APM Vol.2 15.5.1):
 		 * before the first run and after exits that change checked state. */
 		if (!t_exit || v->recheck) {

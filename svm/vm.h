@@ -85,6 +85,7 @@ struct vcpu {
 	uint64_t xcr0;		/* the guest's XCR0, live only while it runs */
 	uint64_t dr03[4];	/* the guest's DR0-DR3 while it is off its core (svm/vcpu.c) */
 	bool dr03_load;		/* load dr03 into the core before the next VMRUN */
+	bool cr2_load;		/* load the VMCB's CR2 into the core before the next VMRUN (svm/inject.h) */
 	/* Interrupts (svm/apic.c): its local APIC, where it is for senders
 	 * deciding whether to kick it, and the NMI state VMCBs do not hold. */
 	struct vlapic lapic;
