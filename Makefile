@@ -259,6 +259,7 @@ SRCS_acpi    := drivers/acpi.c
 SRCS_mon_line := kernel/console/mon_line.c
 SRCS_mon_cmd := kernel/console/mon_cmd.c kernel/console/mon_line.c kernel/lib/cmdline.c kernel/lib/fmt.c
 SRCS_npt     := mm/npt.c
+SRCS_ramplace := mm/ramplace.c mm/frame.c mm/npt.c kernel/lib/fmt.c
 SRCS_asid    := svm/asid.c
 SRCS_vmcb_check := svm/vmcb_check.c svm/vmcb_init.c
 SRCS_vmopts  := kernel/vm/vmopts.c kernel/lib/cmdline.c kernel/lib/fmt.c
@@ -288,9 +289,10 @@ SRCS_acpitab := kernel/vm/acpitab.c $(BUILD)/gen/dsdt_aml.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
 	gwalk vmopts loader bus vuart outring cpuid msr intr emulate vlapic vioapic vpic vpit vrtc \
-	vpmtimer vsysctl bzimage mptable acpitab pvh crx
+	vpmtimer vsysctl bzimage mptable acpitab pvh crx ramplace
 FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring \
-	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl bzimage vuart pvh exits
+	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl bzimage vuart pvh exits \
+	ramplace
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 
