@@ -505,6 +505,22 @@ uint64_t frame_free_count(const struct frame_alloc *fa)
 	return n;
 }
 
+uint64_t frame_free_blocks(const struct frame_alloc *fa, uint64_t bytes)
+{
+	uint64_t n = 0, bf = bytes >> FRAME_SHIFT;
+
+	if (bytes < FRAME_SIZE || (bytes & (bytes - 1)))
+		return 0;
+	for (uint32_t i = 0; i < fa->nr_zones; i++) {
+		const struct frame_zone *z = &fa->zone[i];
+		uint64_t b = ALIGN_UP(z->base, bytes);
+
+		for (; b >= z->base && b < z->end && bytes <= z->end - b; b += bytes)
+			n += block_whole_free(z, (b - z->base) >> FRAME_SHIFT, bf);
+	}
+	return n;
+}
+
 uint64_t frame_total_count(const struct frame_alloc *fa)
 {
 	return fa->total;

@@ -103,4 +103,7 @@ bool frame_is_used(const struct frame_alloc *fa, uint64_t phys);
 
 uint64_t frame_free_count(const struct frame_alloc *fa);	/* frames */
 uint64_t frame_total_count(const struct frame_alloc *fa);	/* frames */
+/* Whole free aligned blocks of bytes (a power of two), each inside one
+ * zone: how many large pages of that size free memory could still back. */
+uint64_t frame_free_blocks(const struct frame_alloc *fa, uint64_t bytes);
 const char *frame_strerror(enum frame_status s);

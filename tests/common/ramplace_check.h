@@ -45,6 +45,8 @@ struct rc_before {
 
 static inline struct rc_before rc_snapshot(const struct frame_alloc *fa)
 {
+	CHECK(frame_free_blocks(fa, FRAME_LARGE_1G) == rc_free_blocks(fa, FRAME_LARGE_1G));
+	CHECK(frame_free_blocks(fa, FRAME_LARGE_2M) == rc_free_blocks(fa, FRAME_LARGE_2M));
 	return (struct rc_before){ frame_free_count(fa), rc_free_blocks(fa, FRAME_LARGE_1G),
 				   rc_free_blocks(fa, FRAME_LARGE_2M) };
 }
