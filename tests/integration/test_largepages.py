@@ -112,3 +112,43 @@ def test_vms_beside_other_allocations_start_and_say_how_they_are_mapped():
                    for g, last, h in extents(ans["mem"], vm))
     for (a0, a1, va), (b0, b1, vb) in zip(spans, spans[1:]):
         assert a1 <= b0, (va, vb, spans)
+
+
+def test_long_mode_tables_across_two_host_runs():
+    """flat64 with 1 GiB + 8 KiB: its RAM is a 1 GiB page and two 4 KiB
+    pages elsewhere on the host, and the long-mode start area the VM
+    builder writes at the top of RAM (20 KiB from 1 GiB - 12 KiB: PML4,
+    PDPT and GDT below 1 GiB, the two page directories above) straddles the
+    two runs: it is built through a bounce buffer and copied across. The
+    guest starts in 64-bit mode on it (flat64's other checks assume 16 MiB
+    of RAM), and the console's guest walk finds every table where the
+    builder put it and each address on the right host run."""
+    with open(os.path.join(BUILD, "guests", "flat64.bin"), "rb") as f:
+        mod = Module("flat64.bin", f.read(),
+                     "vm=flat64 kind=flat load=0x100000 mode=long mem=1048584K")
+    iso = build_iso("loglevel=info serial=com1", [mod])
+    with qemu_session(iso, smp=2, mem="4G", timeout=120) as child:
+        child.expect(r"vm flat64: stopped: debug exit")
+        log = child.before.replace("\r", "")
+        child.send("\r")
+        child.expect_exact(PROMPT)
+        answers = {}
+        for cmd in ["mem", "xlate flat64 0x3fe00010", "xlate flat64 0x40001008"]:
+            child.send(cmd + "\r")
+            child.expect_exact(cmd)
+            child.expect_exact(PROMPT)
+            answers[cmd] = child.before.replace("\r", "")
+    _, how, _, n = created(log, "flat64")
+    assert (how, n) == ("1 x 1G, 2 x 4K", 2), log
+    assert "[flat64] PASS flat64: started in 64-bit mode" in log, log
+    assert "[flat64] PASS flat64: CPUID hypervisor leaf" in log, log
+    ext = extents(answers["mem"], "flat64")
+    assert [e[:2] for e in ext] == [(0, (1 << 30) - 1), (1 << 30, (1 << 30) + 0x1fff)], ext
+    top = (1 << 30) - 0x3000
+    for gva, pde, ext_i in ((0x3fe00010, (1 << 30) + 511 * 8, 0), (0x40001008, (1 << 30) + 0x1000, 1)):
+        a = answers[f"xlate flat64 {gva:#x}"]
+        assert f"guest PML4E at GPA {top:#x} " in a, a
+        assert f"guest PDPTE at GPA {top + 0x1000 + (gva >> 30) * 8:#x} " in a, a
+        assert re.search(rf"guest PDE   at GPA {pde:#x} = [0-9a-f]{{16}}  PW- large", a), a
+        m = re.search(r"host physical (0x[0-9a-f]+)", a)
+        assert m and int(m.group(1), 16) == ext[ext_i][2] + gva - ext[ext_i][0], (a, ext)
