@@ -31,7 +31,7 @@ LINUX_TOOLS := apt-get dpkg-deb cpio fakeroot gzip xz lz4 zstd
 KERNEL_C := \
 	kernel/main.c kernel/cpu.c kernel/timer.c kernel/trap.c kernel/log.c kernel/panic.c kernel/power.c kernel/mce.c \
 	kernel/crash.c kernel/options.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/cmdline.c kernel/lib/x86_arch.c kernel/lib/outring.c \
-	kernel/smp.c kernel/console/monitor.c kernel/console/mon_line.c kernel/console/mon_cmd.c boot/mb2.c mm/frame.c mm/paging.c mm/memory.c \
+	kernel/smp.c kernel/console/monitor.c kernel/console/mon_line.c kernel/console/mon_cmd.c boot/mb2.c mm/frame.c mm/ramplace.c mm/paging.c mm/memory.c \
 	drivers/uart.c drivers/tsc.c drivers/lapic.c drivers/pic.c drivers/acpi.c drivers/cmos.c \
 	kernel/vm/vms.c kernel/vm/vmopts.c kernel/vm/loader.c kernel/vm/bzimage.c kernel/vm/mptable.c kernel/vm/acpitab.c kernel/vm/pvh.c mm/npt.c drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
 	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
@@ -261,6 +261,7 @@ SRCS_acpi    := drivers/acpi.c
 SRCS_mon_line := kernel/console/mon_line.c
 SRCS_mon_cmd := kernel/console/mon_cmd.c kernel/console/mon_line.c kernel/lib/cmdline.c kernel/lib/fmt.c
 SRCS_npt     := mm/npt.c
+SRCS_ramplace := mm/ramplace.c mm/frame.c mm/npt.c kernel/lib/fmt.c
 SRCS_asid    := svm/asid.c
 SRCS_vmcb_check := svm/vmcb_check.c svm/vmcb_init.c
 SRCS_vmopts  := kernel/vm/vmopts.c kernel/lib/cmdline.c kernel/lib/fmt.c
@@ -291,9 +292,10 @@ SRCS_strio   := svm/strio.c
 
 UNIT_TESTS := mb2 frame fmt cmdline acpi mon_line mon_cmd npt asid vmcb_check vmcb_init decode \
 	gwalk vmopts loader bus vuart outring cpuid msr intr emulate vlapic vioapic vpic vpit vrtc \
-	vpmtimer vsysctl bzimage mptable acpitab pvh crx strio
+	vpmtimer vsysctl bzimage mptable acpitab pvh crx strio ramplace
 FUZZERS    := mb2 frame fmt cmdline acpi mon_line mon_cmd npt decode vmopts loader bus cpuid msr outring \
-	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl bzimage vuart pvh exits
+	asid gwalk vmcb_check emulate vlapic vioapic vpic vpit vrtc vpmtimer vsysctl bzimage vuart pvh exits \
+	ramplace
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SECONDS ?= 120
 
@@ -325,7 +327,7 @@ HOSTED_exits := tests/fuzz/exits_host.c svm/exits.c svm/mmio.c svm/emulate.c svm
 	drivers/virt/bus.c drivers/virt/vuart.c drivers/virt/debugexit.c drivers/virt/vlapic.c \
 	drivers/virt/vioapic.c drivers/virt/vpic.c drivers/virt/vpit.c drivers/virt/vrtc.c \
 	drivers/virt/vpmtimer.c drivers/virt/vsysctl.c kernel/lib/fmt.c kernel/lib/date.c \
-	kernel/lib/outring.c kernel/lib/x86_arch.c mm/npt.c
+	kernel/lib/outring.c kernel/lib/x86_arch.c mm/npt.c mm/ramplace.c mm/frame.c
 
 $(BUILD)/fuzz/fuzz_exits: tests/fuzz/fuzz_exits.c $(HOSTED_exits) tests/fuzz/exits_host.h $(wildcard tests/fuzz/host/kernel/*.h tests/common/*.h) | $(BUILD)/.deps-build $(BUILD)/.deps-test
 	@mkdir -p $(dir $@)

@@ -14,14 +14,21 @@
  *     zone. Partial frames and pieces past FRAME_MAX_ZONES go to dropped_bytes.
  *     Pieces are separated by holes, so zones never touch.
  *  4. Size the bitmaps (64-bit words, 1 bit per frame, set = used), round up
- *     to a frame and carve that from the start of the first zone big enough.
+ *     to a frame and carve that from an end of a zone where it breaks no
+ *     whole 1 GiB-aligned block (else from the start of the first zone big
+ *     enough).
  *
- * frame_alloc scans a zone's words from its hint, skipping full words. Every
- * frame below the hint is used (alloc moves it past what it took, frees lower
- * it), so the scan never needs to wrap around.
- * frame_alloc_run tries only candidates aligned in physical address terms;
- * on a used bit it jumps to the first aligned candidate past it, so a 1 GiB
- * run costs about one pass over the bitmap.
+ * Large NPT pages need whole free aligned blocks of host memory (2 MiB,
+ * 1 GiB), so small allocations keep out of them while they can:
+ * frame_alloc_run (frame_alloc is a run of one) first looks for a place
+ * that touches no whole free 2 MiB block (a partly used one, or a zone's
+ * ragged edge), then for one that touches no whole free 1 GiB block, and
+ * only then takes the first place that fits. Only blocks larger than the
+ * run and its alignment are spared. Each pass tries candidates aligned in
+ * physical address terms, lowest first; on a used bit it jumps to the first
+ * aligned candidate at a free frame past it, on a spared block past the
+ * block, so a pass costs about one walk over the bitmap.
+ * frame_alloc_largest walks the same way and keeps the longest run.
  * Frees check everything before changing anything. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -129,24 +136,55 @@ static void zones_build(struct frame_alloc *fa, const struct frame_range *avail,
 	}
 }
 
-/* Step 4: carve the bitmaps from the first zone that holds them, mark all free. */
+/* Does [base, base + bytes) inside zone z touch a 1 GiB-aligned block that
+ * lies wholly in z? */
+static bool breaks_gib(const struct frame_zone *z, uint64_t base, uint64_t bytes)
+{
+	uint64_t first = ALIGN_UP(z->base, FRAME_LARGE_1G);	/* no overflow: zones end below 2^64 */
+
+	if (first < z->base || first >= z->end || FRAME_LARGE_1G > z->end - first)
+		return false;	/* no whole block in the zone */
+	/* Whole blocks span [first, last_end); the range touches them? */
+	return base + bytes > first && base < ALIGN_DOWN(z->end, FRAME_LARGE_1G);
+}
+
+/* Step 4: carve the bitmaps from an end of a zone where they break no whole
+ * 1 GiB block (the first such, start before end), else from the start of
+ * the first zone that holds them; mark all free. */
 static enum frame_status bitmaps_place(struct frame_alloc *fa, frame_phys_to_ptr to_ptr, void *ctx)
 {
 	uint64_t words = 0, bytes, *bm;
-	uint32_t i;
+	uint32_t i, pick = UINT32_MAX;
+	bool at_end = false;
 
 	for (i = 0; i < fa->nr_zones; i++)
 		words += (zone_frames(&fa->zone[i]) + 63) / 64;
 	bytes = ALIGN_UP(words * 8, FRAME_SIZE);
-	for (i = 0; i < fa->nr_zones; i++)
+	for (i = 0; i < fa->nr_zones && pick == UINT32_MAX; i++) {
+		const struct frame_zone *z = &fa->zone[i];
+
+		if (z->end - z->base < bytes)
+			continue;
+		if (!breaks_gib(z, z->base, bytes))
+			pick = i;
+		else if (!breaks_gib(z, z->end - bytes, bytes))
+			pick = i, at_end = true;
+	}
+	for (i = 0; i < fa->nr_zones && pick == UINT32_MAX; i++)
 		if (fa->zone[i].end - fa->zone[i].base >= bytes)
-			break;
-	if (fa->nr_zones == 0 || i == fa->nr_zones)
+			pick = i;
+	if (pick == UINT32_MAX)
 		return FRAME_ERR_NO_MEMORY;
 
-	fa->meta_base = fa->zone[i].base;
+	i = pick;
 	fa->meta_bytes = bytes;
-	fa->zone[i].base += bytes;	/* the zone only shrinks: its bitmap still fits */
+	if (at_end) {
+		fa->zone[i].end -= bytes;
+		fa->meta_base = fa->zone[i].end;
+	} else {
+		fa->meta_base = fa->zone[i].base;
+		fa->zone[i].base += bytes;	/* the zone only shrinks: its bitmap still fits */
+	}
 	if (fa->zone[i].base == fa->zone[i].end) {
 		memmove(&fa->zone[i], &fa->zone[i + 1], (fa->nr_zones - i - 1) * sizeof(fa->zone[0]));
 		fa->nr_zones--;
@@ -162,7 +200,6 @@ static enum frame_status bitmaps_place(struct frame_alloc *fa, frame_phys_to_ptr
 
 		z->bitmap = bm;
 		z->free = n;
-		z->hint = 0;
 		fa->total += n;
 		bm += ALIGN_UP(n, 64) / 64;
 	}
@@ -251,53 +288,174 @@ static bool injected_failure(struct frame_alloc *fa)
 	return fa->fail_countdown && --fa->fail_countdown == 0;
 }
 
-uint64_t frame_alloc(struct frame_alloc *fa)
+/* Next candidate at or after frame x: candidates are f0 + k * step. */
+static uint64_t next_candidate(uint64_t f0, uint64_t step, uint64_t x)
 {
-	if (injected_failure(fa))
-		return FRAME_NONE;
-	for (uint32_t i = 0; i < fa->nr_zones; i++) {
-		struct frame_zone *z = &fa->zone[i];
-		uint64_t n = zone_frames(z), f;
-
-		if (z->free == 0)
-			continue;
-		f = bits_find(z->bitmap, z->hint, n, false);
-		if (f == n)
-			continue;	/* free count says otherwise: never happens */
-		bits_assign(z->bitmap, f, f + 1, true);
-		z->free--;
-		z->hint = f + 1;
-		return z->base + (f << FRAME_SHIFT);
-	}
-	return FRAME_NONE;
+	return x <= f0 ? f0 : f0 + (x - f0 + step - 1) / step * step;
 }
+
+/* Zone frame index of the end of the aligned block of bf frames holding
+ * zone frame f (may lie past the zone's end). */
+static uint64_t block_end(const struct frame_zone *z, uint64_t f, uint64_t bf)
+{
+	uint64_t pa = z->base + (f << FRAME_SHIFT), bytes = bf << FRAME_SHIFT;
+
+	return f + (bytes - (pa & (bytes - 1))) / FRAME_SIZE;
+}
+
+/* Is the aligned block of bf frames holding zone frame f whole inside the
+ * zone and entirely free? Such a block backs a large page: worth keeping. */
+static bool block_whole_free(const struct frame_zone *z, uint64_t f, uint64_t bf)
+{
+	uint64_t bytes = bf << FRAME_SHIFT, pa = z->base + (f << FRAME_SHIFT);
+	uint64_t b = pa & ~(bytes - 1), fb;
+
+	if (b < z->base || bytes > z->end - b)
+		return false;
+	fb = (b - z->base) >> FRAME_SHIFT;
+	return bits_find(z->bitmap, fb, fb + bf, true) == fb + bf;
+}
+
+/* First run of nr free frames in z at an align-aligned address that (with
+ * avoid, in frames, >= nr) touches no whole free avoid block; zone frame
+ * index, or the zone's frame count when there is none. */
+static uint64_t zone_find(const struct frame_zone *z, uint64_t nr, uint64_t align, uint64_t avoid)
+{
+	uint64_t n = zone_frames(z), step = align >> FRAME_SHIFT;
+	uint64_t off = (0 - z->base) & (align - 1);	/* bytes to the first aligned address */
+	uint64_t f0, f;
+
+	if (z->free < nr || off >= z->end - z->base)
+		return n;
+	f0 = off >> FRAME_SHIFT;
+	/* f < n <= 2^52 and step <= 2^51: f never overflows. */
+	for (f = f0; f < n && nr <= n - f;) {
+		uint64_t used = bits_find(z->bitmap, f, f + nr, true);
+
+		if (used < f + nr) {	/* on to the first aligned candidate at a free frame past it */
+			f = next_candidate(f0, step, bits_find(z->bitmap, used, n, false));
+			continue;
+		}
+		if (avoid && block_whole_free(z, f, avoid)) {
+			f = next_candidate(f0, step, block_end(z, f, avoid));
+			continue;
+		}
+		if (avoid && block_whole_free(z, f + nr - 1, avoid)) {
+			f = next_candidate(f0, step, block_end(z, f + nr - 1, avoid));
+			continue;
+		}
+		return f;
+	}
+	return n;
+}
+
+/* Block sizes (frames) a small allocation first tries not to break, the
+ * smallest first: a whole free 2 MiB block backs a 2 MiB NPT page, a whole
+ * free 1 GiB block a 1 GiB page. */
+static const uint64_t avoid_frames[] = { FRAME_LARGE_2M / FRAME_SIZE, FRAME_LARGE_1G / FRAME_SIZE, 0 };
 
 uint64_t frame_alloc_run(struct frame_alloc *fa, uint64_t nr, uint64_t align)
 {
-	uint64_t step = align >> FRAME_SHIFT;	/* candidate spacing, in frames */
-
 	if (nr == 0 || align < FRAME_SIZE || (align & (align - 1)) || injected_failure(fa))
 		return FRAME_NONE;
-	for (uint32_t i = 0; i < fa->nr_zones; i++) {
-		struct frame_zone *z = &fa->zone[i];
-		uint64_t n = zone_frames(z);
-		uint64_t off = (0 - z->base) & (align - 1);	/* bytes to the first aligned address */
-		uint64_t f, used;
+	for (size_t k = 0; k < ARRAY_SIZE(avoid_frames); k++) {
+		uint64_t avoid = avoid_frames[k];
 
-		if (z->free < nr || off >= z->end - z->base)
+		/* Only blocks larger than the alignment and the run itself. */
+		if (avoid && ((avoid << FRAME_SHIFT) <= align || avoid < nr))
 			continue;
-		/* f < n <= 2^52 and step <= 2^51: f never overflows. */
-		for (f = off >> FRAME_SHIFT; f < n && nr <= n - f;) {
-			used = bits_find(z->bitmap, f, f + nr, true);
-			if (used == f + nr) {
+		for (uint32_t i = 0; i < fa->nr_zones; i++) {
+			struct frame_zone *z = &fa->zone[i];
+			uint64_t f = zone_find(z, nr, align, avoid);
+
+			if (f < zone_frames(z)) {
 				bits_assign(z->bitmap, f, f + nr, true);
 				z->free -= nr;
 				return z->base + (f << FRAME_SHIFT);
 			}
-			f += ((used - f) / step + 1) * step;	/* first aligned candidate past used */
 		}
 	}
 	return FRAME_NONE;
+}
+
+uint64_t frame_alloc(struct frame_alloc *fa)
+{
+	return frame_alloc_run(fa, 1, FRAME_SIZE);
+}
+
+/* In zone z from candidate f on: the longest run as frame_alloc_largest
+ * describes; updates *best and *best_f. True when it reached max_nr. */
+static bool zone_largest(const struct frame_zone *z, uint64_t max_nr, uint64_t align,
+			 uint64_t avoid, uint64_t *best, uint64_t *best_f)
+{
+	uint64_t n = zone_frames(z), step = align >> FRAME_SHIFT;
+	uint64_t off = (0 - z->base) & (align - 1);
+	uint64_t f0, f;
+
+	if (z->free < step || off >= z->end - z->base)
+		return false;
+	f0 = off >> FRAME_SHIFT;
+	for (f = f0; f < n;) {
+		uint64_t e, len;
+
+		if (bits_find(z->bitmap, f, f + 1, true) == f) {	/* used: to the next free one */
+			f = next_candidate(f0, step, bits_find(z->bitmap, f, n, false));
+			continue;
+		}
+		if (avoid && block_whole_free(z, f, avoid)) {
+			f = next_candidate(f0, step, block_end(z, f, avoid));
+			continue;
+		}
+		e = bits_find(z->bitmap, f, f + MIN(max_nr, n - f), true);
+		/* The run stops where a whole free avoid block starts. */
+		for (uint64_t s = block_end(z, f, avoid ? avoid : 1); avoid && s < e; s += avoid) {
+			if (block_whole_free(z, s, avoid)) {
+				e = s;
+				break;
+			}
+		}
+		len = (e - f) / step * step;
+		if (len > *best) {
+			*best = len;
+			*best_f = f;
+			if (len == max_nr)
+				return true;
+		}
+		f = next_candidate(f0, step, e);
+	}
+	return false;
+}
+
+enum frame_status frame_alloc_largest(struct frame_alloc *fa, uint64_t max_nr, uint64_t align,
+				      uint64_t avoid, uint64_t *base, uint64_t *nr)
+{
+	uint64_t best = 0, best_f = 0, step = align >> FRAME_SHIFT;
+	struct frame_zone *bz = NULL;
+
+	*base = FRAME_NONE;
+	*nr = 0;
+	if (align < FRAME_SIZE || (align & (align - 1)) || max_nr < step || max_nr % step ||
+	    (avoid && ((avoid & (avoid - 1)) || avoid <= align)))
+		return FRAME_ERR_INVALID;
+	if (injected_failure(fa))
+		return FRAME_ERR_NO_MEMORY;
+	for (uint32_t i = 0; i < fa->nr_zones; i++) {
+		uint64_t before = best;
+		bool done = zone_largest(&fa->zone[i], max_nr, align, avoid >> FRAME_SHIFT, &best,
+					 &best_f);
+
+		if (best != before)
+			bz = &fa->zone[i];
+		if (done)
+			break;
+	}
+	if (!bz)
+		return FRAME_OK;
+	bits_assign(bz->bitmap, best_f, best_f + best, true);
+	bz->free -= best;
+	*base = bz->base + (best_f << FRAME_SHIFT);
+	*nr = best;
+	return FRAME_OK;
 }
 
 enum frame_status frame_free_run(struct frame_alloc *fa, uint64_t phys, uint64_t nr)
@@ -319,8 +477,6 @@ enum frame_status frame_free_run(struct frame_alloc *fa, uint64_t phys, uint64_t
 		return FRAME_ERR_DOUBLE_FREE;	/* checked before anything changes */
 	bits_assign(z->bitmap, f, f + nr, false);
 	z->free += nr;
-	if (f < z->hint)
-		z->hint = f;
 	return FRAME_OK;
 }
 
@@ -346,6 +502,22 @@ uint64_t frame_free_count(const struct frame_alloc *fa)
 
 	for (uint32_t i = 0; i < fa->nr_zones; i++)
 		n += fa->zone[i].free;
+	return n;
+}
+
+uint64_t frame_free_blocks(const struct frame_alloc *fa, uint64_t bytes)
+{
+	uint64_t n = 0, bf = bytes >> FRAME_SHIFT;
+
+	if (bytes < FRAME_SIZE || (bytes & (bytes - 1)))
+		return 0;
+	for (uint32_t i = 0; i < fa->nr_zones; i++) {
+		const struct frame_zone *z = &fa->zone[i];
+		uint64_t b = ALIGN_UP(z->base, bytes);
+
+		for (; b >= z->base && b < z->end && bytes <= z->end - b; b += bytes)
+			n += block_whole_free(z, (b - z->base) >> FRAME_SHIFT, bf);
+	}
 	return n;
 }
 

@@ -6,7 +6,9 @@
  * overlap) and minus the caller's reserved ranges, trimmed inward to whole
  * 4 KiB frames. Each remaining contiguous range is a zone with a bitmap
  * (1 bit per frame, set = used). The bitmaps live in memory the allocator
- * takes from the first zone large enough to hold them. */
+ * takes from an end of a zone where they break no whole 1 GiB-aligned
+ * block. Small allocations, too, keep out of whole free 2 MiB and 1 GiB
+ * blocks while they can: those back large NPT pages (mm/ramplace.h). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +20,8 @@
 #define FRAME_MAX_ZONES 128	/* contiguous free ranges kept; the rest is left unused and counted */
 #define FRAME_NONE      0ull	/* frame 0 is never free: the low 1 MiB is always reserved */
 #define FRAME_MAX_RESERVED 128	/* caller's reserved ranges frame_init accepts */
+#define FRAME_LARGE_2M  (2ull << 20)	/* the large page sizes whose blocks are spared */
+#define FRAME_LARGE_1G  (1ull << 30)
 
 struct frame_range {
 	uint64_t base, end;	/* [base, end) */
@@ -27,7 +31,6 @@ struct frame_zone {
 	uint64_t base, end;	/* frame-aligned [base, end) */
 	uint64_t *bitmap;	/* (end - base) / 4 KiB bits, set = used */
 	uint64_t free;		/* free frames in this zone */
-	uint64_t hint;		/* frame index where the next single-frame search starts */
 };
 
 struct frame_alloc {
@@ -68,14 +71,29 @@ enum frame_status frame_init(struct frame_alloc *fa,
 uint64_t frame_alloc(struct frame_alloc *fa);
 
 /* nr contiguous frames whose base is aligned to align bytes (a power of two,
- * at least 4 KiB: 2 MiB and 1 GiB runs back large NPT pages), or FRAME_NONE. */
+ * at least 4 KiB: 2 MiB and 1 GiB runs back large NPT pages), or FRAME_NONE.
+ * The lowest place that breaks no whole free 2 MiB block, else no whole
+ * free 1 GiB block, else the lowest place at all (only blocks larger than
+ * the run and its alignment are spared). */
 uint64_t frame_alloc_run(struct frame_alloc *fa, uint64_t nr, uint64_t align);
+
+/* The longest free run at an align-aligned address whose length is a
+ * multiple of align and at most max_nr frames (a non-zero multiple of
+ * align / 4 KiB), taken: *base and *nr (frames), FRAME_NONE and 0 when no
+ * run of align bytes is free. With avoid (a power of two above align, or
+ * 0 for none), a run touches no whole free avoid-aligned block of avoid
+ * bytes. The lowest of equally long runs. FRAME_ERR_INVALID for bad
+ * arguments; FRAME_ERR_NO_MEMORY only for the failure frame_fail_nth
+ * injected (a call with valid arguments is one allocation). */
+enum frame_status frame_alloc_largest(struct frame_alloc *fa, uint64_t max_nr, uint64_t align,
+				      uint64_t avoid, uint64_t *base, uint64_t *nr);
 
 enum frame_status frame_free(struct frame_alloc *fa, uint64_t phys);
 enum frame_status frame_free_run(struct frame_alloc *fa, uint64_t phys, uint64_t nr);
 
 /* Fault injection (the boot option failalloc=): the n-th allocation from
- * now (a call of frame_alloc, or of frame_alloc_run with valid arguments)
+ * now (a call of frame_alloc, or of frame_alloc_run or frame_alloc_largest
+ * with valid arguments)
  * returns FRAME_NONE, as if memory had run out, once; the ones after it are
  * served again. n = 0 disarms. */
 void frame_fail_nth(struct frame_alloc *fa, uint64_t n);
@@ -85,4 +103,7 @@ bool frame_is_used(const struct frame_alloc *fa, uint64_t phys);
 
 uint64_t frame_free_count(const struct frame_alloc *fa);	/* frames */
 uint64_t frame_total_count(const struct frame_alloc *fa);	/* frames */
+/* Whole free aligned blocks of bytes (a power of two), each inside one
+ * zone: how many large pages of that size free memory could still back. */
+uint64_t frame_free_blocks(const struct frame_alloc *fa, uint64_t bytes);
 const char *frame_strerror(enum frame_status s);

@@ -88,6 +88,31 @@ uint64_t memory_alloc_zeroed_frame(void)
 	return memory_alloc_zeroed_run(1, FRAME_SIZE);
 }
 
+bool memory_place_ram(uint64_t size, bool pg1g, struct guest_ram *r)
+{
+	enum frame_status st;
+
+	spin_lock(&frames_lock);
+	st = ram_place(&frames, size, pg1g, r);
+	spin_unlock(&frames_lock);
+	if (st != FRAME_OK)
+		return false;
+	for (uint32_t i = 0; i < r->nr; i++)
+		memset((void *)r->ext[i].hpa, 0, r->ext[i].len);
+	return true;
+}
+
+void memory_release_ram(struct guest_ram *r)
+{
+	enum frame_status st;
+
+	spin_lock(&frames_lock);
+	st = ram_release(&frames, r);
+	spin_unlock(&frames_lock);
+	if (st != FRAME_OK)
+		panic("freeing guest RAM: %s", frame_strerror(st));
+}
+
 void memory_free_run(uint64_t pa, uint64_t nr)
 {
 	enum frame_status st;
@@ -102,6 +127,16 @@ void memory_free_run(uint64_t pa, uint64_t nr)
 uint64_t memory_free_frames(void)
 {
 	return frame_free_count(&frames);
+}
+
+uint64_t memory_free_blocks(uint64_t bytes)
+{
+	uint64_t n;
+
+	spin_lock(&frames_lock);
+	n = frame_free_blocks(&frames, bytes);
+	spin_unlock(&frames_lock);
+	return n;
 }
 
 void memory_fail_nth(uint64_t n)

@@ -13,12 +13,20 @@
 #include "svm/vm.h"
 #include "svm/vmctl.h"
 
-/* Guest-physical to host pointer for len bytes of guest RAM, or NULL. */
+/* Guest-physical to host pointer for len bytes of guest RAM, or NULL: the
+ * one translation every access to guest RAM goes through. The RAM is a few
+ * host runs (mm/ramplace.h): NULL too where the bytes cross from one run to
+ * the next; callers copying more than a page use vm_gpa_copy. */
 static inline void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 {
-	if (gpa >= vm->mem || len > vm->mem - gpa)
-		return NULL;
-	return (void *)(vm->ram_hpa + gpa);
+	return (void *)(uintptr_t)ram_hpa(&vm->ram, gpa, len);
+}
+
+/* Copies len bytes between buf and guest RAM at gpa (to_guest: into the
+ * guest), across runs. False, copying nothing, unless all of it is RAM. */
+static inline bool vm_gpa_copy(struct vm *vm, uint64_t gpa, void *buf, uint64_t len, bool to_guest)
+{
+	return ram_copy(&vm->ram, gpa, buf, len, to_guest);
 }
 
 /* The guest's EFER with LMA as the CPU defines it, LME and CR0.PG both
@@ -67,8 +75,8 @@ static inline bool gmem_skip_quick(struct vcpu *v, const char *opcode, unsigned 
 	if (vmcb->save.cr0 & CR0_PG)
 		return false;
 	lin = (vmcb->save.cs.base + vmcb->save.rip) & 0xffffffff;
-	p = (const uint8_t *)(v->vm->ram_hpa + lin);
-	if (lin + opcode_len > v->vm->mem)
+	p = vm_gpa_ptr(v->vm, lin, opcode_len);
+	if (!p)
 		return false;
 	for (unsigned i = 0; i < opcode_len; i++)
 		if (p[i] != (uint8_t)opcode[i])

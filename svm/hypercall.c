@@ -2,6 +2,7 @@
 /* Hypercalls (docs/hypercalls.md): console output, exit with a result, and
  * starting a waiting vCPU of the same VM. */
 #include "svm/hypercall.h"
+#include "kernel/lib/lib.h"
 #include "kernel/log.h"
 #include "svm/gmem.h"
 #include "svm/inject.h"
@@ -54,13 +55,25 @@ void hypercall_handle(struct vcpu *v)
 	gmem_skip(v, "\x0f\x01\xd9");
 	switch (fn) {
 	case HC_CONSOLE_WRITE: {
-		const char *p = vm_gpa_ptr(v->vm, v->regs.rbx, v->regs.rcx);
+		/* Page by page: guest RAM may lie in several host runs (a page
+		 * never spans two); every page is checked before any is written. */
+		uint64_t gpa = v->regs.rbx, len = v->regs.rcx;
 
-		if (!p || v->regs.rcx > HC_CONSOLE_MAX) {
+		if (!vm_gpa_ptr(v->vm, gpa, 0))
+			len = HC_CONSOLE_MAX + 1;	/* not even its start is RAM */
+		for (uint64_t off = 0, n; off < len && len <= HC_CONSOLE_MAX; off += n) {
+			n = MIN(len - off, 4096 - ((gpa + off) & 4095));
+			if (!vm_gpa_ptr(v->vm, gpa + off, n))
+				len = HC_CONSOLE_MAX + 1;
+		}
+		if (len > HC_CONSOLE_MAX) {
 			s->rax = HC_ERR_INVALID;
 			return;
 		}
-		outring_write(&v->vm->con, p, v->regs.rcx);	/* the same ring as COM1 */
+		for (uint64_t off = 0, n; off < len; off += n) {	/* the same ring as COM1 */
+			n = MIN(len - off, 4096 - ((gpa + off) & 4095));
+			outring_write(&v->vm->con, vm_gpa_ptr(v->vm, gpa + off, n), n);
+		}
 		s->rax = 0;
 		return;
 	}

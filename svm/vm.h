@@ -19,6 +19,7 @@
 #include "kernel/lib/outring.h"
 #include "kernel/log.h"
 #include "mm/npt.h"
+#include "mm/ramplace.h"
 #include "svm/cpuid.h"
 #include "svm/msr.h"
 #include "svm/asid.h"
@@ -154,7 +155,7 @@ enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPED };
 struct vm {
 	char name[VM_NAME_LEN];
 	uint64_t mem;		/* guest RAM: GPA [0, mem) */
-	uint64_t ram_hpa;	/* host physical base of that RAM (one aligned run) */
+	struct guest_ram ram;	/* its host runs (mm/ramplace.h): reach it through svm/gmem.h */
 	struct npt npt;		/* guest physical -> host physical */
 	uint64_t ncr3;		/* its root, for every vCPU's VMCB */
 	uint64_t iopm_pa;	/* 12 KiB, all ones: every port intercepted */

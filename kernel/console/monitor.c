@@ -148,13 +148,24 @@ static void cmd_cpus(const char *cmd, const struct mon_args *a)
 static void cmd_mem(const char *cmd, const struct mon_args *a)
 {
 	UNUSED_ARGS;
-	print("  host: %lu free frames (%lu MiB)\n", memory_free_frames(), memory_free_frames() >> 8);
+	print("  host: %lu free frames (%lu MiB); whole free blocks %lu x 1G, %lu x 2M\n",
+	      memory_free_frames(), memory_free_frames() >> 8, memory_free_blocks(1ull << 30),
+	      memory_free_blocks(2ull << 20));
 	for (unsigned i = 0; i < vms_count(); i++) {
 		const struct vm *vm = vms_get(i);
 
-		print("  vm %-15s RAM %6lu MiB at %#lx; NPT %lu tables, pages %lu x 1G %lu x 2M %lu x 4K\n",
-		      vm->name, vm->mem >> 20, vm->ram_hpa, vm->npt.tables, vm->npt.pages_1g,
-		      vm->npt.pages_2m, vm->npt.pages_4k);
+		print("  vm %-15s RAM %6lu MiB in %u extent%s; NPT %lu tables, pages %lu x 1G %lu x 2M "
+		      "%lu x 4K\n", vm->name, vm->mem >> 20, vm->ram.nr, vm->ram.nr == 1 ? "" : "s",
+		      vm->npt.tables, vm->npt.pages_1g, vm->npt.pages_2m, vm->npt.pages_4k);
+		for (uint32_t j = 0; j < vm->ram.nr; j++) {
+			const struct ram_extent *e = &vm->ram.ext[j];
+
+			bool kib = e->len & ((1ull << 20) - 1);
+
+			print("    GPA 0x%010lx-0x%010lx -> HPA 0x%010lx  %lu %s\n", e->gpa,
+			      e->gpa + e->len - 1, e->hpa, kib ? e->len >> 10 : e->len >> 20,
+			      kib ? "KiB" : "MiB");
+		}
 	}
 }
 
@@ -698,11 +709,7 @@ static void cmd_vmcb(const char *cmd, const struct mon_args *a)
 
 static bool read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)
 {
-	const void *p = vm_gpa_ptr(ctx, gpa, len);
-
-	if (p)
-		memcpy(buf, p, len);
-	return p != NULL;
+	return vm_gpa_copy(ctx, gpa, buf, len, false);
 }
 
 static struct gwalk_regs guest_paging(const struct vm *vm)

@@ -87,32 +87,79 @@ static uint64_t alloc_all_ones(unsigned pages)
 	return pa;
 }
 
-/* Guest RAM (zeroed, one run aligned for the largest NPT pages that fit),
- * the deny-all I/O and MSR maps, and the nested page tables. NULL on
- * success, else why not. */
+static bool cpu_has_pg1g(void)
+{
+	return cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_PG1G;
+}
+
+/* Guest RAM (zeroed, on host runs chosen for the largest NPT pages:
+ * mm/ramplace.h), the deny-all I/O and MSR maps, and the nested page
+ * tables. NULL on success, else why not. */
 static const char *setup_memory(struct vm *vm)
 {
 	static const struct npt_mem mem = { npt_alloc, npt_free, npt_ptr, NULL };
-	uint64_t frames = vm->mem / FRAME_SIZE;
-	uint64_t align = vm->mem >= (1ull << 30) ? (1ull << 30) : (2ull << 20);
-	bool pg1g = cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_PG1G;
+	bool pg1g = cpu_has_pg1g();
 
-	vm->ram_hpa = memory_alloc_zeroed_run(frames, align);
-	if (!vm->ram_hpa && align > FRAME_SIZE)
-		vm->ram_hpa = memory_alloc_zeroed_run(frames, FRAME_SIZE);
-	if (!vm->ram_hpa)
+	if (!memory_place_ram(vm->mem, pg1g, &vm->ram))
 		return "not enough free host memory for its RAM";
 	vm->iopm_pa = alloc_all_ones(IOPM_PAGES);
 	vm->msrpm_pa = alloc_all_ones(MSRPM_PAGES);
 	if (!vm->iopm_pa || !vm->msrpm_pa)
 		return "no memory for its I/O and MSR permission maps";
-	if (npt_init(&vm->npt, &mem, pg1g) != NPT_OK ||
-	    npt_map(&vm->npt, 0, vm->ram_hpa, vm->mem, NPT_W | NPT_X) != NPT_OK) {
-		npt_destroy(&vm->npt);
+	if (npt_init(&vm->npt, &mem, pg1g) != NPT_OK)
 		return "no memory for its nested page tables";
+	for (uint32_t i = 0; i < vm->ram.nr; i++) {
+		const struct ram_extent *e = &vm->ram.ext[i];
+
+		if (npt_map(&vm->npt, e->gpa, e->hpa, e->len, NPT_W | NPT_X) != NPT_OK) {
+			npt_destroy(&vm->npt);
+			return "no memory for its nested page tables";
+		}
 	}
 	vm->ncr3 = vm->npt.root;
 	return NULL;
+}
+
+/* How the VM's RAM is mapped, for its creation line: "2 x 1G", or
+ * "12 x 2M, 512 x 4K; memory fragmented" when free memory did not allow
+ * the best mix, "...; the CPU has no 1G pages" when the CPU kept it. */
+static const char *ram_mapping(const struct vm *vm, char *buf, unsigned len)
+{
+	uint64_t got[RAM_PG_SIZES] = { 0 }, best[RAM_PG_SIZES] = { 0 };
+	bool pg1g = cpu_has_pg1g();
+	size_t n;
+
+	ram_pages(&vm->ram, pg1g, got);
+	ram_ideal_pages(vm->mem, pg1g, best);
+	ram_pages_str(got, buf, len);
+	n = strlen(buf);
+	if (got[RAM_PG_1G] != best[RAM_PG_1G] || got[RAM_PG_2M] != best[RAM_PG_2M])
+		fmt_snprintf(buf + n, len - n, "; memory fragmented");
+	else if (!pg1g && vm->mem >= (1ull << 30))
+		fmt_snprintf(buf + n, len - n, "; the CPU has no 1G pages");
+	return buf;
+}
+
+/* The in-place builders (firmware tables, boot information, zero page,
+ * long-mode tables) write through one pointer: into guest RAM when the
+ * range lies in one host run, else into this buffer, which build_done
+ * copies in. VMs are built and reset one at a time (boot, the console's
+ * core). */
+static uint8_t bounce[512 << 10] __attribute__((aligned(4096)));
+
+static void *build_at(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	void *p = vm_gpa_ptr(vm, gpa, len);
+
+	if (p || len > sizeof(bounce) || !vm_gpa_copy(vm, gpa, bounce, len, false))
+		return p;
+	return bounce;
+}
+
+static void build_done(struct vm *vm, const void *p, uint64_t gpa, uint64_t len)
+{
+	if (p == bounce)
+		vm_gpa_copy(vm, gpa, bounce, len, true);
 }
 
 /* An access nobody answers: logged once per port (the bus decides when). */
@@ -252,15 +299,12 @@ static int place_modules(struct vm *vm, const struct boot_info *bi, uint64_t at,
 	for (uint32_t i = 0; i < bi->nr_modules; i++) {
 		const struct boot_module *m = &bi->modules[i];
 		uint64_t len = m->end - m->start;
-		void *dst;
 
 		if (!opts[i].is_extra_module || strcmp(opts[i].for_vm, vm->name))
 			continue;
 		at = ALIGN_UP(at, FRAME_SIZE);
-		dst = vm_gpa_ptr(vm, at, len);
-		if (n == MAX_EXTRA_MODULES || !dst)
+		if (n == MAX_EXTRA_MODULES || !vm_gpa_copy(vm, at, (void *)m->start, len, true))
 			return -1;
-		memcpy(dst, (const void *)m->start, len);
 		mods[n++] = (struct guest_module){ at, at + len, opts[i].cmdline };
 		at += len;
 	}
@@ -281,7 +325,7 @@ static uint64_t firmware_tables(struct vm *vm, unsigned nr_vcpus)
 	const struct cpuid_regs4 *leaf1 = &vm->vcpu[0].cpuid.basic[1];	/* without OSXSAVE */
 	const struct mptable_vm mp = { .nr_cpus = nr_vcpus, .cpu_signature = leaf1->eax,
 				       .cpu_features = leaf1->edx };
-	uint8_t *low = vm_gpa_ptr(vm, ACPI_TABLES_GPA, GUEST_HIGH_BASE - ACPI_TABLES_GPA);
+	uint8_t *low = build_at(vm, ACPI_TABLES_GPA, GUEST_HIGH_BASE - ACPI_TABLES_GPA);
 	const struct acpitab_vm acpi = { nr_vcpus, acpi_dsdt_aml, acpi_dsdt_aml_len };
 	uint64_t rsdp = 0;
 	const char *why = NULL;
@@ -292,6 +336,7 @@ static uint64_t firmware_tables(struct vm *vm, unsigned nr_vcpus)
 		log_warn("vm %s: no MP table (%u vCPUs)", vm->name, nr_vcpus);
 	if (!acpitab_build(low, ACPI_TABLES_MAX, ACPI_TABLES_GPA, &acpi, &rsdp, &why))
 		log_warn("vm %s: no ACPI tables: %s", vm->name, why ? why : "?");
+	build_done(vm, low, ACPI_TABLES_GPA, GUEST_HIGH_BASE - ACPI_TABLES_GPA);
 	return rsdp;
 }
 
@@ -301,9 +346,11 @@ static const char *start_long(struct vm *vm, struct vcpu_start *start, struct gu
 {
 	uint64_t size = loader_long_area_size(vm->mem), at = vm->mem - size;
 	struct long_start ls;
+	void *p = build_at(vm, at, size);
 
-	if (!loader_build_long_start(vm_gpa_ptr(vm, at, size), size, at, vm->mem, &ls))
+	if (!loader_build_long_start(p, size, at, vm->mem, &ls))
 		return "no room for the long-mode page tables at the top of its RAM";
+	build_done(vm, p, at, size);
 	start->mode = VM_MODE_LONG;
 	start->cr3 = ls.cr3;
 	start->gdt_base = ls.gdt_base;
@@ -345,11 +392,9 @@ static const char *vm_initrd(const struct vm *vm, const struct boot_info *bi,
 static const char *place_initrd(struct vm *vm, const struct boot_module *rd, uint64_t gpa)
 {
 	uint64_t len = rd->end - rd->start;
-	void *dst = gpa ? vm_gpa_ptr(vm, gpa, len) : NULL;
 
-	if (!dst)
+	if (!gpa || !vm_gpa_copy(vm, gpa, (void *)rd->start, len, true))
 		return "its initrd (the for= module) does not fit in its RAM";
-	memcpy(dst, (const void *)rd->start, len);
 	return NULL;
 }
 
@@ -366,6 +411,7 @@ static const char *load_linux(struct vm *vm, const struct vm_opts *o, const stru
 			     .rsdp_gpa = rsdp, .extra_reserved = &top, .nr_extra_reserved = 1 };
 	const struct boot_module *rd;
 	const char *err;
+	void *zp;
 	size_t n;
 
 	if (bz_plan(img, len, vm->mem, &bp, &err))
@@ -385,11 +431,13 @@ static const char *load_linux(struct vm *vm, const struct vm_opts *o, const stru
 	n = strlen(o->cmdline);
 	if (n > bp.cmdline_size)
 		return "bzImage: the command line is longer than the kernel's cmdline_size";
-	memcpy(vm_gpa_ptr(vm, LINUX_CMDLINE_GPA, n + 1), o->cmdline, n + 1);
-	memcpy(vm_gpa_ptr(vm, bp.load_gpa, bp.kernel_size), img + bp.kernel_off, bp.kernel_size);
-	if (bz_build_zero_page(vm_gpa_ptr(vm, LINUX_ZERO_PAGE_GPA, BZ_ZERO_PAGE_SIZE), img, len, &bp,
-			       &b, &err))
+	if (!vm_gpa_copy(vm, LINUX_CMDLINE_GPA, (void *)o->cmdline, n + 1, true) ||
+	    !vm_gpa_copy(vm, bp.load_gpa, (void *)(img + bp.kernel_off), bp.kernel_size, true))
+		return "bzImage: the kernel or its command line lies outside the VM's RAM";
+	zp = build_at(vm, LINUX_ZERO_PAGE_GPA, BZ_ZERO_PAGE_SIZE);
+	if (bz_build_zero_page(zp, img, len, &bp, &b, &err))
 		return err;
+	build_done(vm, zp, LINUX_ZERO_PAGE_GPA, BZ_ZERO_PAGE_SIZE);
 	start->rip = bp.entry64;
 	start->rsi = LINUX_ZERO_PAGE_GPA;
 	return NULL;
@@ -402,14 +450,14 @@ static const char *copy_segments(struct vm *vm, const uint8_t *img, const struct
 				 unsigned n, bool boot_info)
 {
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t *dst = vm_gpa_ptr(vm, seg[i].gpa, seg[i].mem_size);
-
-		if (!dst)
+		if (seg[i].gpa > vm->ram.size || seg[i].mem_size > vm->ram.size - seg[i].gpa)
 			return "a segment lies outside the VM's RAM";
 		if (boot_info && seg[i].gpa < BOOT_INFO_GPA + BOOT_INFO_MAX &&
 		    seg[i].gpa + seg[i].mem_size > BOOT_INFO_GPA)
 			return "a segment overlaps the boot information at 64-128 KiB";
-		memcpy(dst, img + seg[i].file_off, seg[i].file_size);
+		if (!vm_gpa_copy(vm, seg[i].gpa, (void *)(img + seg[i].file_off), seg[i].file_size,
+				 true))
+			return "a segment lies outside the VM's RAM";
 	}
 	return NULL;
 }
@@ -426,6 +474,7 @@ static const char *load_pvh(struct vm *vm, const struct vm_opts *o, const struct
 	const struct boot_module *rd;
 	const char *err;
 	uint32_t info;
+	void *si;
 
 	if (pvh_plan(img, len, vm->mem, &pp, &err))
 		return err;
@@ -439,9 +488,10 @@ static const char *load_pvh(struct vm *vm, const struct vm_opts *o, const struct
 		if ((err = place_initrd(vm, rd, b.initrd_gpa)))
 			return err;
 	}
-	if (!pvh_build_start_info(vm_gpa_ptr(vm, BOOT_INFO_GPA, BOOT_INFO_MAX), BOOT_INFO_MAX,
-				  BOOT_INFO_GPA, &b, &info, &err))
+	si = build_at(vm, BOOT_INFO_GPA, BOOT_INFO_MAX);
+	if (!pvh_build_start_info(si, BOOT_INFO_MAX, BOOT_INFO_GPA, &b, &info, &err))
 		return err;
+	build_done(vm, si, BOOT_INFO_GPA, BOOT_INFO_MAX);
 	start->mode = VM_MODE_PROT32;
 	start->rip = pp.entry;
 	start->rbx = info;
@@ -466,6 +516,7 @@ static const char *load_image(struct vm *vm, const struct vm_opts *o, const stru
 	uint64_t rsdp;
 	size_t used;
 	int nr_mods;
+	void *mbi;
 
 	*start = (struct vcpu_start){ 0 };
 	rsdp = firmware_tables(vm, nr_vcpus);
@@ -496,11 +547,12 @@ static const char *load_image(struct vm *vm, const struct vm_opts *o, const stru
 		return "its for= modules do not fit in its RAM (or more than 16)";
 	if (plan.kind == VM_KIND_FLAT)
 		return nr_mods ? "for= modules need a Multiboot guest" : NULL;
+	mbi = build_at(vm, BOOT_INFO_GPA, BOOT_INFO_MAX);
 	used = (plan.kind == VM_KIND_MB1 ? mb1_build_info : mb2_build_info)(
-		vm_gpa_ptr(vm, BOOT_INFO_GPA, BOOT_INFO_MAX), BOOT_INFO_MAX, BOOT_INFO_GPA, vm->mem,
-		o->cmdline, mods, (unsigned)nr_mods, &info);
+		mbi, BOOT_INFO_MAX, BOOT_INFO_GPA, vm->mem, o->cmdline, mods, (unsigned)nr_mods, &info);
 	if (!used)
 		return "its Multiboot information does not fit (RAM too small?)";
+	build_done(vm, mbi, BOOT_INFO_GPA, BOOT_INFO_MAX);
 	start->rbx = info;
 	return NULL;
 }
@@ -525,10 +577,9 @@ static void release(struct vm *vm)
 		memory_free_run(vm->iopm_pa, IOPM_PAGES);
 	if (vm->msrpm_pa)
 		memory_free_run(vm->msrpm_pa, MSRPM_PAGES);
-	if (vm->ram_hpa)
-		memory_free_run(vm->ram_hpa, vm->mem / FRAME_SIZE);
-	vm->iopm_pa = vm->msrpm_pa = vm->ram_hpa = vm->ncr3 = 0;
-	vm->mem = 0;	/* no guest-physical address is RAM any more */
+	memory_release_ram(&vm->ram);	/* empty: no guest-physical address is RAM any more */
+	vm->iopm_pa = vm->msrpm_pa = vm->ncr3 = 0;
+	vm->mem = 0;
 	if (memory_free_frames() > before)
 		log_info("vm %s: the %lu frames it took are free again", vm->name,
 			 memory_free_frames() - before);
@@ -547,7 +598,7 @@ static void create(const struct boot_info *bi, uint32_t index)
 	const struct vm_opts o = opts[index];
 	struct vcpu_start start;
 	const char *why;
-	char err[160];
+	char err[160], mapping[96], more[32];
 	unsigned nr_vcpus;
 	struct vm *vm;
 
@@ -614,8 +665,12 @@ static void create(const struct boot_info *bi, uint32_t index)
 		vcpu_reset(v, &start);
 	}
 	vm->nr_vcpus = nr_vcpus;
-	log_info("vm %s: %lu MiB RAM at host %#lx, %lu-byte image, entry %#lx (%s), vcpu0 on cpu%u",
-		 vm->name, vm->mem >> 20, vm->ram_hpa, m->end - m->start, start.rip,
+	fmt_snprintf(more, sizeof(more), " and %u more extent%s", vm->ram.nr - 1,
+		     vm->ram.nr > 2 ? "s" : "");
+	log_info("vm %s: %lu MiB RAM (%s) at host %#lx%s, %lu-byte image, entry %#lx (%s), "
+		 "vcpu0 on cpu%u",
+		 vm->name, vm->mem >> 20, ram_mapping(vm, mapping, sizeof(mapping)), vm->ram.ext[0].hpa,
+		 vm->ram.nr > 1 ? more : "", m->end - m->start, start.rip,
 		 start.mode == VM_MODE_REAL ? "real mode" : start.mode == VM_MODE_LONG ?
 		 "64-bit long mode" : "32-bit protected mode", vm->vcpu[0].core);
 	vm->state = VM_RUNNING;
@@ -772,7 +827,7 @@ const char *vms_reset(struct vm *vm, const char *cause)
 		while (vm->state == VM_STOPPED && vm->vcpu[i].assigned && !vm->vcpu[i].exited &&
 		       !vmctl_is_local(&vm->vcpu[i]))
 			cpu_relax();
-	memset((void *)vm->ram_hpa, 0, vm->mem);
+	ram_fill(&vm->ram, 0, 0, vm->mem);
 	why = load_image(vm, o, boot, &boot->modules[vm->module], vm->nr_vcpus, &start);
 	if (why)
 		return why;	/* cannot happen: the same image loaded at boot */

@@ -9,9 +9,11 @@
  * tests/fuzz/exits_host.c; kernel/x86.h and kernel/cpu.h are shadowed by
  * host versions under tests/fuzz/host/ (first on the include path).
  *
- * The VM: 1 or 2 vCPUs, 2 or 4 MiB of guest RAM in a host buffer of
- * exactly that size (ASan catches any access past it), nested page tables
- * from mm/npt.c mapping it at GPA 0, deny-all IOPM and MSRPM with the
+ * The VM: 1 or 2 vCPUs, 2 or 4 MiB of guest RAM in host buffers of
+ * exactly that size (ASan catches any access past them): the 4 MiB VM's
+ * in two host runs of 2 MiB, as mm/ramplace.h may place RAM, so an access
+ * that crosses runs through one pointer hits a redzone; nested page
+ * tables from mm/npt.c mapping them at GPA 0, deny-all IOPM and MSRPM with the
  * pass-through MSRs opened (msrpm_pass_through), COM1 and the debug-exit
  * port on the bus and the PC platform of svm/platform.c, each vCPU's
  * CPUID from a fixed AMD host, its local APIC (apic_vcpu_init) and its
@@ -156,7 +158,8 @@ static const uint32_t svm_insns[] = {
 
 /* What the fuzzer's VM lives in: allocated once, reset per input. */
 static struct vm *vm;
-static uint8_t *ram_2m, *ram_4m;	/* exactly the guest's RAM: ASan's redzones at both ends */
+static uint8_t *ram_2m, *ram_4m, *ram_4m_hi;	/* exactly the guest's RAM: redzones at both ends */
+static struct guest_ram layout_2m, layout_4m;
 static struct npt npt_2m, npt_4m;
 static uint8_t *iopm, *msrpm;
 static struct vmcb *vmcbs[HOST_CORES];
@@ -207,12 +210,13 @@ static void *npt_ptr(void *ctx, uint64_t phys)
 	return (void *)(uintptr_t)phys;
 }
 
-static void build_npt(struct npt *n, uint8_t *ram, uint64_t mem)
+static void build_npt(struct npt *n, const struct guest_ram *r)
 {
 	static const struct npt_mem m = { npt_alloc, npt_free, npt_ptr, NULL };
 
 	CHECK(npt_init(n, &m, true) == NPT_OK);
-	CHECK(npt_map(n, 0, (uint64_t)(uintptr_t)ram, mem, NPT_W | NPT_X) == NPT_OK);
+	for (uint32_t i = 0; i < r->nr; i++)
+		CHECK(npt_map(n, r->ext[i].gpa, r->ext[i].hpa, r->ext[i].len, NPT_W | NPT_X) == NPT_OK);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -221,15 +225,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	vm = aligned_alloc(4096, (sizeof(*vm) + 4095) & ~4095ul);
 	ram_2m = aligned_alloc(4096, 2u << 20);	/* NPT leaves need page-aligned HPAs */
-	ram_4m = aligned_alloc(4096, 4u << 20);
+	ram_4m = aligned_alloc(4096, 2u << 20);
+	ram_4m_hi = aligned_alloc(4096, 2u << 20);
 	iopm = malloc(IOPM_SIZE);
 	msrpm = malloc(MSRPM_SIZE);
-	CHECK(vm && ram_2m && ram_4m && iopm && msrpm);
+	CHECK(vm && ram_2m && ram_4m && ram_4m_hi && iopm && msrpm);
+	layout_2m = (struct guest_ram){ .size = 2u << 20, .nr = 1 };
+	layout_2m.ext[0] = (struct ram_extent){ 0, (uint64_t)(uintptr_t)ram_2m, 2u << 20 };
+	layout_4m = (struct guest_ram){ .size = 4u << 20, .nr = 2 };
+	layout_4m.ext[0] = (struct ram_extent){ 0, (uint64_t)(uintptr_t)ram_4m, 2u << 20 };
+	layout_4m.ext[1] = (struct ram_extent){ 2u << 20, (uint64_t)(uintptr_t)ram_4m_hi, 2u << 20 };
 	/* The nested page tables map RAM wherever the host put it; the
 	 * handlers never walk them (NPF arrives with the GPA), but N_CR3 is
 	 * the VM's own, as vmcb_check_owned requires. */
-	build_npt(&npt_2m, ram_2m, 2u << 20);
-	build_npt(&npt_4m, ram_4m, 4u << 20);
+	build_npt(&npt_2m, &layout_2m);
+	build_npt(&npt_4m, &layout_4m);
 	for (unsigned i = 0; i < HOST_CORES; i++) {
 		vmcbs[i] = aligned_alloc(4096, sizeof(struct vmcb));
 		CHECK(vmcbs[i]);
@@ -309,8 +319,8 @@ static void build_vm(const uint8_t *hdr)
 	vm->mem = big ? 4u << 20 : 2u << 20;
 	vm->strict = hdr[0] & 0x10;
 	vm->reset_on_crash = hdr[0] & 0x20;
-	memset(ram, 0, vm->mem);
-	vm->ram_hpa = (uint64_t)(uintptr_t)ram;
+	vm->ram = big ? layout_4m : layout_2m;
+	CHECK(ram_fill(&vm->ram, 0, 0, vm->mem));
 	vm->npt = big ? npt_4m : npt_2m;
 	vm->ncr3 = vm->npt.root;
 	memset(iopm, 0xff, IOPM_SIZE);
@@ -636,7 +646,7 @@ static unsigned plant(struct vcpu *v, const uint8_t *bytes, unsigned n)
 	if (lin >= vm->mem)
 		return 0;
 	n = (unsigned)MIN((uint64_t)n, vm->mem - lin);
-	memcpy((uint8_t *)(uintptr_t)vm->ram_hpa + lin, bytes, n);
+	CHECK(ram_copy(&vm->ram, lin, (void *)bytes, n, true));
 	return n;
 }
 
@@ -940,7 +950,7 @@ static void run_record(const uint8_t *r)
 		code = aux;
 		break;
 	case K_STORE:
-		memcpy((uint8_t *)(uintptr_t)vm->ram_hpa + aux % (vm->mem - 16), r + 48, 16);
+		CHECK(ram_copy(&vm->ram, aux % (vm->mem - 16), (void *)(r + 48), 16, true));
 		goto no_exit;
 	default:	/* K_TIME and the unused kinds: time passes */
 	no_exit:	/* the guest runs on until the host's own interrupt takes the core */

@@ -116,7 +116,7 @@ def test_console_controls_vms():
     from test_guests import guest
     with qemu_session(build_iso("", [guest("spin32", "spin"), guest("cpuid32", "cpuid")]),
                        smp=3, timeout=30) as child:
-        child.expect(r"vm spin: 16 MiB RAM at host (0x[0-9a-f]+),")
+        child.expect(r"vm spin: 16 MiB RAM \(8 x 2M\) at host (0x[0-9a-f]+),")
         ram = int(child.match.group(1), 16)
         child.expect_exact("[spin] spin32: spinning")
         child.expect_exact("vm cpuid: stopped: debug exit with code 0")
@@ -139,7 +139,8 @@ def test_console_controls_vms():
         child.expect_exact(PROMPT)
         command(child, "vcpus spin", "running")
         child.send("mem\r")                       # the VM's RAM at the host address it logged
-        child.expect(rf"vm spin\s+RAM\s+16 MiB at {ram:#x}; NPT \d+ tables, pages 0 x 1G 8 x 2M 0 x 4K")
+        child.expect(r"vm spin\s+RAM\s+16 MiB in 1 extent; NPT \d+ tables, pages 0 x 1G 8 x 2M 0 x 4K")
+        child.expect(rf"GPA 0x0000000000-0x0000ffffff -> HPA 0x{ram:010x}  16 MiB")
         child.expect_exact(PROMPT)
         # Guest memory: the image's first bytes at 1 MiB, by GVA and by GPA.
         import os
@@ -325,7 +326,7 @@ def test_console_replay_reset_and_vcpu_arguments():
     mods = [guest("cpuid32", "cpuid"), guest("spin32", "spin"), guest("smp32", "smp", "cpus=3,4"),
             flat64_guest()]
     with qemu_session(build_iso("", mods), smp=6, timeout=60) as child:
-        child.expect(r"vm flat64: 16 MiB RAM at host (0x[0-9a-f]+),")
+        child.expect(r"vm flat64: 16 MiB RAM \(8 x 2M\) at host (0x[0-9a-f]+),")
         flat64_ram = int(child.match.group(1), 16)
         for _ in range(50):                         # until all three have finished
             child.send("vms\r")

@@ -92,7 +92,8 @@ def test_demo_entry_boots_every_example_vm():
         assert "vm: module" not in boot, boot       # no line refused
         assert int(child.match.group(1)) == len(names), boot
         for vm in names:                            # each one built and given its cores
-            assert re.search(rf"cpu\d+ I: vm {vm}: \d+ MiB RAM at host 0x[0-9a-f]+, \d+-byte image, "
+            assert re.search(rf"cpu\d+ I: vm {vm}: \d+ MiB RAM \([^)]*\) at host 0x[0-9a-f]+"
+                             rf"(?: and \d+ more extents?)?, \d+-byte image, "
                              rf"entry 0x[0-9a-f]+ \(.*\), vcpu0 on cpu\d+", boot), (vm, boot)
             assert f"vm {vm}: stopped: no free core" not in boot, boot
         child.send("\r")

@@ -490,13 +490,14 @@ def vms_table(con):
 
 
 def mem_table(con):
-    """`mem` as (free MiB, {name: (RAM MiB, host address)})."""
+    """`mem` as (free MiB, {name: (RAM MiB, host address of its first extent, or 0)})."""
     m = con.mark()
     con.send("mem\r")
-    free = con.wait(r"^  host: (\d+) free frames \((\d+) MiB\)$", m)
+    free = con.wait(r"^  host: (\d+) free frames \((\d+) MiB\); whole free blocks", m)
     con.wait("^" + re.escape(PROMPT) + "$", m)
-    rows = re.findall(r"^  vm (\w+)\s+RAM\s+(\d+) MiB at (0x[0-9a-f]+|0);", con.text(m), re.M)
-    return int(free.group(2)), {r[0]: (int(r[1]), int(r[2], 16)) for r in rows}
+    rows = re.findall(r"^  vm (\w+)\s+RAM\s+(\d+) MiB in \d+ extents?;.*\n"
+                      r"(?:    GPA 0x0+-0x[0-9a-f]+ -> HPA (0x[0-9a-f]+))?", con.text(m), re.M)
+    return int(free.group(2)), {r[0]: (int(r[1]), int(r[2] or "0", 16)) for r in rows}
 
 
 def test_more_vms_than_cores_and_shared_cores_are_admitted_in_order():
@@ -516,11 +517,11 @@ def test_more_vms_than_cores_and_shared_cores_are_admitted_in_order():
             con.wait(rf"cpu0 I: vm {vm}: stopped: {NO_CORE.format(vcpu)}$")
             freed = int(con.wait(rf"vm {vm}: the (\d+) frames it took are free again$").group(1))
             assert freed >= 16 * 256 + 5, (vm, freed)   # its RAM, I/O and MSR maps at least
-        con.wait(r"vm a: 16 MiB RAM at host 0x[0-9a-f]+, .* vcpu0 on cpu1$")
-        con.wait(r"vm d: 16 MiB RAM at host 0x[0-9a-f]+, .* vcpu0 on cpu0$")
+        con.wait(r"vm a: 16 MiB RAM \([^)]*\) at host 0x[0-9a-f]+, .* vcpu0 on cpu1$")
+        con.wait(r"vm d: 16 MiB RAM \([^)]*\) at host 0x[0-9a-f]+, .* vcpu0 on cpu0$")
         boot_log = con.text()
         for vm in refused:
-            assert not re.search(rf"vm {vm}: \d+ MiB RAM at host", boot_log), vm
+            assert not re.search(rf"vm {vm}: \d+ MiB RAM \(", boot_log), vm
             assert f"[{vm}]" not in boot_log, f"{vm} ran"
         # In order: each refusal comes after the VMs before it were placed.
         order = [re.search(rf"vm {vm}: (stopped|16 MiB RAM)", boot_log).start() for vm in "abcdef"]
@@ -556,8 +557,8 @@ def test_more_memory_than_the_machine_has_is_refused_per_vm():
         assert managed <= 256
         for vm in "bc":
             con.wait(rf"cpu0 I: vm {vm}: stopped: not enough free host memory for its RAM$")
-        con.wait(r"vm a: 200 MiB RAM at host 0x[0-9a-f]+, .* vcpu0 on cpu1$")
-        con.wait(r"vm d: 16 MiB RAM at host 0x[0-9a-f]+, .* vcpu0 on cpu0$")
+        con.wait(r"vm a: 200 MiB RAM \([^)]*\) at host 0x[0-9a-f]+, .* vcpu0 on cpu1$")
+        con.wait(r"vm d: 16 MiB RAM \([^)]*\) at host 0x[0-9a-f]+, .* vcpu0 on cpu0$")
         boot_log = con.text()
         for vm in "bc":
             assert f"[{vm}]" not in boot_log and not re.search(rf"vm {vm}: \d+ MiB RAM", boot_log)

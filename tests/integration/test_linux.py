@@ -210,7 +210,7 @@ def test_linux_through_pvh():
     with qemu_session(iso, smp=3, timeout=BOOT_TIMEOUT, postmortem=True) as child:
         child.expect(r"tsc: \d+ kHz", timeout=60)
         tsc = host_tsc_khz(child.after)
-        child.expect(r"vm linux: 256 MiB RAM at host 0x[0-9a-f]+, \d+-byte image, entry 0x[0-9a-f]+ "
+        child.expect(r"vm linux: 256 MiB RAM \(128 x 2M\) at host 0x[0-9a-f]+, \d+-byte image, entry 0x[0-9a-f]+ "
                      r"\(32-bit protected mode\)")
         boot(child, "linux", 2)
         focus(child, "linux")

@@ -640,6 +640,110 @@ static void test_fail_nth(void **state)
 	assert_int_not_equal(frame_alloc(&fa), FRAME_NONE);
 }
 
+
+/* Small allocations keep out of whole free 2 MiB blocks (they fill the
+ * partly used block first), then out of whole free 1 GiB blocks. */
+static void test_small_spares_large_blocks(void **state)
+{
+	/* [1G, 3G + 1M): [1G, 3G) holds two whole GiBs; [3G, 3G + 1M) holds no 2M block. */
+	static const struct boot_mem_range map[] = { { GiB, 2 * GiB + MiB, AVAIL } };
+	uint64_t p, q, edge;
+
+	(void)state;
+	assert_int_equal(init(map, 1, NULL, 0), FRAME_OK);
+	/* The bitmaps from the zone's ragged end, not from a whole GiB. */
+	assert_int_equal(fa.meta_base + fa.meta_bytes, 3 * GiB + MiB);
+	p = frame_alloc(&fa);
+	assert_int_equal(p, 3 * GiB);			/* the ragged edge, not 1 GiB */
+	edge = (MiB - fa.meta_bytes) / FRAME_SIZE;
+	q = frame_alloc_run(&fa, 16, FRAME_SIZE);
+	assert_int_equal(q, 3 * GiB + FRAME_SIZE);
+	/* A 2 MiB-aligned run cannot go to the edge: it spares the whole GiBs
+	 * only if there is room elsewhere; here there is none, so it breaks one. */
+	assert_int_equal(frame_alloc_run(&fa, 512, 2 * MiB), GiB);
+	/* Now a partly used 2 MiB block exists nowhere in [1G, 3G): single
+	 * frames fill the edge first, then the broken GiB, sparing the other. */
+	for (uint64_t i = 0; i < edge - 1 - 16; i++)
+		assert_true(frame_alloc(&fa) >= 3 * GiB);
+	p = frame_alloc(&fa);
+	assert_true(p >= GiB + 2 * MiB && p < 2 * GiB);
+	/* ... and the whole free 2 MiB block after it is spared by the next one. */
+	assert_int_equal(frame_alloc(&fa), p + FRAME_SIZE);
+}
+
+/* A zone whose start is GiB-aligned and whose end is not: the bitmaps go to
+ * the end; with whole GiBs at both ends, to the start of the first zone. */
+static void test_meta_spares_gib(void **state)
+{
+	static const struct boot_mem_range two[] = { { GiB, GiB, AVAIL } };
+
+	(void)state;
+	assert_int_equal(init(two, 1, NULL, 0), FRAME_OK);
+	assert_int_equal(fa.meta_base, GiB);		/* no place spares the GiB */
+	teardown(NULL);
+	{
+		static const struct boot_mem_range map[] = { { 4 * GiB, GiB + 3 * MiB, AVAIL } };
+
+		assert_int_equal(init(map, 1, NULL, 0), FRAME_OK);
+		assert_int_equal(fa.meta_base + fa.meta_bytes, 5 * GiB + 3 * MiB);
+		assert_int_not_equal(frame_alloc_run(&fa, GiB / FRAME_SIZE, GiB), FRAME_NONE);
+	}
+}
+
+/* frame_alloc_largest: the longest aligned run, capped, lowest of equals,
+ * clipped at whole free avoid blocks; arguments; fault injection. */
+static void test_alloc_largest(void **state)
+{
+	/* [1M, 64M) and [128M, 160M). */
+	static const struct boot_mem_range map[] = { { MiB, 63 * MiB, AVAIL },
+						     { 128 * MiB, 32 * MiB, AVAIL } };
+	uint64_t b, n, free0;
+
+	(void)state;
+	assert_int_equal(init(map, 2, NULL, 0), FRAME_OK);
+	free0 = frame_free_count(&fa);
+	/* Hole at [10M, 12M): free 2M-aligned runs [2M, 10M) = 8M, [12M, 64M) = 52M, [128M, 160M) = 32M. */
+	assert_int_equal(frame_alloc_run(&fa, 512, 2 * MiB), 2 * MiB);	/* spares nothing: no GiB */
+	b = frame_alloc_run(&fa, 512, 2 * MiB);
+	assert_int_equal(b, 4 * MiB);
+	assert_int_equal(frame_free_run(&fa, 2 * MiB, 512), FRAME_OK);
+	/* now [4M, 6M) used: runs [2M, 4M) = 2M, [6M, 64M) = 58M, [128M, 160M) = 32M */
+	assert_int_equal(frame_alloc_largest(&fa, 1024 * 512, 2 * MiB, 0, &b, &n), FRAME_OK);
+	assert_int_equal(b, 6 * MiB);
+	assert_int_equal(n, 58 * 256);
+	assert_int_equal(frame_alloc_largest(&fa, 8 * 256, 2 * MiB, 0, &b, &n), FRAME_OK);
+	assert_int_equal(b, 128 * MiB);			/* capped: the first that reaches the cap */
+	assert_int_equal(n, 8 * 256);
+	/* avoid 16M: [136M, 160M) holds whole free 16M blocks at 144M; the run
+	 * before them, [136M, 144M), is the longest that spares them. */
+	assert_int_equal(frame_alloc_largest(&fa, 64 * 256, 2 * MiB, 16 * MiB, &b, &n), FRAME_OK);
+	assert_int_equal(b, 136 * MiB);
+	assert_int_equal(n, 8 * 256);
+	/* 4 KiB granules sparing 2M blocks: [1M, 2M) after the bitmaps (block
+	 * [0, 2M) is not whole in the zone); [2M, 4M) and [144M, 160M) are spared. */
+	assert_int_equal(frame_alloc_largest(&fa, 1024, FRAME_SIZE, 2 * MiB, &b, &n), FRAME_OK);
+	assert_int_equal(b, MiB + fa.meta_bytes);
+	assert_int_equal(n, (MiB - fa.meta_bytes) / FRAME_SIZE);
+	/* Without sparing, the cap is reached first at 144M ([2M, 4M) is shorter). */
+	assert_int_equal(frame_alloc_largest(&fa, 1024, FRAME_SIZE, 0, &b, &n), FRAME_OK);
+	assert_int_equal(b, 144 * MiB);
+	assert_int_equal(n, 1024);
+	/* Nothing aligned left at 1G granules. */
+	assert_int_equal(frame_alloc_largest(&fa, GiB / FRAME_SIZE, GiB, 0, &b, &n), FRAME_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(b, FRAME_NONE);
+	/* Bad arguments take nothing and count no allocation. */
+	frame_fail_nth(&fa, 1);
+	assert_int_equal(frame_alloc_largest(&fa, 100, 3 * FRAME_SIZE, 0, &b, &n), FRAME_ERR_INVALID);
+	assert_int_equal(frame_alloc_largest(&fa, 100, 2 * MiB, 0, &b, &n), FRAME_ERR_INVALID);
+	assert_int_equal(frame_alloc_largest(&fa, 512, 2 * MiB, 2 * MiB, &b, &n), FRAME_ERR_INVALID);
+	assert_int_equal(frame_alloc_largest(&fa, 512, 2 * MiB, 0, &b, &n), FRAME_ERR_NO_MEMORY);
+	assert_int_equal(n, 0);
+	assert_int_equal(frame_alloc_largest(&fa, 512, 2 * MiB, 0, &b, &n), FRAME_OK);
+	assert_int_equal(n, 512);
+	(void)free0;
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
@@ -668,6 +772,9 @@ int main(void)
 		T(test_low_memory_enforced),
 		T(test_strerror),
 		T(test_fail_nth),
+		T(test_small_spares_large_blocks),
+		T(test_meta_spares_gib),
+		T(test_alloc_largest),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
