@@ -374,7 +374,7 @@ fuzz: $(BUILD)/.deps-test $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 	done
 
 integration: all linux $(LINUX)/vmlinuz-generic $(BUILD)/.deps-test
-	$(PYTHON) -m pytest -v -rs tests/integration $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -v -rs --junitxml=$(BUILD)/integration.xml tests/integration $(PYTEST_ARGS)
 
 # The include rules of docs/ARCHITECTURE.md (layers, no cycles, pure modules).
 check-layers:

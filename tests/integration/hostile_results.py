@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Prints the hostile suite's last run as the Markdown table of
-docs/security.md ("Results of the last run"), from pytest's JUnit XML:
+docs/security.md ("Results of the last run"), from pytest's JUnit XML,
+which `make integration` (and so `make test`) leaves in build/:
 
-    /usr/bin/python3 -m pytest tests/integration/test_hostile.py --junitxml=build/hostile.xml
-    /usr/bin/python3 tests/integration/hostile_results.py build/hostile.xml
+    /usr/bin/python3 tests/integration/hostile_results.py build/integration.xml
 """
 import re
 import sys
