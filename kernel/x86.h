@@ -80,7 +80,7 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
-/* The breakpoint address registers (APM Vol.2 13.1.1.1). */
+/* The breakpoint address registers and the status (APM Vol.2 13.1.1). */
 #define DEFINE_DR(n)                                                         \
 	static inline uint64_t read_dr##n(void)                              \
 	{                                                                    \
@@ -96,6 +96,7 @@ DEFINE_DR(0)
 DEFINE_DR(1)
 DEFINE_DR(2)
 DEFINE_DR(3)
+DEFINE_DR(6)
 #undef DEFINE_DR
 
 /* XCR0 (APM Vol.3 XSETBV/XGETBV): needs CR4.OSXSAVE. */

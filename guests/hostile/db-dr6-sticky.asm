@@ -28,15 +28,16 @@
 ; reflected with the VMCB's DR6), so the sticky checks are SKIP lines on
 ; QEMU (brand "QEMU") and PASS/FAIL elsewhere.
 ;
-; Why QEMU only: Bochs 2.7 cannot run this case. It keeps the guest's
-; pending single-step trap across the #VMEXIT of an intercepted
-; instruction and raises it in the host, in svmvisor's world switch
-; (before its VMLOAD, with the guest's GS base): the host's exception path
-; faults on %gs and the emulator ends with ">>PANIC<< exception(): 3rd
-; (13) exception with no resolution" (TF over CPUID or OUT 0x80: the whole
-; machine, every VM, is gone). Real hardware intercepts the instruction
-; before it runs, with no trap pending. Bochs also leaves the VMCB's DR6
-; as it was at VMRUN after a #DB exit, so no DR6 check could pass there.
+; Why QEMU only: Bochs 2.7 leaves the VMCB's DR6 as it was at VMRUN after
+; a #DB exit, so the checks of the single step and of TF over NOP (DR6.BS
+; of a #DB the CPU raised and svmvisor reflects) cannot pass there; the
+; checks of TF over the exiting instructions do. Bochs also keeps the
+; guest's pending single-step trap across the #VMEXIT of an intercepted
+; instruction and raises it in the host, in the world switch while GS is
+; still the guest's; that once killed the whole machine, and the host's
+; trap_entry (kernel/trap.c) now drops a single-step trap in the host
+; before any per-CPU read. Real hardware intercepts the instruction before
+; it runs, with no trap pending.
 %include "guests/hostile/hostile.inc"
 
 TF       equ 0x100
