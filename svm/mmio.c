@@ -303,25 +303,18 @@ void mmio_npf(struct vcpu *v)
 
 		n = gmem_fetch_insn(v, bytes, &mode);
 	}
-	{
+	if (!m.trust_fault) {
 		/* Would these bytes make an access to the faulting page? If not,
-		 * and they are what ran, the CPU made the access itself (a
-		 * descriptor load); else they are not what ran (another vCPU
-		 * rewrote them, or the CPU ran them through a TLB entry the
-		 * guest has changed since): run again, once. */
+		 * they are not what ran (another vCPU rewrote them, or the CPU
+		 * ran them through a TLB entry the guest has changed since), or
+		 * the access was the CPU's own (a descriptor load, caught below
+		 * once the bytes are trusted): run again, once. */
 		struct mmio_ctx probe = { .v = v, .fault_gpa = gpa, .probe = true };
 		struct emu_cpu scratch = e;
-		enum emu_status r = emulate_insn(&scratch, bytes, n, &ops, &probe);
-		struct insn in;
-		bool own = r == EMU_DONE || r == EMU_FAULT ||
-			   (insn_decode(bytes, n, e.mode, &in) == DECODE_OK && insn_loads_descriptor(&in));
 
-		if (!probe.hit && !m.trust_fault) {
+		emulate_insn(&scratch, bytes, n, &ops, &probe);
+		if (!probe.hit) {
 			retry(v, gpa);
-			return;
-		}
-		if (!probe.hit && own) {
-			implicit_access(v, gpa);
 			return;
 		}
 	}
@@ -340,10 +333,17 @@ void mmio_npf(struct vcpu *v)
 			inject_page_fault(v, m.pf_addr, m.pf_error);
 		}
 		break;
-	case EMU_UNSUPPORTED:
+	case EMU_UNSUPPORTED: {
+		struct insn in;
+
+		if (insn_decode(bytes, n, e.mode, &in) == DECODE_OK && insn_loads_descriptor(&in)) {
+			implicit_access(v, gpa);	/* the descriptor read faulted */
+			break;
+		}
 		report_ud(v, bytes, n, "an unemulated");
 		inject_exception(v, EXC_UD);
 		break;
+	}
 	case EMU_BAD_BYTES:
 		report_ud(v, bytes, n, "an undecodable");
 		inject_exception(v, EXC_UD);
