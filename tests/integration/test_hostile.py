@@ -195,3 +195,32 @@ def test_exit_storm_leaves_the_console_answering(core):
     assert traced and 1 <= rows <= 32, f"`trace hostile 0 32` during the storm printed {rows} rows"
     print(f"exit-storm on cpu{core}: {len(times)} answers, median "
           f"{sorted(times)[len(times) // 2] * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")
+
+
+def test_host_state_survives_a_million_exits_and_console_nmis():
+    """host-state on QEMU (a million exits there) while the console sends
+    the VM an NMI every 0.3 s: the case passes as in test_case, its own
+    handler took the NMIs, and the witness and the console are fine."""
+    mods = [flat("host-state", "vm=hostile cpus=1"), flat("witness", "vm=witness cpus=2")]
+    iso = build_iso("loglevel=info", mods)
+    with qemu_session(iso, smp=3, timeout=DEADLINE["qemu"]) as child:
+        r = LineReader(child)
+        start = time.monotonic()
+        started = ended = False
+        last = 0.0
+        while time.monotonic() - start < DEADLINE["qemu"] and not r.eof and not ended:
+            for _, l in r.poll(0.05):
+                started |= l.startswith("[hostile]")
+                ended |= bool(CASE_END.match(text(l)))
+            if started and not ended and time.monotonic() - last > 0.3:
+                child.send("nmi hostile\r")
+                last = time.monotonic()
+        time.sleep(0.5)
+        r.poll(0.5)
+        lines = [l for _, l in r.lines]
+    problems = outcome(header(os.path.join(CASES_DIR, "host-state.asm")), lines, "qemu")
+    assert not problems, "\n".join(problems) + "\n--- console:\n" + "\n".join(lines[-60:])
+    nmis = [int(m.group(1)) for l in lines
+            for m in [re.match(r"\[hostile\] NMIs taken during the case: (\d+)", l)] if m]
+    assert nmis and nmis[0] >= 3, f"the guest counted {nmis} NMIs"
+    print(f"host-state: {nmis[0]} NMIs taken during a million exits")
