@@ -181,38 +181,7 @@ after_ld:
 	jmp [abs fault64_resume]
 
 ; #n in 64-bit mode: record the vector (and error code), resume.
-fault64_common:                         ; [rsp] = vector, then the CPU's frame
-	pop rax
-	mov [abs fault64_vec], rax
-	mov rsp, [abs fault64_rsp]
-	jmp [abs fault64_resume]
-fault64_common_err:                     ; [rsp] = vector, error code, frame
-	pop rax
-	mov [abs fault64_vec], rax
-	pop rax
-	mov [abs fault64_err], rax
-	mov rsp, [abs fault64_rsp]
-	jmp [abs fault64_resume]
-
-%assign v 0
-%rep 32
-stub64_ %+ v:
-	push qword v
-%if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21
-	jmp fault64_common_err
-%else
-	jmp fault64_common
-%endif
-%assign v v + 1
-%endrep
-
-bits 32
-stub64_table:
-%assign v 0
-%rep 32
-	dd stub64_ %+ v
-%assign v v + 1
-%endrep
+%include "guests/hostile/fault64.inc"
 
 compat32:                               ; CS = SEL_C32: compatibility mode, 32-bit code
 	mov esp, [esp32]

@@ -236,38 +236,7 @@ long64:
 
 	jmp far dword [abs fp_c32]
 
-fault64_common:
-	pop rax
-	mov [abs fault64_vec], rax
-	mov rsp, [abs fault64_rsp]
-	jmp [abs fault64_resume]
-fault64_common_err:
-	pop rax
-	mov [abs fault64_vec], rax
-	pop rax
-	mov [abs fault64_err], rax
-	mov rsp, [abs fault64_rsp]
-	jmp [abs fault64_resume]
-
-%assign v 0
-%rep 32
-stub64_ %+ v:
-	push qword v
-%if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21
-	jmp fault64_common_err
-%else
-	jmp fault64_common
-%endif
-%assign v v + 1
-%endrep
-
-bits 32
-stub64_table:
-%assign v 0
-%rep 32
-	dd stub64_ %+ v
-%assign v v + 1
-%endrep
+%include "guests/hostile/fault64.inc"
 
 ; OK_NOFAULT slot, case: PASS when the TRY ended without a fault
 %macro OK_NOFAULT 2
