@@ -39,6 +39,7 @@
 ; alike: with REX.W, Bochs (model ryzen) reads m16:64 as Intel does,
 ; QEMU m16:32 as AMD does.
 %include "guests/hostile/hostile.inc"
+%include "guests/hostile/long64.inc"
 
 CR0_PG   equ 0x80000000
 CR4_PAE  equ 0x20
@@ -57,41 +58,10 @@ main:
 	mov dword [pdpt4], pd4 + 3
 	mov dword [pd4], 0x000083
 	mov dword [pd4 + 8], 0x200083
-	; the 64-bit IDT: 32 gates to stub64_N, selector SEL_C64
-	xor ecx, ecx
-.gate:
-	mov eax, [stub64_table + ecx * 4]
-	mov edi, ecx
-	shl edi, 4
-	mov [idt64 + edi], ax
-	mov word [idt64 + edi + 2], SEL_C64
-	mov word [idt64 + edi + 4], 0x8e00
-	shr eax, 16
-	mov [idt64 + edi + 6], ax
-	mov dword [idt64 + edi + 8], 0
-	mov dword [idt64 + edi + 12], 0
-	inc ecx
-	cmp ecx, 32
-	jb .gate
+	; the 64-bit IDT: 32 gates to vec64_N, selector SEL_C64
+	IDT64_GATES
 
-	mov [esp32], esp
-	sgdt [gdt_before]
-	lgdt [gdt_case_ptr]
-	jmp SEL_C32:.c32
-.c32:
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, pml4
-	mov cr3, eax
-	mov ecx, EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
-	mov cr0, eax                    ; long mode, compatibility mode
-	jmp SEL_C64:long64
+	ENTER_LONG64
 
 bits 64
 ; ARM64 label: a fault from here on resumes at label, with this RSP
@@ -181,7 +151,7 @@ after_ld:
 	jmp [abs fault64_resume]
 
 ; #n in 64-bit mode: record the vector (and error code), resume.
-%include "guests/hostile/fault64.inc"
+	VEC64_STUBS
 
 compat32:                               ; CS = SEL_C32: compatibility mode, 32-bit code
 	mov esp, [esp32]

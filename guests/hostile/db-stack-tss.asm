@@ -49,6 +49,7 @@
 ; VMRUN after a #DB exit, so a control (one plain read, one #DB) decides:
 ; where it shows no B1, the DR6 checks are SKIP lines.
 %include "guests/hostile/hostile.inc"
+%include "guests/hostile/long64.inc"
 
 CR0_PG    equ 0x80000000
 CR4_PAE   equ 0x20
@@ -87,19 +88,7 @@ main:
 	mov dword [pd4 + 8], 0x200087
 	mov dword [pd4 + 24], 0x600083
 	; the 64-bit IDT
-	xor ecx, ecx
-.gate:
-	mov eax, [stub64_table + ecx * 4]
-	mov edi, ecx
-	shl edi, 4
-	mov [idt64 + edi], ax
-	mov word [idt64 + edi + 2], SEL_C64
-	mov word [idt64 + edi + 4], 0x8e00
-	shr eax, 16
-	mov [idt64 + edi + 6], ax
-	inc ecx
-	cmp ecx, 32
-	jb .gate
+	IDT64_GATES
 	mov eax, db_handler
 	mov [idt64 + 16], ax
 	shr eax, 16
@@ -119,24 +108,7 @@ main:
 	mov [gdt_tss64 + 4], al
 	mov [gdt_tss64 + 7], ah
 	; long mode
-	mov [esp32], esp
-	sgdt [gdt_before]
-	lgdt [gdt_case_ptr]
-	jmp SEL_C32:.c32
-.c32:
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, pml4
-	mov cr3, eax
-	mov ecx, EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
-	mov cr0, eax
-	jmp SEL_C64:long64
+	ENTER_LONG64
 
 bits 64
 %macro ARM64 1
@@ -283,7 +255,7 @@ fault64_common_err:
 
 %assign v 0
 %rep 32
-stub64_ %+ v:
+vec64_ %+ v:
 	push qword v
 %if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21
 	jmp fault64_common_err
@@ -294,10 +266,10 @@ stub64_ %+ v:
 %endrep
 
 bits 32
-stub64_table:
+vec64_table:
 %assign v 0
 %rep 32
-	dd stub64_ %+ v
+	dd vec64_ %+ v
 %assign v v + 1
 %endrep
 
@@ -364,7 +336,7 @@ report:
 .b1:
 	mov esi, msg_b_read
 	call report_zf
-	cmp dword [log_b + L_ENT + 48], stub64_6     ; the #UD's delivery
+	cmp dword [log_b + L_ENT + 48], vec64_6     ; the #UD's delivery
 	jne .b2
 	cmp dword [log_b + L_ENT + 56], SEL_C64
 .b2:

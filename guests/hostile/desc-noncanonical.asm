@@ -25,6 +25,7 @@
 ; SWAPGS cannot be had on hardware: WRMSR refuses it, see
 ; msr-noncanonical.)
 %include "guests/hostile/hostile.inc"
+%include "guests/hostile/long64.inc"
 
 CR0_PG    equ 0x80000000
 CR4_PAE   equ 0x20
@@ -50,19 +51,7 @@ main:
 	mov dword [pdpt4], pd4 + 3
 	mov dword [pd4], 0x000083
 	mov dword [pd4 + 8], 0x200083
-	xor ecx, ecx
-.gate:
-	mov eax, [stub64_table + ecx * 4]
-	mov edi, ecx
-	shl edi, 4
-	mov [idt64 + edi], ax
-	mov word [idt64 + edi + 2], SEL_C64
-	mov word [idt64 + edi + 4], 0x8e00
-	shr eax, 16
-	mov [idt64 + edi + 6], ax
-	inc ecx
-	cmp ecx, 32
-	jb .gate
+	IDT64_GATES
 	; the two valid TSS descriptors point at real TSSs
 	mov eax, tss_a
 	mov ebx, gdt_case + SEL_TSS_A
@@ -70,24 +59,7 @@ main:
 	mov eax, tss_b
 	mov ebx, gdt_case + SEL_TSS_B
 	call set_base
-	mov [esp32], esp
-	sgdt [gdt_before]
-	lgdt [gdt_case_ptr]
-	jmp SEL_C32:.c32
-.c32:
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, pml4
-	mov cr3, eax
-	mov ecx, EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
-	mov cr0, eax
-	jmp SEL_C64:long64
+	ENTER_LONG64
 
 set_base:                               ; EAX = base 31:0 into the descriptor at EBX
 	mov [ebx + 2], ax
@@ -236,7 +208,7 @@ long64:
 
 	jmp far dword [abs fp_c32]
 
-%include "guests/hostile/fault64.inc"
+	VEC64_STUBS
 
 ; OK_NOFAULT slot, case: PASS when the TRY ended without a fault
 %macro OK_NOFAULT 2

@@ -36,6 +36,7 @@
 ; after the exits (noted; hardware never holds such a value). LGDT/LIDT with a non-canonical base are
 ; left to pending/cs-long-and-d (QEMU accepts them).
 %include "guests/hostile/hostile.inc"
+%include "guests/hostile/long64.inc"
 
 CR0_PG    equ 0x80000000
 CR4_PAE   equ 0x20
@@ -118,37 +119,8 @@ main:
 	mov dword [pd4], 0x000083
 	mov dword [pd4 + 8], 0x200083
 	mov dword [pd4hi + 0x1f7 * 8], 0xfee00000 | 0x93 ; PCD
-	xor ecx, ecx
-.gate:
-	mov eax, [stub64_table + ecx * 4]
-	mov edi, ecx
-	shl edi, 4
-	mov [idt64 + edi], ax
-	mov word [idt64 + edi + 2], SEL_C64
-	mov word [idt64 + edi + 4], 0x8e00
-	shr eax, 16
-	mov [idt64 + edi + 6], ax
-	inc ecx
-	cmp ecx, 32
-	jb .gate
-	mov [esp32], esp
-	sgdt [gdt_before]
-	lgdt [gdt_case_ptr]
-	jmp SEL_C32:.c32
-.c32:
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, pml4
-	mov cr3, eax
-	mov ecx, EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
-	mov cr0, eax
-	jmp SEL_C64:long64
+	IDT64_GATES
+	ENTER_LONG64
 
 ; The value each MSR holds before a write: canonical, with a high half
 ; (SYSENTER: a 32-bit value, which every CPU keeps whole).
@@ -354,7 +326,7 @@ rdmsr64:                                ; ECX = MSR: EDX:EAX, 0 after a fault
 .ok:
 	ret
 
-%include "guests/hostile/fault64.inc"
+	VEC64_STUBS
 
 compat32:                               ; CS = SEL_C32 in long mode
 	mov esp, [esp32]
