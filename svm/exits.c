@@ -322,16 +322,11 @@ static void handle_cr_write(struct vcpu *v)
 	struct vmcb *vmcb = v->vmcb;
 	struct vmcb_save *s = &vmcb->save;
 	unsigned n = (uint32_t)vmcb->control.exitcode == VMEXIT_CR4_WRITE ? 4 : 0;
+	/* LMA from LME and PG (gmem_efer): Bochs saves EFER without it */
 	uint64_t efer = crx_efer_after_cr0(efer_full(&v->msr, s->efer), s->cr0);
 	const struct crx_state st = { s->cr0, s->cr3, s->cr4, efer, s->cpl, s->cs.attrib & SEG_L };
 	uint64_t val = 0, old = n ? s->cr4 : s->cr0;
 	unsigned len;
-
-	/* LMA is LME with paging on. Bochs clears it before it checks the
-	 * intercept of a MOV CR0 that turns paging off in compatibility mode;
-	 * the instruction is fetched through the long-mode tables it ran on. */
-	if ((s->efer ^ efer) & EFER_LMA)
-		vmcb_set_efer(vmcb, s->efer ^ EFER_LMA);
 
 	/* An instruction intercept never interrupts an event's delivery; if
 	 * EXITINTINFO says one was under way, it goes first and the

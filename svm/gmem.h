@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/lib/x86_arch.h"
+#include "svm/crx.h"
 #include "svm/decode.h"
 #include "svm/emulate.h"
 #include "svm/svm.h"
@@ -35,7 +36,7 @@ static inline bool vm_gpa_copy(struct vm *vm, uint64_t gpa, void *buf, uint64_t 
  * trust the saved bit. */
 static inline uint64_t gmem_efer(const struct vmcb_save *s)
 {
-	return (s->efer & EFER_LME) && (s->cr0 & CR0_PG) ? s->efer | EFER_LMA : s->efer;
+	return crx_efer_after_cr0(s->efer, s->cr0);
 }
 
 /* The decoder's mode for the guest's current CS (svm/decode.h). */
